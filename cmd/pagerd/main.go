@@ -1,0 +1,52 @@
+// Command pagerd is the on-call scheduling and paging daemon and its CLI.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	_ "time/tzdata" // zones must load on machines without /usr/share/zoneinfo
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Now))
+}
+
+const usage = `pagerd: on-call scheduling and paging
+
+Usage:
+  pagerd check DIR                       validate a rota directory (exit 1 on errors)
+  pagerd who DIR [--team T] [--at TIME]  who is on call now, or at TIME
+  pagerd shifts DIR --team T [--from A] [--to B] [--json]
+                                         the shifts in [A, B)
+
+TIME is RFC 3339 (2026-11-24T18:00:00Z) or a local time in the team's zone
+(2026-11-24 18:00, 2026-11-24T18:00, 2026-11-24).
+Run "pagerd COMMAND -h" for a command's flags.
+`
+
+// run is main without the process: it returns the exit code, so tests can
+// call it with their own output and clock.
+func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "check":
+		return cmdCheck(rest, stdout, stderr, now)
+	case "who":
+		return cmdWho(rest, stdout, stderr, now)
+	case "shifts":
+		return cmdShifts(rest, stdout, stderr, now)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "pagerd: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}

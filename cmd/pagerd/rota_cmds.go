@@ -1,0 +1,294 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotation"
+)
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("pagerd who DIR --team T" and "pagerd who --team T DIR").
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: pagerd %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// oneDir takes the rota directory argument.
+func oneDir(fs *flag.FlagSet, pos []string, stderr io.Writer) (string, bool) {
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "pagerd %s: want exactly one rota directory, got %d arguments\n", fs.Name(), len(pos))
+		fs.Usage()
+		return "", false
+	}
+	return pos[0], true
+}
+
+// loadRota loads a directory and prints its diagnostics; it returns nil when
+// the rota has errors.
+func loadRota(dir string, stderr io.Writer) *rota.Rota {
+	r, diags, err := rota.LoadDir(dir)
+	var le *rota.LoadError
+	if err != nil && !errors.As(err, &le) {
+		fmt.Fprintf(stderr, "pagerd: %v\n", err)
+		return nil
+	}
+	if err != nil {
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d)
+		}
+		fmt.Fprintf(stderr, "%s: %d error(s); run pagerd check %s\n", dir, len(diags.Errors()), dir)
+		return nil
+	}
+	return r
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	fs := newFlagSet("check", "check DIR", stderr)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	dir, ok := oneDir(fs, pos, stderr)
+	if !ok {
+		return 2
+	}
+	r, diags, err := rota.LoadDir(dir)
+	var le *rota.LoadError
+	if err != nil && !errors.As(err, &le) {
+		fmt.Fprintf(stderr, "pagerd check: %v\n", err)
+		return 1
+	}
+	if r != nil {
+		diags = append(diags, rota.Health(r, now())...)
+	}
+	for _, d := range diags {
+		fmt.Fprintln(stderr, d)
+	}
+	nErr, nWarn := len(diags.Errors()), len(diags.Warnings())
+	if nErr > 0 {
+		fmt.Fprintf(stderr, "%s: %d error(s), %d warning(s)\n", dir, nErr, nWarn)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d team(s), %d people, %d warning(s)\n", dir, len(r.Teams), len(r.People), nWarn)
+	return 0
+}
+
+// teamsFor picks the teams a command is about.
+func teamsFor(r *rota.Rota, team string, stderr io.Writer) ([]*rota.Team, bool) {
+	if team == "" {
+		return r.Teams, true
+	}
+	t, ok := r.Team(team)
+	if !ok {
+		ids := make([]string, len(r.Teams))
+		for i, t := range r.Teams {
+			ids[i] = t.ID
+		}
+		fmt.Fprintf(stderr, "pagerd: no team %q; teams: %s\n", team, strings.Join(ids, ", "))
+		return nil, false
+	}
+	return []*rota.Team{t}, true
+}
+
+func fmtTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+func cmdWho(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	fs := newFlagSet("who", "who DIR [--team T] [--at TIME]", stderr)
+	team := fs.String("team", "", "only this team")
+	at := fs.String("at", "", "the instant to ask about (default now)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	dir, ok := oneDir(fs, pos, stderr)
+	if !ok {
+		return 2
+	}
+	r := loadRota(dir, stderr)
+	if r == nil {
+		return 1
+	}
+	teams, ok := teamsFor(r, *team, stderr)
+	if !ok {
+		return 1
+	}
+	type row struct {
+		Team   string          `json:"team"`
+		Role   string          `json:"role"`
+		Person string          `json:"person"`
+		Since  time.Time       `json:"since"`
+		Until  time.Time       `json:"until"`
+		Source rotation.Source `json:"source"`
+		Note   string          `json:"note,omitempty"`
+		loc    *time.Location
+	}
+	var rows []row
+	for _, t := range teams {
+		instant := now()
+		if *at != "" {
+			instant, err = rota.ParseTime(*at, t.Location)
+			if err != nil {
+				fmt.Fprintf(stderr, "pagerd who: --at: %v\n", err)
+				return 2
+			}
+		}
+		for _, oc := range t.Schedule.Who(instant) {
+			if oc.Holder == nil {
+				rows = append(rows, row{Team: t.ID, Role: oc.Role, Person: "(nobody)", loc: t.Location})
+			} else {
+				h := oc.Holder
+				rows = append(rows, row{t.ID, oc.Role, h.Person, h.Start, h.End, h.Source, h.Note, t.Location})
+			}
+			for _, s := range oc.Shadows {
+				role := oc.Role + " (shadow)"
+				if s.Reverse {
+					role = oc.Role + " (reverse shadow)"
+				}
+				rows = append(rows, row{t.ID, role, s.Person, s.Start, s.End, s.Source, "", t.Location})
+			}
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if rows == nil {
+			rows = []row{}
+		}
+		if err := enc.Encode(rows); err != nil {
+			fmt.Fprintf(stderr, "pagerd who: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TEAM\tROLE\tPERSON\tSINCE\tUNTIL\tSOURCE")
+	for _, r := range rows {
+		src := string(r.Source)
+		if r.Note != "" {
+			src += ": " + r.Note
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Team, r.Role, r.Person, fmtTime(r.Since, r.loc), fmtTime(r.Until, r.loc), src)
+	}
+	if err := tw.Flush(); err != nil {
+		return 1
+	}
+	return 0
+}
+
+func cmdShifts(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	fs := newFlagSet("shifts", "shifts DIR --team T [--from A] [--to B] [--json]", stderr)
+	team := fs.String("team", "", "the team (required)")
+	fromS := fs.String("from", "", "start of the interval (default now)")
+	toS := fs.String("to", "", "end of the interval, exclusive (default 14 days after --from)")
+	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	dir, ok := oneDir(fs, pos, stderr)
+	if !ok {
+		return 2
+	}
+	if *team == "" {
+		fmt.Fprintln(stderr, "pagerd shifts: --team is required")
+		fs.Usage()
+		return 2
+	}
+	r := loadRota(dir, stderr)
+	if r == nil {
+		return 1
+	}
+	teams, ok := teamsFor(r, *team, stderr)
+	if !ok {
+		return 1
+	}
+	t := teams[0]
+	from := now()
+	if *fromS != "" {
+		if from, err = rota.ParseTime(*fromS, t.Location); err != nil {
+			fmt.Fprintf(stderr, "pagerd shifts: --from: %v\n", err)
+			return 2
+		}
+	}
+	to := from.Add(14 * 24 * time.Hour)
+	if *toS != "" {
+		if to, err = rota.ParseTime(*toS, t.Location); err != nil {
+			fmt.Fprintf(stderr, "pagerd shifts: --to: %v\n", err)
+			return 2
+		}
+	}
+	if !to.After(from) {
+		fmt.Fprintln(stderr, "pagerd shifts: --to must be after --from")
+		return 2
+	}
+	if to.Sub(from) > 5*366*24*time.Hour {
+		fmt.Fprintln(stderr, "pagerd shifts: the interval is longer than five years; ask for less")
+		return 2
+	}
+	shifts := t.Schedule.Shifts(from, to)
+	if *asJSON {
+		if shifts == nil {
+			shifts = []rotation.Shift{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(shifts); err != nil {
+			fmt.Fprintf(stderr, "pagerd shifts: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROLE\tPERSON\tSTART\tEND\tSOURCE")
+	for _, s := range shifts {
+		role, src := s.Role, string(s.Source)
+		if s.Source == rotation.SourceShadow {
+			role += " (shadow)"
+			if s.Reverse {
+				role = s.Role + " (reverse shadow)"
+			}
+		}
+		if s.Note != "" {
+			src += ": " + s.Note
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", role, s.Person, fmtTime(s.Start, t.Location), fmtTime(s.End, t.Location), src)
+	}
+	if err := tw.Flush(); err != nil {
+		return 1
+	}
+	return 0
+}
