@@ -37,7 +37,7 @@ func Health(r *Rota, now time.Time) Diagnostics {
 				}
 				if len(distinct) < minRest {
 					out = append(out, Diagnostic{File: pos.File, Line: pos.Line, Col: pos.Col, Severity: Warning,
-						Msg:  fmt.Sprintf("team %q rotation %q has %d people from %s: nobody gets three weeks' rest", t.ID, rot.Role, len(distinct), era.From.In(t.Location).Format("2006-01-02")),
+						Msg:  fmt.Sprintf("team %q rotation %q has %d people from %s: nobody gets three shifts off between turns", t.ID, rot.Role, len(distinct), era.From.In(t.Location).Format("2006-01-02")),
 						Hint: "rotations of 4 or more give each person at least three shifts off between turns"})
 				}
 			}

@@ -399,10 +399,10 @@ func (l *loader) boolean(file string, n *yaml.Node, what string) (bool, bool) {
 	if !ok {
 		return false, false
 	}
-	switch strings.ToLower(s) {
-	case "true", "yes", "on":
+	switch s {
+	case "true":
 		return true, true
-	case "false", "no", "off":
+	case "false":
 		return false, true
 	}
 	l.errf(file, n, "", "%s must be true or false, not %q", what, s)
@@ -433,10 +433,7 @@ func (l *loader) location(file string, n *yaml.Node, what string) (*time.Locatio
 	}
 	loc, err := time.LoadLocation(s)
 	if err != nil {
-		hint := "use an IANA zone name such as Europe/London, America/New_York or UTC"
-		if strings.Contains(s, "/") && !strings.Contains(s, " ") {
-			hint += " (names are case-sensitive)"
-		}
+		hint := "use an IANA zone name such as Europe/London, America/New_York or UTC (names are case-sensitive)"
 		l.errf(file, n, hint, "%s %q is not a known time zone", what, s)
 		return nil, false
 	}

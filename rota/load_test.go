@@ -287,6 +287,20 @@ func TestLoadErrors(t *testing.T) {
 			{"team.yaml", 14, 35, `"funday" is not a day`, ""},
 			{"team.yaml", 14, 17, "end is not after start", ""},
 		}},
+		{"day in capitals and repeated", goodTeam + `business_hours: {days: [Mon, tue, tue]}
+`, []want{
+			{"team.yaml", 14, 25, `"Mon" is not a day`, "lower case: mon"},
+			{"team.yaml", 14, 35, "tue is listed twice", ""},
+		}},
+		{"currency without hundredths", goodTeam + `pay: {currency: JPY}
+`, []want{
+			{"team.yaml", 14, 17, "JPY does not have two decimal places", "hundredths"},
+		}},
+		{"reverse as yes", goodTeam + `shadows:
+  - {person: erin, role: primary, from: 2026-11-16, until: 2026-11-30, reverse: yes}
+`, []want{
+			{"team.yaml", 15, 81, `reverse must be true or false, not "yes"`, ""},
+		}},
 		{"bad holiday", goodTeam + `holidays: [2026-12-25, 2026-13-01, 2026-12-25]
 `, []want{
 			{"team.yaml", 14, 24, `"2026-13-01" is not a date`, ""},
@@ -395,7 +409,7 @@ func TestHealthWarnings(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	checkDiags(t, Health(r, now), []want{
-		{"team.yaml", 4, 3, `rotation "primary" has 2 people`, "three shifts off"},
+		{"team.yaml", 4, 3, `rotation "primary" has 2 people`, "at least three shifts off"},
 		// Weeks from 2 Nov go alice, bob, alice, bob: bob is primary from
 		// 23 Nov 09:00, then by the override until 2 Dec 09:00.
 		{"team.yaml", 4, 3, "bob holds primary for 9 days in a row, 2026-11-23 09:00 to 2026-12-02 09:00", ""},

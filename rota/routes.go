@@ -121,8 +121,13 @@ func (l *loader) pay(file string, n *yaml.Node, t *Team) {
 	p := &Pay{}
 	if f, ok := l.need(file, m, "currency", "pay", "an ISO 4217 code, e.g. currency: GBP"); ok {
 		c, ok := l.str(file, f.val, "currency")
-		if ok && (len(c) != 3 || strings.ToUpper(c) != c) {
+		switch {
+		case !ok:
+		case len(c) != 3 || strings.ToUpper(c) != c:
 			l.errf(file, f.val, "an ISO 4217 code, e.g. GBP, EUR, USD", "currency %q is not a currency code", c)
+		case strings.Contains(notHundredths, c):
+			l.errf(file, f.val, "pay is kept exactly in hundredths of the currency; currencies with no minor unit or with thousandths are not supported yet",
+				"currency %s does not have two decimal places", c)
 		}
 		p.Currency = c
 	}
@@ -146,6 +151,10 @@ func (l *loader) pay(file string, n *yaml.Node, t *Team) {
 	}
 	t.Pay = p
 }
+
+// notHundredths lists ISO 4217 currencies whose minor unit is not 1/100
+// (none, as JPY; or 1/1000, as KWD), which ParseMoney would misread.
+const notHundredths = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF BHD IQD JOD KWD LYD OMR TND"
 
 // money reads an amount such as 2.50 into minor units (250), exactly: never
 // through a float.

@@ -29,14 +29,14 @@ func schemaKeys(t *testing.T) map[string][]string {
 	if err := json.Unmarshal(raw, &root); err != nil {
 		t.Fatal(err)
 	}
-	defs, _ := root["$defs"].(map[string]any)
+	defs, _ := root["definitions"].(map[string]any)
 	resolve := func(s map[string]any) map[string]any {
 		for i := 0; i < 8; i++ {
 			ref, ok := s["$ref"].(string)
 			if !ok {
 				break
 			}
-			s = defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
+			s = defs[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any)
 		}
 		return s
 	}

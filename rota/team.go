@@ -105,9 +105,17 @@ func (l *loader) businessHours(file string, n *yaml.Node, bh *BusinessHours) {
 				if !ok {
 					continue
 				}
-				d, ok := weekdays[strings.ToLower(s)]
+				d, ok := weekdays[s]
 				if !ok {
-					l.errf(file, it, "use mon, tue, wed, thu, fri, sat or sun", "%q is not a day", s)
+					hint := "use mon, tue, wed, thu, fri, sat or sun"
+					if _, lower := weekdays[strings.ToLower(s)]; lower {
+						hint = fmt.Sprintf("write days in lower case: %s", strings.ToLower(s))
+					}
+					l.errf(file, it, hint, "%q is not a day", s)
+					continue
+				}
+				if bh.Days[d] {
+					l.errf(file, it, "delete the repeat", "%s is listed twice", s)
 					continue
 				}
 				bh.Days[d] = true

@@ -11,6 +11,7 @@ import (
 // localLayouts are the wall-clock forms accepted for times, read in the
 // team's zone. A date alone means local midnight at its start.
 var localLayouts = [...]string{
+	"2006-01-02T15:04:05.999999999",
 	"2006-01-02T15:04:05",
 	"2006-01-02T15:04",
 	"2006-01-02 15:04:05",

@@ -150,9 +150,9 @@ func cmdWho(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		Team   string          `json:"team"`
 		Role   string          `json:"role"`
 		Person string          `json:"person"`
-		Since  time.Time       `json:"since"`
-		Until  time.Time       `json:"until"`
-		Source rotation.Source `json:"source"`
+		Since  time.Time       `json:"since,omitzero"`
+		Until  time.Time       `json:"until,omitzero"`
+		Source rotation.Source `json:"source,omitempty"`
 		Note   string          `json:"note,omitempty"`
 		loc    *time.Location
 	}
