@@ -17,6 +17,12 @@ func main() {
 const usage = `pagerd: on-call scheduling and paging
 
 Usage:
+  pagerd serve --config DIR [--listen ADDR] [--data-dir DIR] [--etcd-endpoints URLS]
+                                         run the daemon (embedded etcd unless endpoints are given)
+  pagerd alerts [--state S] [--team T]   list alerts on a running daemon (--server URL)
+  pagerd alert ID                        one alert with its timeline
+  pagerd ack ID | resolve ID | escalate ID
+                                         act on an alert (recorded as --as NAME, default $USER)
   pagerd check DIR                       validate a rota directory (exit 1 on errors)
   pagerd who DIR [--team T] [--at TIME]  who is on call now, or at TIME
   pagerd shifts DIR --team T [--from A] [--to B] [--json]
@@ -42,6 +48,10 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdWho(rest, stdout, stderr, now)
 	case "shifts":
 		return cmdShifts(rest, stdout, stderr, now)
+	case "serve":
+		return cmdServe(rest, stdout, stderr)
+	case "alerts", "alert", "ack", "resolve", "escalate":
+		return cmdClient(cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

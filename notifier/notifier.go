@@ -1,0 +1,103 @@
+// Package notifier sends pages to people. The engine hands it a Page; how
+// the page reaches a phone (Twilio SMS or voice, or just the log on a
+// machine without Twilio) is the notifier's business.
+package notifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Page is one message to one person by one method.
+type Page struct {
+	AlertID    int64
+	PageID     string // unique within the alert
+	Team       string
+	Summary    string
+	Severity   string
+	Person     string // id
+	PersonName string
+	Method     string // "sms" or "voice"
+	To         string // E.164
+	Role       string // the role paged, "" for a person target
+	Shadow     bool   // a copy for someone shadowing the role
+	Late       time.Duration
+	Repeat     int // times this alert was received, dedup included
+}
+
+// Receipt identifies a sent page at the provider.
+type Receipt struct {
+	Provider string
+	ID       string
+}
+
+// Notifier sends pages. Send returns once the provider has accepted the
+// page (not when it reached the phone). An error wrapped with Permanent
+// means retrying won't help (a bad number); any other error may be retried.
+type Notifier interface {
+	Send(ctx context.Context, p Page) (Receipt, error)
+	Name() string
+}
+
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanent{err}
+}
+
+// IsPermanent reports whether err was marked Permanent.
+func IsPermanent(err error) bool {
+	var p permanent
+	return errors.As(err, &p)
+}
+
+// Log writes each page to the log instead of sending it: the default when
+// Twilio isn't configured, so a dry run shows exactly who would be woken.
+type Log struct {
+	Logger *slog.Logger
+}
+
+// Name is the provider name shown on timelines.
+func (Log) Name() string { return "log" }
+
+// Send logs the page.
+func (l Log) Send(ctx context.Context, p Page) (Receipt, error) {
+	if err := ctx.Err(); err != nil {
+		return Receipt{}, err
+	}
+	lg := l.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	lg.LogAttrs(ctx, slog.LevelInfo, "PAGE",
+		slog.Int64("alert", p.AlertID),
+		slog.String("page", p.PageID),
+		slog.String("team", p.Team),
+		slog.String("to", p.Person),
+		slog.String("method", p.Method),
+		slog.String("number", p.To),
+		slog.String("role", p.Role),
+		slog.Bool("shadow", p.Shadow),
+		slog.String("text", Text(p)),
+	)
+	return Receipt{Provider: "log", ID: fmt.Sprintf("%d/%s", p.AlertID, p.PageID)}, nil
+}
+
+// Text is the page as a person reads it.
+func Text(p Page) string {
+	prefix := ""
+	if p.Shadow {
+		prefix = "[shadow] "
+	}
+	return fmt.Sprintf("%s#%d %s: %s. Reply %da to ack, %dr to resolve.", prefix, p.AlertID, p.Team, p.Summary, p.AlertID, p.AlertID)
+}

@@ -1,0 +1,84 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/store"
+)
+
+// Apply runs one event through the alert's escalation state machine and
+// turns the actions into timeline entries and outbox pages. It changes a in
+// place; the caller writes a and the Change in one transaction.
+func Apply(a *store.Alert, ev escalation.Event, now time.Time, r *Rota) (store.Change, error) {
+	var ch store.Change
+	if r == nil {
+		return ch, errors.New("no rota loaded yet")
+	}
+	team, ok := r.Team(a.Team)
+	var policy escalation.Policy
+	var env escalation.Env
+	if ok {
+		policy, env = team.Escalation, Env{Rota: r, Team: team}
+	}
+	kind, by := eventKind(ev)
+	st, actions, err := escalation.Step(a.Esc, ev, now, policy, env)
+	if err != nil {
+		if !ok && !errors.Is(err, escalation.ErrAlreadyAcknowledged) && !errors.Is(err, escalation.ErrAlreadyResolved) {
+			// The team left the rota while this alert was open: nobody can
+			// be paged for it any more. Say so once, and stop its timer.
+			if a.Esc.Timer.IsZero() {
+				return ch, err
+			}
+			a.Esc.Timer = time.Time{}
+			a.UpdatedAt = now
+			a.Note(now, "error", "", "team %q is no longer in the rota (r%d): escalation stopped", a.Team, r.Rev)
+			return ch, nil
+		}
+		return ch, err
+	}
+	a.Esc = st
+	a.UpdatedAt = now
+	paged := false
+	for _, act := range actions {
+		switch act := act.(type) {
+		case escalation.Note:
+			a.Note(now, kind, by, "%s", act.Text)
+		case escalation.Exhausted:
+			a.Note(now, "exhausted", "", "escalation policy exhausted: nobody acknowledged")
+		case escalation.Page:
+			paged = true
+			ch.Pages = append(ch.Pages, store.OutboxPage{
+				AlertID: a.ID, PageID: act.ID, Person: act.Person, Method: act.Method,
+				Role: act.Role, Shadow: act.Shadow, Due: act.Due, Late: act.Late, Queued: now,
+			})
+		}
+	}
+	if paged {
+		a.Note(now, "rota", "", "paged from rota r%d", r.Rev)
+		if a.RotaRev == 0 {
+			a.RotaRev = r.Rev
+		}
+	}
+	return ch, nil
+}
+
+func eventKind(ev escalation.Event) (kind, by string) {
+	switch e := ev.(type) {
+	case escalation.Trigger:
+		return "trigger", ""
+	case escalation.Tick:
+		return "escalation", ""
+	case escalation.Ack:
+		return "ack", e.By
+	case escalation.Resolve:
+		return "resolve", e.By
+	case escalation.EscalateNow:
+		return "escalate", e.By
+	case escalation.DeliveryFailed:
+		return "delivery", e.Person
+	}
+	return fmt.Sprintf("%T", ev), ""
+}

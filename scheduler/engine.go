@@ -1,0 +1,437 @@
+package scheduler
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"github.com/pagerd/pagerd/clock"
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/store"
+)
+
+// Observer hears what the engine does, for metrics and benchmarks. Any
+// method may be called from many goroutines.
+type Observer interface {
+	Leader(bool)
+	// PageSent is called after each send attempt; err is nil on success.
+	PageSent(p store.OutboxPage, at time.Time, err error)
+	// TimerFired is called when an alert timer is handled, with how late.
+	TimerFired(late time.Duration)
+}
+
+// Engine runs escalations on whichever node etcd elects.
+type Engine struct {
+	Store    *store.Store
+	Rota     *Holder
+	Notifier notifier.Notifier
+	Clock    clock.Clock
+	Log      *slog.Logger
+	Node     string   // this node's name, stored as the election value
+	Observer Observer // optional
+
+	// TTL is the election lease in seconds: how long a dead leader's
+	// leadership outlives it. Default 2.
+	TTL int
+	// Workers bounds concurrent sends and timer handlings. Default 64.
+	Workers int
+	// Attempts is how many times a page is tried before it counts as
+	// failed and the next contact method follows. Default 3.
+	Attempts int
+	// Backoff is the first retry delay; it doubles, with jitter. Default 1s.
+	Backoff time.Duration
+
+	leader atomic.Bool
+}
+
+// IsLeader reports whether this node runs the escalations now.
+func (e *Engine) IsLeader() bool { return e.leader.Load() }
+
+func (e *Engine) defaults() {
+	if e.TTL == 0 {
+		e.TTL = 2
+	}
+	if e.Workers == 0 {
+		e.Workers = 64
+	}
+	if e.Attempts == 0 {
+		e.Attempts = 3
+	}
+	if e.Backoff == 0 {
+		e.Backoff = time.Second
+	}
+	if e.Clock == nil {
+		e.Clock = clock.Real{}
+	}
+	if e.Log == nil {
+		e.Log = slog.Default()
+	}
+}
+
+// Run campaigns for leadership and, while leader, runs escalations, until
+// ctx ends. Losing leadership (a lost lease, a fenced write) starts a new
+// campaign.
+func (e *Engine) Run(ctx context.Context) error {
+	e.defaults()
+	for {
+		err := e.term(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		e.Log.Warn("leadership term ended; campaigning again", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (e *Engine) setLeader(v bool) {
+	e.leader.Store(v)
+	if e.Observer != nil {
+		e.Observer.Leader(v)
+	}
+}
+
+// term is one campaign and, if won, one leadership.
+func (e *Engine) term(ctx context.Context) error {
+	// The session outlives ctx so Close can revoke the lease on shutdown:
+	// the next leader then takes over at once instead of after the TTL.
+	sess, err := concurrency.NewSession(e.Store.Client(), concurrency.WithTTL(e.TTL),
+		concurrency.WithContext(context.WithoutCancel(ctx)))
+	if err != nil {
+		return fmt.Errorf("election session: %w", err)
+	}
+	defer sess.Close()
+	el := concurrency.NewElection(sess, e.Store.Prefix()+"leader")
+	if err := el.Campaign(ctx, e.Node); err != nil {
+		return fmt.Errorf("campaign: %w", err)
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-sess.Done():
+			cancel()
+		case <-lctx.Done():
+		}
+	}()
+	e.Log.Info("leading", "node", e.Node, "rev", el.Rev())
+	e.setLeader(true)
+	defer e.setLeader(false)
+	err = e.lead(lctx, &store.Fence{Key: el.Key(), Rev: el.Rev()})
+	e.Log.Info("no longer leading", "node", e.Node, "err", err)
+	return err
+}
+
+// lead runs escalations until ctx ends or a watch fails.
+func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer func() {
+		cancel(nil)
+		wg.Wait() // no send or tick of this term outlives it
+	}()
+	sem := make(chan struct{}, e.Workers)
+	spawn := func(f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			f()
+		}()
+	}
+	fenced := func(err error) {
+		if errors.Is(err, store.ErrFenced) {
+			cancel(err)
+		}
+	}
+
+	timers, trev, err := e.Store.Timers(ctx)
+	if err != nil {
+		return err
+	}
+	pages, orev, err := e.Store.Outbox(ctx)
+	if err != nil {
+		return err
+	}
+	tw := e.Store.WatchTimers(ctx, trev)
+	ow := e.Store.WatchOutbox(ctx, orev)
+	q := &timerQueue{index: map[int64]*timerItem{}}
+	for id, due := range timers {
+		q.set(id, due)
+	}
+	send := func(pg store.OutboxPage) { spawn(func() { fenced(e.send(ctx, fence, pg)) }) }
+	for _, pg := range pages {
+		send(pg)
+	}
+	if n := len(pages); n > 0 {
+		e.Log.Info("resuming pages left by the previous leader", "pages", n)
+	}
+	retry := make(chan int64, 64)
+	for {
+		var wake <-chan time.Time
+		var tm clock.Timer
+		if due, ok := q.peek(); ok {
+			tm = e.Clock.NewTimer(due.Sub(e.Clock.Now()))
+			wake = tm.C()
+		}
+		select {
+		case <-ctx.Done():
+			if tm != nil {
+				tm.Stop()
+			}
+			return context.Cause(ctx)
+		case ev, ok := <-tw:
+			if !ok {
+				return errors.New("timer watch ended")
+			}
+			if ev.Due.IsZero() {
+				q.remove(ev.ID)
+			} else {
+				q.set(ev.ID, ev.Due)
+			}
+		case pg, ok := <-ow:
+			if !ok {
+				return errors.New("outbox watch ended")
+			}
+			send(pg)
+		case id := <-retry:
+			q.set(id, e.Clock.Now().Add(time.Second))
+		case now := <-wake:
+			for {
+				id, due, ok := q.popDue(now)
+				if !ok {
+					break
+				}
+				spawn(func() {
+					err := e.tick(ctx, fence, id, due)
+					fenced(err)
+					if err != nil && !errors.Is(err, store.ErrFenced) && ctx.Err() == nil {
+						e.Log.Error("alert timer failed; retrying", "alert", id, "err", err)
+						select {
+						case retry <- id:
+						case <-ctx.Done():
+						}
+					}
+				})
+			}
+		}
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+}
+
+// tick handles an alert's due timer.
+func (e *Engine) tick(ctx context.Context, fence *store.Fence, id int64, due time.Time) error {
+	now := e.Clock.Now()
+	if e.Observer != nil {
+		e.Observer.TimerFired(now.Sub(due))
+	}
+	_, err := e.Store.Update(ctx, id, fence, func(a *store.Alert) (store.Change, error) {
+		if a.Esc.Timer.IsZero() || a.Esc.Timer.After(now) {
+			return store.Change{}, store.ErrNoChange // re-armed or stopped meanwhile
+		}
+		return Apply(a, escalation.Tick{}, now, e.Rota.Get())
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// send delivers one outbox page, retrying, and records the outcome.
+func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPage) error {
+	a, err := e.Store.Get(ctx, pg.AlertID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if a.Status() != escalation.StatusTriggered {
+		// Acknowledged or resolved between deciding and sending: a page now
+		// would only wake someone for nothing.
+		return e.finish(ctx, fence, pg, func(a *store.Alert, now time.Time) {
+			a.Note(now, "skipped", "", "%s to %s not sent: alert is %s", pg.Method, pg.Person, a.Status())
+		})
+	}
+	r := e.Rota.Get()
+	p, ok := r.People[pg.Person]
+	to := ""
+	if ok {
+		to = p.SMS
+		if pg.Method == "voice" {
+			to = p.Voice
+		}
+	}
+	if to == "" {
+		return e.failed(ctx, fence, pg, fmt.Errorf("%s has no %s number in rota r%d", pg.Person, pg.Method, r.Rev), 0)
+	}
+	page := notifier.Page{
+		AlertID: a.ID, PageID: pg.PageID, Team: a.Team, Summary: a.Summary, Severity: a.Severity,
+		Person: p.ID, PersonName: p.Name, Method: string(pg.Method), To: to, Role: pg.Role,
+		Shadow: pg.Shadow, Repeat: a.Count,
+	}
+	if late := e.Clock.Now().Sub(pg.Due); late > 2*time.Second {
+		page.Late = late
+	}
+	backoff := e.Backoff
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		rec, err := e.Notifier.Send(sctx, page)
+		cancel()
+		if e.Observer != nil {
+			e.Observer.PageSent(pg, e.Clock.Now(), err)
+		}
+		if err == nil {
+			return e.finish(ctx, fence, pg, func(a *store.Alert, now time.Time) {
+				late := ""
+				if page.Late > 0 {
+					late = fmt.Sprintf(", %s late", page.Late.Round(time.Second))
+				}
+				shadow := ""
+				if pg.Shadow {
+					shadow = " (shadow copy)"
+				}
+				a.Note(now, "sent", "", "%s%s to %s (%s) sent via %s [%s]%s", pg.Method, shadow, pg.Person, to, rec.Provider, rec.ID, late)
+			})
+		}
+		if ctx.Err() != nil {
+			return ctx.Err() // leadership lost: the next leader sends it
+		}
+		if notifier.IsPermanent(err) || attempt >= e.Attempts {
+			return e.failed(ctx, fence, pg, err, attempt)
+		}
+		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
+		backoff *= 2
+		if _, uerr := e.Store.Update(ctx, pg.AlertID, fence, func(a *store.Alert) (store.Change, error) {
+			a.Note(e.Clock.Now(), "retry", "", "%s to %s failed (attempt %d of %d): %v; retrying in %s", pg.Method, pg.Person, attempt, e.Attempts, err, wait.Round(time.Millisecond))
+			return store.Change{}, nil
+		}); uerr != nil {
+			return uerr
+		}
+		t := e.Clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C():
+		}
+	}
+}
+
+// finish removes a page from the outbox, noting why.
+func (e *Engine) finish(ctx context.Context, fence *store.Fence, pg store.OutboxPage, note func(*store.Alert, time.Time)) error {
+	_, err := e.Store.Update(ctx, pg.AlertID, fence, func(a *store.Alert) (store.Change, error) {
+		note(a, e.Clock.Now())
+		return store.Change{Done: []store.OutboxPage{pg}}, nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// failed records a page that could not be sent and moves the person on to
+// their next contact method.
+func (e *Engine) failed(ctx context.Context, fence *store.Fence, pg store.OutboxPage, cause error, attempts int) error {
+	e.Log.Warn("page failed", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method, "err", cause)
+	_, err := e.Store.Update(ctx, pg.AlertID, fence, func(a *store.Alert) (store.Change, error) {
+		now := e.Clock.Now()
+		tries := ""
+		if attempts > 1 {
+			tries = fmt.Sprintf(" after %d attempts", attempts)
+		}
+		a.Note(now, "failed", "", "%s to %s failed%s: %v", pg.Method, pg.Person, tries, cause)
+		ch, aerr := Apply(a, escalation.DeliveryFailed{Person: pg.Person, Method: pg.Method, Reason: cause.Error()}, now, e.Rota.Get())
+		if aerr != nil && !errors.Is(aerr, store.ErrNoChange) {
+			e.Log.Info("delivery failure not applied", "alert", pg.AlertID, "err", aerr)
+		}
+		ch.Done = append(ch.Done, pg)
+		return ch, nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// timerQueue is a min-heap of alert timers with an index for updates.
+type timerQueue struct {
+	items []*timerItem
+	index map[int64]*timerItem
+}
+
+type timerItem struct {
+	id  int64
+	due time.Time
+	i   int
+}
+
+func (q *timerQueue) Len() int           { return len(q.items) }
+func (q *timerQueue) Less(i, j int) bool { return q.items[i].due.Before(q.items[j].due) }
+func (q *timerQueue) Swap(i, j int) {
+	q.items[i], q.items[j] = q.items[j], q.items[i]
+	q.items[i].i, q.items[j].i = i, j
+}
+func (q *timerQueue) Push(x any) {
+	it := x.(*timerItem)
+	it.i = len(q.items)
+	q.items = append(q.items, it)
+}
+func (q *timerQueue) Pop() any {
+	it := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
+	return it
+}
+
+func (q *timerQueue) set(id int64, due time.Time) {
+	if it, ok := q.index[id]; ok {
+		it.due = due
+		heap.Fix(q, it.i)
+		return
+	}
+	it := &timerItem{id: id, due: due}
+	q.index[id] = it
+	heap.Push(q, it)
+}
+
+func (q *timerQueue) remove(id int64) {
+	if it, ok := q.index[id]; ok {
+		heap.Remove(q, it.i)
+		delete(q.index, id)
+	}
+}
+
+func (q *timerQueue) peek() (time.Time, bool) {
+	if len(q.items) == 0 {
+		return time.Time{}, false
+	}
+	return q.items[0].due, true
+}
+
+func (q *timerQueue) popDue(now time.Time) (int64, time.Time, bool) {
+	if len(q.items) == 0 || q.items[0].due.After(now) {
+		return 0, time.Time{}, false
+	}
+	it := heap.Pop(q).(*timerItem)
+	delete(q.index, it.id)
+	return it.id, it.due, true
+}

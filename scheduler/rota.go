@@ -1,0 +1,131 @@
+// Package scheduler is the engine: it runs the escalation state machine
+// against the rota, on the node elected leader through etcd, keeps the
+// durable timers, and hands due pages to the notifier.
+package scheduler
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/rota"
+)
+
+// Rota is a checked rota with the cluster revision it was published at.
+type Rota struct {
+	*rota.Rota
+	Rev int64
+
+	keys []routeKey // HTTP integration keys, hashed
+}
+
+type routeKey struct {
+	sum  [32]byte
+	team string
+}
+
+// NewRota wraps a loaded rota, reading the integration keys its HTTP routes
+// name from the environment or files. A key that can't be read disables
+// that route and is logged, rather than failing the whole rota.
+func NewRota(r *rota.Rota, rev int64, log *slog.Logger) *Rota {
+	out := &Rota{Rota: r, Rev: rev}
+	for _, t := range r.Teams {
+		for _, rt := range t.Routes {
+			if rt.HTTP == nil {
+				continue
+			}
+			key, err := readKey(rt.HTTP)
+			if err != nil {
+				log.Error("integration route disabled", "team", t.ID, "route", rt.Name, "err", err)
+				continue
+			}
+			out.keys = append(out.keys, routeKey{sha256.Sum256([]byte(key)), t.ID})
+		}
+	}
+	return out
+}
+
+func readKey(h *rota.HTTPRoute) (string, error) {
+	if h.KeyEnv != "" {
+		v := os.Getenv(h.KeyEnv)
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s is empty or unset", h.KeyEnv)
+		}
+		return v, nil
+	}
+	b, err := os.ReadFile(h.KeyFile)
+	if err != nil {
+		return "", fmt.Errorf("read key file: %w", err)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("key file %s is empty", h.KeyFile)
+	}
+	return v, nil
+}
+
+// TeamForKey finds the team whose integration key is key. Every key is
+// compared, in constant time, so timing tells nothing about near misses.
+func (r *Rota) TeamForKey(key string) (string, bool) {
+	sum := sha256.Sum256([]byte(key))
+	team, found := "", 0
+	for _, k := range r.keys {
+		if subtle.ConstantTimeCompare(sum[:], k.sum[:]) == 1 {
+			team, found = k.team, 1
+		}
+	}
+	return team, found == 1 && key != ""
+}
+
+// Env is the escalation machine's view of the world for one team.
+type Env struct {
+	Rota *Rota
+	Team *rota.Team
+}
+
+// Resolve answers who a target is at an instant: a role's holder and its
+// shadows, or a person.
+func (e Env) Resolve(t escalation.Target, at time.Time) []escalation.Recipient {
+	if t.Person != "" {
+		if _, ok := e.Rota.People[t.Person]; !ok {
+			return nil
+		}
+		return []escalation.Recipient{{Person: t.Person}}
+	}
+	var out []escalation.Recipient
+	if h, ok := e.Team.Schedule.Holder(t.Role, at); ok {
+		out = append(out, escalation.Recipient{Person: h.Person, Role: t.Role})
+	}
+	for _, s := range e.Team.Schedule.ShadowsAt(t.Role, at) {
+		out = append(out, escalation.Recipient{Person: s.Person, Role: t.Role, Shadow: true, Reverse: s.Reverse})
+	}
+	return out
+}
+
+// Rules are a person's notification rules.
+func (e Env) Rules(person string) []escalation.Rule {
+	p, ok := e.Rota.People[person]
+	if !ok {
+		return nil
+	}
+	out := make([]escalation.Rule, len(p.Notify))
+	for i, r := range p.Notify {
+		out[i] = escalation.Rule{Method: escalation.Method(r.Method), After: r.After}
+	}
+	return out
+}
+
+// Holder holds the rota in force on this node and swaps it atomically.
+type Holder struct{ p atomic.Pointer[Rota] }
+
+// Get returns the rota in force, or nil before the first one.
+func (h *Holder) Get() *Rota { return h.p.Load() }
+
+// Set puts r in force.
+func (h *Holder) Set(r *Rota) { h.p.Store(r) }

@@ -1,0 +1,458 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/pagerd/pagerd/escalation"
+)
+
+// Alert is one alert as stored: what came in, where its escalation is, and
+// everything that happened to it.
+type Alert struct {
+	ID         int64            `json:"id"`
+	Team       string           `json:"team"`
+	Summary    string           `json:"summary"`
+	Details    string           `json:"details,omitempty"`
+	DedupKey   string           `json:"dedup_key"`
+	Severity   string           `json:"severity,omitempty"`
+	Source     string           `json:"source"`
+	Origin     string           `json:"origin,omitempty"`
+	Links      []string         `json:"links,omitempty"`
+	CreatedAt  time.Time        `json:"created_at"`
+	UpdatedAt  time.Time        `json:"updated_at"`
+	Count      int              `json:"count"` // times received, dedup included
+	LastSeenAt time.Time        `json:"last_seen_at"`
+	RotaRev    int64            `json:"rota_rev"` // the rota revision that chose whom to page first
+	Esc        escalation.State `json:"escalation"`
+	Timeline   []Entry          `json:"timeline"`
+}
+
+// Status is the alert's state: triggered, acknowledged or resolved.
+func (a *Alert) Status() escalation.Status { return a.Esc.Status }
+
+// Entry is one line of an alert's timeline.
+type Entry struct {
+	At   time.Time `json:"at"`
+	Kind string    `json:"kind"` // received, page, sent, failed, ack, resolve, escalate, note, ...
+	Text string    `json:"text"`
+	By   string    `json:"by,omitempty"`
+}
+
+// Note appends a timeline entry.
+func (a *Alert) Note(at time.Time, kind, by, format string, args ...any) {
+	a.Timeline = append(a.Timeline, Entry{At: at, Kind: kind, By: by, Text: fmt.Sprintf(format, args...)})
+}
+
+// OutboxPage is a page waiting to be sent: written with the state change
+// that decided it, removed once the send is recorded.
+type OutboxPage struct {
+	AlertID int64             `json:"alert_id"`
+	PageID  string            `json:"page_id"`
+	Person  string            `json:"person"`
+	Method  escalation.Method `json:"method"`
+	Role    string            `json:"role,omitempty"`
+	Shadow  bool              `json:"shadow,omitempty"`
+	Due     time.Time         `json:"due"`
+	Late    time.Duration     `json:"late,omitempty"`
+	Queued  time.Time         `json:"queued"`
+}
+
+// Key is the outbox key of the page.
+func (o OutboxPage) key(p string) string {
+	return p + "outbox/" + idKey(o.AlertID) + "/" + o.PageID
+}
+
+// Fence makes a write conditional on leadership: the election key must
+// still exist with the revision it was created at.
+type Fence struct {
+	Key string
+	Rev int64
+}
+
+func (f *Fence) cmps() []clientv3.Cmp {
+	if f == nil {
+		return nil
+	}
+	return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(f.Key), "=", f.Rev)}
+}
+
+// ErrNotFound is returned for an alert that doesn't exist.
+var ErrNotFound = errors.New("no such alert")
+
+// ErrFenced is returned when a fenced write fails because this node is no
+// longer the leader.
+var ErrFenced = errors.New("no longer the leader")
+
+// ErrNoChange from an update function leaves the alert as it was.
+var ErrNoChange = errors.New("no change")
+
+func (s *Store) alertKey(id int64) string { return s.p + "alerts/" + idKey(id) }
+func (s *Store) timerKey(id int64) string { return s.p + "timers/" + idKey(id) }
+
+func (s *Store) dedupKey(team, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return s.p + "dedup/" + team + "/" + hex.EncodeToString(sum[:16])
+}
+
+// idBlock is how many alert ids a process reserves at once: few enough that
+// ids stay short for SMS replies, enough that reservations are rare.
+const idBlock = 20
+
+// NextID returns a new alert id, unique across the cluster.
+func (s *Store) NextID(ctx context.Context) (int64, error) {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	if s.idNext < s.idTo {
+		s.idNext++
+		return s.idNext - 1, nil
+	}
+	key := s.p + "ids"
+	for {
+		resp, err := s.cli.Get(ctx, key)
+		if err != nil {
+			return 0, fmt.Errorf("reserve alert ids: %w", err)
+		}
+		var last, rev int64
+		if len(resp.Kvs) == 1 {
+			last, _ = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64)
+			rev = resp.Kvs[0].ModRevision
+		}
+		tx, err := s.cli.Txn(ctx).
+			If(clientv3.Compare(clientv3.ModRevision(key), "=", rev)).
+			Then(clientv3.OpPut(key, strconv.FormatInt(last+idBlock, 10))).
+			Commit()
+		if err != nil {
+			return 0, fmt.Errorf("reserve alert ids: %w", err)
+		}
+		if tx.Succeeded {
+			s.idNext, s.idTo = last+2, last+1+idBlock
+			return last + 1, nil
+		}
+	}
+}
+
+// Open finds the open alert of team with dedup key, if any.
+func (s *Store) OpenByDedup(ctx context.Context, team, dedup string) (int64, bool, error) {
+	resp, err := s.cli.Get(ctx, s.dedupKey(team, dedup))
+	if err != nil {
+		return 0, false, fmt.Errorf("look up dedup key: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return 0, false, nil
+	}
+	id, err := parseID(string(resp.Kvs[0].Value))
+	return id, err == nil, err
+}
+
+// Create stores a new alert, its dedup entry, its timer and its first pages
+// in one transaction, unless an open alert of the team already has the dedup
+// key: then it stores nothing and returns that alert's id and true.
+func (s *Store) Create(ctx context.Context, a *Alert, pages []OutboxPage) (existing int64, dup bool, err error) {
+	val, err := json.Marshal(a)
+	if err != nil {
+		return 0, false, fmt.Errorf("encode alert %d: %w", a.ID, err)
+	}
+	dk := s.dedupKey(a.Team, a.DedupKey)
+	ops := []clientv3.Op{
+		clientv3.OpPut(s.alertKey(a.ID), string(val)),
+		clientv3.OpPut(dk, strconv.FormatInt(a.ID, 10)),
+	}
+	ops = append(ops, s.timerOps(a)...)
+	pops, err := s.pageOps(pages)
+	if err != nil {
+		return 0, false, err
+	}
+	ops = append(ops, pops...)
+	tx, err := s.cli.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(dk), "=", 0),
+			clientv3.Compare(clientv3.CreateRevision(s.alertKey(a.ID)), "=", 0)).
+		Then(ops...).
+		Else(clientv3.OpGet(dk)).
+		Commit()
+	if err != nil {
+		return 0, false, fmt.Errorf("store alert %d: %w", a.ID, err)
+	}
+	if tx.Succeeded {
+		return a.ID, false, nil
+	}
+	kvs := tx.Responses[0].GetResponseRange().Kvs
+	if len(kvs) == 0 {
+		return 0, false, fmt.Errorf("store alert %d: id already in use", a.ID)
+	}
+	id, err := parseID(string(kvs[0].Value))
+	return id, true, err
+}
+
+func (s *Store) timerOps(a *Alert) []clientv3.Op {
+	if a.Esc.Timer.IsZero() {
+		return []clientv3.Op{clientv3.OpDelete(s.timerKey(a.ID))}
+	}
+	return []clientv3.Op{clientv3.OpPut(s.timerKey(a.ID), a.Esc.Timer.UTC().Format(time.RFC3339Nano))}
+}
+
+func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
+	ops := make([]clientv3.Op, 0, len(pages))
+	for _, pg := range pages {
+		v, err := json.Marshal(pg)
+		if err != nil {
+			return nil, fmt.Errorf("encode page %s: %w", pg.PageID, err)
+		}
+		ops = append(ops, clientv3.OpPut(pg.key(s.p), string(v)))
+	}
+	return ops, nil
+}
+
+// Get reads one alert.
+func (s *Store) Get(ctx context.Context, id int64) (*Alert, error) {
+	a, _, err := s.get(ctx, id)
+	return a, err
+}
+
+func (s *Store) get(ctx context.Context, id int64) (*Alert, int64, error) {
+	resp, err := s.cli.Get(ctx, s.alertKey(id))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read alert %d: %w", id, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, 0, fmt.Errorf("alert %d: %w", id, ErrNotFound)
+	}
+	a := &Alert{}
+	if err := json.Unmarshal(resp.Kvs[0].Value, a); err != nil {
+		return nil, 0, fmt.Errorf("decode alert %d: %w", id, err)
+	}
+	return a, resp.Kvs[0].ModRevision, nil
+}
+
+// Change is what an update function wants written besides the alert.
+type Change struct {
+	Pages []OutboxPage // pages to enqueue
+	Done  []OutboxPage // outbox pages to remove (sent, or given up)
+}
+
+// Update reads the alert, lets fn change it, and writes it back with its
+// timer, new pages and removed pages in one transaction, retrying if the
+// alert changed meanwhile. With a fence the write happens only while that
+// leadership holds (ErrFenced otherwise). fn returning ErrNoChange writes
+// nothing; any other error is returned as is.
+func (s *Store) Update(ctx context.Context, id int64, fence *Fence, fn func(a *Alert) (Change, error)) (*Alert, error) {
+	for attempt := 0; ; attempt++ {
+		a, rev, err := s.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		wasOpen := a.Status() != escalation.StatusResolved
+		prevTimer := a.Esc.Timer
+		ch, err := fn(a)
+		if errors.Is(err, ErrNoChange) {
+			return a, nil
+		}
+		if err != nil {
+			return a, err
+		}
+		val, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("encode alert %d: %w", id, err)
+		}
+		ops := []clientv3.Op{clientv3.OpPut(s.alertKey(id), string(val))}
+		if !a.Esc.Timer.Equal(prevTimer) {
+			ops = append(ops, s.timerOps(a)...)
+		}
+		pops, err := s.pageOps(ch.Pages)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, pops...)
+		for _, d := range ch.Done {
+			ops = append(ops, clientv3.OpDelete(d.key(s.p)))
+		}
+		if wasOpen && a.Status() == escalation.StatusResolved {
+			// The dedup key is free again: the next alert with it is new.
+			ops = append(ops, clientv3.OpDelete(s.dedupKey(a.Team, a.DedupKey)))
+		}
+		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.alertKey(id)), "=", rev)}, fence.cmps()...)
+		tx, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
+		if err != nil {
+			return nil, fmt.Errorf("update alert %d: %w", id, err)
+		}
+		if tx.Succeeded {
+			return a, nil
+		}
+		if fence != nil {
+			if ok, err := s.holds(ctx, fence); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, ErrFenced
+			}
+		}
+		if attempt >= 50 {
+			return nil, fmt.Errorf("update alert %d: still conflicting after %d attempts", id, attempt)
+		}
+		// Someone else wrote the alert; back off a little and retry.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(rand.IntN(1+attempt)) * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) holds(ctx context.Context, f *Fence) (bool, error) {
+	resp, err := s.cli.Get(ctx, f.Key)
+	if err != nil {
+		return false, fmt.Errorf("check leadership: %w", err)
+	}
+	return len(resp.Kvs) == 1 && resp.Kvs[0].CreateRevision == f.Rev, nil
+}
+
+// List returns alerts, newest first, that pass keep (nil keeps all), at
+// most limit of them (0: no limit).
+func (s *Store) List(ctx context.Context, keep func(*Alert) bool, limit int) ([]*Alert, error) {
+	resp, err := s.cli.Get(ctx, s.p+"alerts/", clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend))
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	var out []*Alert
+	for _, kv := range resp.Kvs {
+		a := &Alert{}
+		if err := json.Unmarshal(kv.Value, a); err != nil {
+			s.log.Error("undecodable alert record", "key", string(kv.Key), "err", err)
+			continue
+		}
+		if keep == nil || keep(a) {
+			out = append(out, a)
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// Timers returns every armed alert timer and the revision they were read at.
+func (s *Store) Timers(ctx context.Context) (map[int64]time.Time, int64, error) {
+	resp, err := s.cli.Get(ctx, s.p+"timers/", clientv3.WithPrefix())
+	if err != nil {
+		return nil, 0, fmt.Errorf("read timers: %w", err)
+	}
+	out := make(map[int64]time.Time, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		id, due, err := s.decodeTimer(kv.Key, kv.Value)
+		if err != nil {
+			s.log.Error("bad timer record", "key", string(kv.Key), "err", err)
+			continue
+		}
+		out[id] = due
+	}
+	return out, resp.Header.Revision, nil
+}
+
+func (s *Store) decodeTimer(k, v []byte) (int64, time.Time, error) {
+	id, err := parseID(strings.TrimPrefix(string(k), s.p+"timers/"))
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if v == nil {
+		return id, time.Time{}, nil
+	}
+	due, err := time.Parse(time.RFC3339Nano, string(v))
+	return id, due, err
+}
+
+// TimerEvent is a timer armed (Due set) or disarmed (Due zero).
+type TimerEvent struct {
+	ID  int64
+	Due time.Time
+}
+
+// WatchTimers reports timer changes after rev. The channel closes when the
+// watch fails (the caller reloads) or ctx ends.
+func (s *Store) WatchTimers(ctx context.Context, rev int64) <-chan TimerEvent {
+	out := make(chan TimerEvent, 256)
+	go func() {
+		defer close(out)
+		wc := s.cli.Watch(clientv3.WithRequireLeader(ctx), s.p+"timers/", clientv3.WithPrefix(), clientv3.WithRev(rev+1))
+		for wr := range wc {
+			if err := wr.Err(); err != nil {
+				s.log.Warn("timer watch failed", "err", err)
+				return
+			}
+			for _, ev := range wr.Events {
+				var v []byte
+				if ev.Type == clientv3.EventTypePut {
+					v = ev.Kv.Value
+				}
+				id, due, err := s.decodeTimer(ev.Kv.Key, v)
+				if err != nil {
+					continue
+				}
+				select {
+				case out <- TimerEvent{id, due}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// Outbox returns every page waiting to be sent, oldest alert first, and
+// the revision it was read at.
+func (s *Store) Outbox(ctx context.Context) ([]OutboxPage, int64, error) {
+	resp, err := s.cli.Get(ctx, s.p+"outbox/", clientv3.WithPrefix())
+	if err != nil {
+		return nil, 0, fmt.Errorf("read outbox: %w", err)
+	}
+	var out []OutboxPage
+	for _, kv := range resp.Kvs {
+		var pg OutboxPage
+		if err := json.Unmarshal(kv.Value, &pg); err != nil {
+			s.log.Error("bad outbox record", "key", string(kv.Key), "err", err)
+			continue
+		}
+		out = append(out, pg)
+	}
+	return out, resp.Header.Revision, nil
+}
+
+// WatchOutbox reports pages enqueued after rev. The channel closes when the
+// watch fails or ctx ends.
+func (s *Store) WatchOutbox(ctx context.Context, rev int64) <-chan OutboxPage {
+	out := make(chan OutboxPage, 1024)
+	go func() {
+		defer close(out)
+		wc := s.cli.Watch(clientv3.WithRequireLeader(ctx), s.p+"outbox/", clientv3.WithPrefix(), clientv3.WithRev(rev+1), clientv3.WithFilterDelete())
+		for wr := range wc {
+			if err := wr.Err(); err != nil {
+				s.log.Warn("outbox watch failed", "err", err)
+				return
+			}
+			for _, ev := range wr.Events {
+				if ev.Kv.Version != 1 {
+					continue // rewritten, not new
+				}
+				var pg OutboxPage
+				if err := json.Unmarshal(ev.Kv.Value, &pg); err != nil {
+					continue
+				}
+				select {
+				case out <- pg:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
