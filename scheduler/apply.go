@@ -47,7 +47,10 @@ func Apply(a *store.Alert, ev escalation.Event, now time.Time, r *Rota) (store.C
 		case escalation.Note:
 			a.Note(now, kind, by, "%s", act.Text)
 		case escalation.Exhausted:
-			a.Note(now, "exhausted", "", "escalation policy exhausted: nobody acknowledged")
+			// The machine's own note says so; mark it for readers.
+			if n := len(a.Timeline); n > 0 {
+				a.Timeline[n-1].Kind = "exhausted"
+			}
 		case escalation.Page:
 			paged = true
 			ch.Pages = append(ch.Pages, store.OutboxPage{
@@ -56,11 +59,10 @@ func Apply(a *store.Alert, ev escalation.Event, now time.Time, r *Rota) (store.C
 			})
 		}
 	}
-	if paged {
-		a.Note(now, "rota", "", "paged from rota r%d", r.Rev)
-		if a.RotaRev == 0 {
-			a.RotaRev = r.Rev
-		}
+	if paged && a.RotaRev != r.Rev {
+		// Recorded when it changes: which rota chose whom to page.
+		a.Note(now, "rota", "", "paging from rota r%d", r.Rev)
+		a.RotaRev = r.Rev
 	}
 	return ch, nil
 }

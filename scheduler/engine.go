@@ -268,7 +268,7 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 	if a.Status() != escalation.StatusTriggered {
 		// Acknowledged or resolved between deciding and sending: a page now
 		// would only wake someone for nothing.
-		return e.finish(ctx, fence, pg, func(a *store.Alert, now time.Time) {
+		return e.finish(ctx, pg, func(a *store.Alert, now time.Time) {
 			a.Note(now, "skipped", "", "%s to %s not sent: alert is %s", pg.Method, pg.Person, a.Status())
 		})
 	}
@@ -282,7 +282,7 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 		}
 	}
 	if to == "" {
-		return e.failed(ctx, fence, pg, fmt.Errorf("%s has no %s number in rota r%d", pg.Person, pg.Method, r.Rev), 0)
+		return e.failed(ctx, pg, fmt.Errorf("%s has no %s number in rota r%d", pg.Person, pg.Method, r.Rev), 0)
 	}
 	page := notifier.Page{
 		AlertID: a.ID, PageID: pg.PageID, Team: a.Team, Summary: a.Summary, Severity: a.Severity,
@@ -294,14 +294,19 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 	}
 	backoff := e.Backoff
 	for attempt := 1; ; attempt++ {
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		if ctx.Err() != nil {
+			return ctx.Err() // leadership lost before sending: the next leader sends it
+		}
+		// A send under way is allowed to finish even if leadership ends, so
+		// its outcome is known and recorded rather than repeated.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 		rec, err := e.Notifier.Send(sctx, page)
 		cancel()
 		if e.Observer != nil {
 			e.Observer.PageSent(pg, e.Clock.Now(), err)
 		}
 		if err == nil {
-			return e.finish(ctx, fence, pg, func(a *store.Alert, now time.Time) {
+			return e.finish(ctx, pg, func(a *store.Alert, now time.Time) {
 				late := ""
 				if page.Late > 0 {
 					late = fmt.Sprintf(", %s late", page.Late.Round(time.Second))
@@ -317,7 +322,7 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 			return ctx.Err() // leadership lost: the next leader sends it
 		}
 		if notifier.IsPermanent(err) || attempt >= e.Attempts {
-			return e.failed(ctx, fence, pg, err, attempt)
+			return e.failed(ctx, pg, err, attempt)
 		}
 		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
 		backoff *= 2
@@ -337,23 +342,32 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 	}
 }
 
-// finish removes a page from the outbox, noting why.
-func (e *Engine) finish(ctx context.Context, fence *store.Fence, pg store.OutboxPage, note func(*store.Alert, time.Time)) error {
-	_, err := e.Store.Update(ctx, pg.AlertID, fence, func(a *store.Alert) (store.Change, error) {
-		note(a, e.Clock.Now())
-		return store.Change{Done: []store.OutboxPage{pg}}, nil
-	})
+// record writes the outcome of a send. It is not fenced and outlives the
+// term: that a page went out is a fact whoever leads, and recording it even
+// as leadership is lost keeps the next leader from sending it again.
+func (e *Engine) record(ctx context.Context, id int64, fn func(a *store.Alert) (store.Change, error)) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	_, err := e.Store.Update(rctx, id, nil, fn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	return err
 }
 
+// finish removes a page from the outbox, noting why.
+func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, note func(*store.Alert, time.Time)) error {
+	return e.record(ctx, pg.AlertID, func(a *store.Alert) (store.Change, error) {
+		note(a, e.Clock.Now())
+		return store.Change{Done: []store.OutboxPage{pg}}, nil
+	})
+}
+
 // failed records a page that could not be sent and moves the person on to
 // their next contact method.
-func (e *Engine) failed(ctx context.Context, fence *store.Fence, pg store.OutboxPage, cause error, attempts int) error {
+func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, attempts int) error {
 	e.Log.Warn("page failed", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method, "err", cause)
-	_, err := e.Store.Update(ctx, pg.AlertID, fence, func(a *store.Alert) (store.Change, error) {
+	return e.record(ctx, pg.AlertID, func(a *store.Alert) (store.Change, error) {
 		now := e.Clock.Now()
 		tries := ""
 		if attempts > 1 {
@@ -367,10 +381,6 @@ func (e *Engine) failed(ctx context.Context, fence *store.Fence, pg store.Outbox
 		ch.Done = append(ch.Done, pg)
 		return ch, nil
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	return err
 }
 
 // timerQueue is a min-heap of alert timers with an index for updates.

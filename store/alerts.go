@@ -33,7 +33,7 @@ type Alert struct {
 	UpdatedAt  time.Time        `json:"updated_at"`
 	Count      int              `json:"count"` // times received, dedup included
 	LastSeenAt time.Time        `json:"last_seen_at"`
-	RotaRev    int64            `json:"rota_rev"` // the rota revision that chose whom to page first
+	RotaRev    int64            `json:"rota_rev"` // the rota revision that chose whom to page, last time
 	Esc        escalation.State `json:"escalation"`
 	Timeline   []Entry          `json:"timeline"`
 }
