@@ -11,8 +11,11 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Now))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, timeNow))
 }
+
+// timeNow is the wall clock, the one place main reads it.
+func timeNow() time.Time { return time.Now() }
 
 const usage = `pagerd: on-call scheduling and paging
 
