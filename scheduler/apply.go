@@ -56,6 +56,7 @@ func Apply(a *store.Alert, ev escalation.Event, now time.Time, r *Rota) (store.C
 			ch.Pages = append(ch.Pages, store.OutboxPage{
 				AlertID: a.ID, PageID: act.ID, Person: act.Person, Method: act.Method,
 				Role: act.Role, Shadow: act.Shadow, Due: act.Due, Late: act.Late, Queued: now,
+				Team: a.Team, Summary: a.Summary, Severity: a.Severity,
 			})
 		}
 	}

@@ -258,19 +258,20 @@ func (e *Engine) tick(ctx context.Context, fence *store.Fence, id int64, due tim
 
 // send delivers one outbox page, retrying, and records the outcome.
 func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPage) error {
-	a, err := e.Store.Get(ctx, pg.AlertID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if a.Status() != escalation.StatusTriggered {
-		// Acknowledged or resolved between deciding and sending: a page now
-		// would only wake someone for nothing.
-		return e.finish(ctx, pg, func(a *store.Alert, now time.Time) {
-			a.Note(now, "skipped", "", "%s to %s not sent: alert is %s", pg.Method, pg.Person, a.Status())
-		})
+	if e.Clock.Now().Sub(pg.Queued) > staleAfter {
+		// Queued a while ago (a leader died, or a retry): it may have been
+		// acknowledged or resolved since, and a page now would wake someone
+		// for nothing. Fresh pages skip this read: they were just decided.
+		a, err := e.Store.Get(ctx, pg.AlertID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if a.Status() != escalation.StatusTriggered {
+			return e.finish(ctx, pg, "skipped", "%s to %s not sent: alert is %s", pg.Method, pg.Person, a.Status())
+		}
 	}
 	r := e.Rota.Get()
 	p, ok := r.People[pg.Person]
@@ -285,9 +286,9 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 		return e.failed(ctx, pg, fmt.Errorf("%s has no %s number in rota r%d", pg.Person, pg.Method, r.Rev), 0)
 	}
 	page := notifier.Page{
-		AlertID: a.ID, PageID: pg.PageID, Team: a.Team, Summary: a.Summary, Severity: a.Severity,
+		AlertID: pg.AlertID, PageID: pg.PageID, Team: pg.Team, Summary: pg.Summary, Severity: pg.Severity,
 		Person: p.ID, PersonName: p.Name, Method: string(pg.Method), To: to, Role: pg.Role,
-		Shadow: pg.Shadow, Repeat: a.Count,
+		Shadow: pg.Shadow,
 	}
 	if late := e.Clock.Now().Sub(pg.Due); late > 2*time.Second {
 		page.Late = late
@@ -306,17 +307,15 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 			e.Observer.PageSent(pg, e.Clock.Now(), err)
 		}
 		if err == nil {
-			return e.finish(ctx, pg, func(a *store.Alert, now time.Time) {
-				late := ""
-				if page.Late > 0 {
-					late = fmt.Sprintf(", %s late", page.Late.Round(time.Second))
-				}
-				shadow := ""
-				if pg.Shadow {
-					shadow = " (shadow copy)"
-				}
-				a.Note(now, "sent", "", "%s%s to %s (%s) sent via %s [%s]%s", pg.Method, shadow, pg.Person, to, rec.Provider, rec.ID, late)
-			})
+			late := ""
+			if page.Late > 0 {
+				late = fmt.Sprintf(", %s late", page.Late.Round(time.Second))
+			}
+			shadow := ""
+			if pg.Shadow {
+				shadow = " (shadow copy)"
+			}
+			return e.finish(ctx, pg, "sent", "%s%s to %s (%s) sent via %s [%s]%s", pg.Method, shadow, pg.Person, to, rec.Provider, rec.ID, late)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err() // leadership lost: the next leader sends it
@@ -326,13 +325,14 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 		}
 		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
 		backoff *= 2
-		if _, uerr := e.Store.Update(ctx, pg.AlertID, fence, func(a *store.Alert) (store.Change, error) {
-			a.Note(e.Clock.Now(), "retry", "", "%s to %s failed (attempt %d of %d): %v; retrying in %s", pg.Method, pg.Person, attempt, e.Attempts, err, wait.Round(time.Millisecond))
-			return store.Change{}, nil
-		}); uerr != nil {
-			return uerr
-		}
+		// Arm the wait before saying so, so whoever reads the note (a
+		// test driving the clock) finds the timer already running.
 		t := e.Clock.NewTimer(wait)
+		entry := store.Entry{At: e.Clock.Now(), Kind: "retry", Text: fmt.Sprintf("%s to %s failed (attempt %d of %d): %v; retrying in %s", pg.Method, pg.Person, attempt, e.Attempts, err, wait.Round(time.Millisecond))}
+		if rerr := e.Store.RecordEvent(ctx, pg.AlertID, fmt.Sprintf("%s-retry-%d", pg.PageID, attempt), entry); rerr != nil {
+			t.Stop()
+			return rerr
+		}
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -342,32 +342,28 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 	}
 }
 
-// record writes the outcome of a send. It is not fenced and outlives the
-// term: that a page went out is a fact whoever leads, and recording it even
-// as leadership is lost keeps the next leader from sending it again.
-func (e *Engine) record(ctx context.Context, id int64, fn func(a *store.Alert) (store.Change, error)) error {
+// staleAfter is how old a queued page may be before send checks that its
+// alert is still unacknowledged.
+const staleAfter = time.Second
+
+// finish removes a page from the outbox, noting why on the timeline. It
+// is not fenced and outlives the term: that a page went out is a fact
+// whoever leads, and recording it even as leadership is lost keeps the next
+// leader from sending it again.
+func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, kind, format string, args ...any) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	_, err := e.Store.Update(rctx, id, nil, fn)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	return err
-}
-
-// finish removes a page from the outbox, noting why.
-func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, note func(*store.Alert, time.Time)) error {
-	return e.record(ctx, pg.AlertID, func(a *store.Alert) (store.Change, error) {
-		note(a, e.Clock.Now())
-		return store.Change{Done: []store.OutboxPage{pg}}, nil
-	})
+	entry := store.Entry{At: e.Clock.Now(), Kind: kind, Text: fmt.Sprintf(format, args...)}
+	return e.Store.RecordEvent(rctx, pg.AlertID, pg.PageID+"-"+kind, entry, pg)
 }
 
 // failed records a page that could not be sent and moves the person on to
 // their next contact method.
 func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, attempts int) error {
 	e.Log.Warn("page failed", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method, "err", cause)
-	return e.record(ctx, pg.AlertID, func(a *store.Alert) (store.Change, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	_, err := e.Store.Update(rctx, pg.AlertID, nil, func(a *store.Alert) (store.Change, error) {
 		now := e.Clock.Now()
 		tries := ""
 		if attempts > 1 {
@@ -381,6 +377,10 @@ func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, a
 		ch.Done = append(ch.Done, pg)
 		return ch, nil
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // timerQueue is a min-heap of alert timers with an index for updates.

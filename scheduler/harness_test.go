@@ -126,7 +126,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	prefix := fmt.Sprintf("/test-%s-%d/", strings.ReplaceAll(t.Name(), "/", "-"), prefixSeq.Add(1))
 	st, err := store.Open(context.Background(), store.Config{
-		Endpoints: []string{sharedStore.Client().Endpoints()[0]}, Prefix: prefix, Logger: quietLog(),
+		Endpoints: []string{sharedStore.Endpoint()}, Prefix: prefix, Logger: quietLog(),
 	})
 	if err != nil {
 		t.Fatal(err)

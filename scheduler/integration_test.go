@@ -104,11 +104,11 @@ func TestTimeoutsEscalateAndRepeatThenExhaust(t *testing.T) {
 		after time.Duration
 		more  []string
 	}{
-		{2 * time.Minute, []string{"alice/voice"}},               // 12:02 alice's call
-		{3 * time.Minute, []string{"bob/sms"}},                   // 12:05 step 2: secondary
-		{2 * time.Minute, []string{"bob/voice"}},                 // 12:07 bob's call
-		{3 * time.Minute, []string{"bob/sms", "frank/sms"}},      // 12:10 step 3: secondary and frank
-		{2 * time.Minute, []string{"bob/voice"}},                 // 12:12 bob's call again
+		{2 * time.Minute, []string{"alice/voice"}},                   // 12:02 alice's call
+		{3 * time.Minute, []string{"bob/sms"}},                       // 12:05 step 2: secondary
+		{2 * time.Minute, []string{"bob/voice"}},                     // 12:07 bob's call
+		{3 * time.Minute, []string{"bob/sms", "frank/sms"}},          // 12:10 step 3: secondary and frank
+		{2 * time.Minute, []string{"bob/voice"}},                     // 12:12 bob's call again
 		{8 * time.Minute, []string{"alice/sms", "erin/sms(shadow)"}}, // 12:20 pass 2, step 1
 		{2 * time.Minute, []string{"alice/voice"}},
 		{3 * time.Minute, []string{"bob/sms"}},

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,10 @@ type OutboxPage struct {
 	Due     time.Time         `json:"due"`
 	Late    time.Duration     `json:"late,omitempty"`
 	Queued  time.Time         `json:"queued"`
+	// What the page says, copied so sending needs no read of the alert.
+	Team     string `json:"team"`
+	Summary  string `json:"summary"`
+	Severity string `json:"severity,omitempty"`
 }
 
 // Key is the outbox key of the page.
@@ -107,21 +112,53 @@ func (s *Store) dedupKey(team, key string) string {
 
 // idBlock is how many alert ids a process reserves at once: few enough that
 // ids stay short for SMS replies, enough that reservations are rare.
-const idBlock = 20
+const idBlock = 50
 
-// NextID returns a new alert id, unique across the cluster.
+// NextID returns a new alert id, unique across the cluster. Ids come from
+// blocks reserved in etcd; the next block is reserved in the background
+// when half of the current one is used, so callers rarely wait on it.
 func (s *Store) NextID(ctx context.Context) (int64, error) {
 	s.idMu.Lock()
 	defer s.idMu.Unlock()
-	if s.idNext < s.idTo {
-		s.idNext++
-		return s.idNext - 1, nil
+	if s.idNext >= s.idTo {
+		if s.idSpare.to > s.idSpare.from {
+			s.idNext, s.idTo, s.idSpare = s.idSpare.from, s.idSpare.to, idRange{}
+		} else {
+			r, err := s.reserveIDs(ctx)
+			if err != nil {
+				return 0, err
+			}
+			s.idNext, s.idTo = r.from, r.to
+		}
 	}
+	id := s.idNext
+	s.idNext++
+	if !s.idFetching && s.idSpare.to == 0 && s.idTo-s.idNext <= idBlock/2 {
+		s.idFetching = true
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+			defer cancel()
+			r, err := s.reserveIDs(ctx)
+			s.idMu.Lock()
+			defer s.idMu.Unlock()
+			s.idFetching = false
+			if err == nil {
+				s.idSpare = r
+			}
+		}()
+	}
+	return id, nil
+}
+
+// idRange is a block of reserved ids, [from, to).
+type idRange struct{ from, to int64 }
+
+func (s *Store) reserveIDs(ctx context.Context) (idRange, error) {
 	key := s.p + "ids"
 	for {
 		resp, err := s.cli.Get(ctx, key)
 		if err != nil {
-			return 0, fmt.Errorf("reserve alert ids: %w", err)
+			return idRange{}, fmt.Errorf("reserve alert ids: %w", err)
 		}
 		var last, rev int64
 		if len(resp.Kvs) == 1 {
@@ -133,18 +170,19 @@ func (s *Store) NextID(ctx context.Context) (int64, error) {
 			Then(clientv3.OpPut(key, strconv.FormatInt(last+idBlock, 10))).
 			Commit()
 		if err != nil {
-			return 0, fmt.Errorf("reserve alert ids: %w", err)
+			return idRange{}, fmt.Errorf("reserve alert ids: %w", err)
 		}
 		if tx.Succeeded {
-			s.idNext, s.idTo = last+2, last+1+idBlock
-			return last + 1, nil
+			return idRange{last + 1, last + 1 + idBlock}, nil
 		}
 	}
 }
 
-// Open finds the open alert of team with dedup key, if any.
+// OpenByDedup finds the open alert of team with dedup key, if any. It is a
+// local (serializable) read: a hint that saves an id and a write for
+// repeats. Create's transaction is what guarantees one open alert per key.
 func (s *Store) OpenByDedup(ctx context.Context, team, dedup string) (int64, bool, error) {
-	resp, err := s.cli.Get(ctx, s.dedupKey(team, dedup))
+	resp, err := s.cli.Get(ctx, s.dedupKey(team, dedup), clientv3.WithSerializable())
 	if err != nil {
 		return 0, false, fmt.Errorf("look up dedup key: %w", err)
 	}
@@ -174,9 +212,20 @@ func (s *Store) Create(ctx context.Context, a *Alert, pages []OutboxPage) (exist
 		return 0, false, err
 	}
 	ops = append(ops, pops...)
+	cmps := []clientv3.Cmp{
+		clientv3.Compare(clientv3.CreateRevision(dk), "=", 0),
+		clientv3.Compare(clientv3.CreateRevision(s.alertKey(a.ID)), "=", 0),
+	}
+	// Usually the alert is new and goes in a shared transaction; if any
+	// compare in that batch fails, this one is tried alone to learn why.
+	switch err := s.batched(ctx, &write{cmps: cmps, ops: ops, key: dk}); {
+	case err == nil:
+		return a.ID, false, nil
+	case !errors.Is(err, errAlone):
+		return 0, false, fmt.Errorf("store alert %d: %w", a.ID, err)
+	}
 	tx, err := s.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(dk), "=", 0),
-			clientv3.Compare(clientv3.CreateRevision(s.alertKey(a.ID)), "=", 0)).
+		If(cmps...).
 		Then(ops...).
 		Else(clientv3.OpGet(dk)).
 		Commit()
@@ -213,10 +262,55 @@ func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
 	return ops, nil
 }
 
-// Get reads one alert.
+// Get reads one alert with its whole timeline: the entries kept in the
+// record and those recorded beside it (RecordEvent), in time order.
 func (s *Store) Get(ctx context.Context, id int64) (*Alert, error) {
-	a, _, err := s.get(ctx, id)
-	return a, err
+	resp, err := s.cli.Txn(ctx).Then(
+		clientv3.OpGet(s.alertKey(id)),
+		clientv3.OpGet(s.eventsPrefix(id), clientv3.WithPrefix()),
+	).Commit()
+	if err != nil {
+		return nil, fmt.Errorf("read alert %d: %w", id, err)
+	}
+	kvs := resp.Responses[0].GetResponseRange().Kvs
+	if len(kvs) == 0 {
+		return nil, fmt.Errorf("alert %d: %w", id, ErrNotFound)
+	}
+	a := &Alert{}
+	if err := json.Unmarshal(kvs[0].Value, a); err != nil {
+		return nil, fmt.Errorf("decode alert %d: %w", id, err)
+	}
+	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
+		var e Entry
+		if err := json.Unmarshal(kv.Value, &e); err != nil {
+			s.log.Error("undecodable timeline entry", "key", string(kv.Key), "err", err)
+			continue
+		}
+		a.Timeline = append(a.Timeline, e)
+	}
+	sort.SliceStable(a.Timeline, func(i, j int) bool { return a.Timeline[i].At.Before(a.Timeline[j].At) })
+	return a, nil
+}
+
+func (s *Store) eventsPrefix(id int64) string { return s.p + "events/" + idKey(id) + "/" }
+
+// RecordEvent appends a timeline entry beside the alert record and removes
+// finished outbox pages, in one write that reads nothing: the outcome of a
+// send is a fact that needs no compare-and-swap on the alert. key must be
+// unique within the alert (a page id and what happened to it).
+func (s *Store) RecordEvent(ctx context.Context, id int64, key string, e Entry, done ...OutboxPage) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode timeline entry: %w", err)
+	}
+	ops := []clientv3.Op{clientv3.OpPut(s.eventsPrefix(id)+key, string(v))}
+	for _, d := range done {
+		ops = append(ops, clientv3.OpDelete(d.key(s.p)))
+	}
+	if err := s.batched(ctx, &write{ops: ops}); err != nil {
+		return fmt.Errorf("record %s on alert %d: %w", key, id, err)
+	}
+	return nil
 }
 
 func (s *Store) get(ctx context.Context, id int64) (*Alert, int64, error) {

@@ -16,11 +16,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
+	"go.uber.org/zap"
 )
 
 // Config says which etcd to use.
@@ -52,7 +55,29 @@ type Store struct {
 	log  *slog.Logger
 
 	idMu         sync.Mutex
-	idNext, idTo int64 // the block of alert ids this process holds: [idNext, idTo)
+	idNext, idTo int64   // the block of alert ids in use: [idNext, idTo)
+	idSpare      idRange // the next block, reserved ahead
+	idFetching   bool
+
+	writes    chan *write // batched writes (batch.go)
+	maxOps    int         // operations per transaction etcd accepts
+	quit      chan struct{}
+	batchDone chan struct{}
+	closeOnce sync.Once
+	closing   atomic.Bool // quiets the embedded etcd's shutdown noise
+}
+
+// requestTimeout bounds one etcd request made on no caller's behalf.
+const requestTimeout = 15 * time.Second
+
+// embeddedMaxTxnOps lets the embedded etcd take bigger batches than etcd's
+// default of 128 operations per transaction.
+const embeddedMaxTxnOps = 1024
+
+func (s *Store) startBatching(maxOps int) {
+	s.writes, s.maxOps = make(chan *write, 1024), maxOps
+	s.quit, s.batchDone = make(chan struct{}), make(chan struct{})
+	go s.batchLoop()
 }
 
 // Open connects to etcd, starting the embedded one when cfg has no endpoints.
@@ -66,12 +91,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{p: cfg.Prefix, log: cfg.Logger}
 	endpoints := cfg.Endpoints
 	if len(endpoints) == 0 {
-		e, err := startEmbedded(ctx, cfg)
+		e, err := startEmbedded(ctx, cfg, etcdLogger(&s.closing))
 		if err != nil {
 			return nil, err
 		}
 		s.etcd = e
-		endpoints = []string{e.Clients[0].Addr().String()}
+		// In-process client: the same etcd API without gRPC over TCP,
+		// which is most of the cost of a small write.
+		s.cli = v3client.New(e.Server)
+		if err := s.ping(ctx, []string{"embedded"}); err != nil {
+			return nil, err
+		}
+		s.startBatching(embeddedMaxTxnOps)
+		return s, nil
 	}
 	ccfg := clientv3.Config{
 		Endpoints:   endpoints,
@@ -100,18 +132,35 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("connect to etcd %v: %w", endpoints, err)
 	}
 	s.cli = cli
-	// Fail at start, not at the first alert, when etcd is unreachable.
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := cli.Get(pctx, s.p+"ids"); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("etcd %v not answering: %w", endpoints, err)
+	if err := s.ping(ctx, endpoints); err != nil {
+		return nil, err
 	}
+	s.startBatching(128) // etcd's default --max-txn-ops
 	return s, nil
 }
 
+// ping fails at start, not at the first alert, when etcd is unreachable.
+func (s *Store) ping(ctx context.Context, endpoints []string) error {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := s.cli.Get(pctx, s.p+"ids"); err != nil {
+		s.Close()
+		return fmt.Errorf("etcd %v not answering: %w", endpoints, err)
+	}
+	return nil
+}
+
+// Endpoint is a URL other processes can reach this etcd at: the embedded
+// one's client URL, or the first configured endpoint.
+func (s *Store) Endpoint() string {
+	if s.etcd != nil {
+		return "http://" + s.etcd.Clients[0].Addr().String()
+	}
+	return s.cli.Endpoints()[0]
+}
+
 // startEmbedded starts a single-node etcd on free loopback ports.
-func startEmbedded(ctx context.Context, cfg Config) (*embed.Etcd, error) {
+func startEmbedded(ctx context.Context, cfg Config, lg *zap.Logger) (*embed.Etcd, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("embedded etcd needs a data directory")
 	}
@@ -136,10 +185,10 @@ func startEmbedded(ctx context.Context, cfg Config) (*embed.Etcd, error) {
 		ec.ListenClientUrls, ec.AdvertiseClientUrls = []url.URL{clientURL}, []url.URL{clientURL}
 		ec.ListenPeerUrls, ec.AdvertisePeerUrls = []url.URL{peerURL}, []url.URL{peerURL}
 		ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
-		ec.LogLevel = "error"
-		ec.LogOutputs = []string{"stderr"}
+		ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
 		ec.AutoCompactionMode = "periodic"
 		ec.AutoCompactionRetention = "1h"
+		ec.MaxTxnOps = embeddedMaxTxnOps
 		ec.QuotaBackendBytes = cfg.QuotaBytes
 		if ec.QuotaBackendBytes == 0 {
 			ec.QuotaBackendBytes = 2 << 30
@@ -188,15 +237,22 @@ func (s *Store) Embedded() bool { return s.etcd != nil }
 // Close closes the client and stops the embedded etcd, if any.
 func (s *Store) Close() error {
 	var err error
-	if s.cli != nil {
-		err = s.cli.Close()
-	}
-	s.closeEmbedded()
+	s.closeOnce.Do(func() {
+		if s.quit != nil {
+			close(s.quit)
+			<-s.batchDone
+		}
+		if s.cli != nil {
+			err = s.cli.Close()
+		}
+		s.closeEmbedded()
+	})
 	return err
 }
 
 func (s *Store) closeEmbedded() {
 	if s.etcd != nil {
+		s.closing.Store(true)
 		s.etcd.Close()
 		s.etcd = nil
 	}

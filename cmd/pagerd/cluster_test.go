@@ -312,7 +312,7 @@ func TestFailoverContinuesEveryEscalation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer etcd.Close()
-	endpoint := etcd.Client().Endpoints()[0]
+	endpoint := etcd.Endpoint()
 	rotaDir := writeRota(t, "3s")
 	var nodes []*node
 	for i := 0; i < 3; i++ {

@@ -26,6 +26,8 @@ Usage:
   pagerd alert ID                        one alert with its timeline
   pagerd ack ID | resolve ID | escalate ID
                                          act on an alert (recorded as --as NAME, default $USER)
+  pagerd bench [--count N] [--concurrency C] [--rate R]
+                                         load test: alerts/s and alert-to-page latency
   pagerd check DIR                       validate a rota directory (exit 1 on errors)
   pagerd who DIR [--team T] [--at TIME]  who is on call now, or at TIME
   pagerd shifts DIR --team T [--from A] [--to B] [--json]
@@ -53,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdShifts(rest, stdout, stderr, now)
 	case "serve":
 		return cmdServe(rest, stdout, stderr)
+	case "bench":
+		return cmdBench(rest, stdout, stderr)
 	case "alerts", "alert", "ack", "resolve", "escalate":
 		return cmdClient(cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":

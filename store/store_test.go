@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/rota"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestNextIDUniqueAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	a := openTest(t)
+	// A second client with its own id blocks, as a second pagerd node.
+	b, err := Open(context.Background(), Config{Endpoints: []string{a.Endpoint()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var mu sync.Mutex
+	seen := map[int64]bool{}
+	var wg sync.WaitGroup
+	for _, st := range []*Store{a, b} {
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 200; i++ {
+					id, err := st.NextID(context.Background())
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					if seen[id] || id <= 0 {
+						t.Errorf("id %d handed out twice (or not positive)", id)
+					}
+					seen[id] = true
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if len(seen) != 3200 {
+		t.Errorf("%d ids, want 3200", len(seen))
+	}
+}
+
+func newAlert(st *Store, t *testing.T, team, dedup string) *Alert {
+	t.Helper()
+	id, err := st.NextID(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	a := &Alert{ID: id, Team: team, Summary: "s", DedupKey: dedup, CreatedAt: now, Count: 1}
+	a.Esc = escalation.State{Status: escalation.StatusTriggered, Timer: now.Add(5 * time.Minute)}
+	return a
+}
+
+func TestCreateOneOpenAlertPerDedupKeyUnderRaces(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	// 40 goroutines race to create alerts for 5 keys: exactly one alert per
+	// key is created, whatever batches they land in; the rest learn its id.
+	var mu sync.Mutex
+	created := map[string][]int64{}
+	dups := map[string][]int64{}
+	var wg sync.WaitGroup
+	for g := 0; g < 40; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := fmt.Sprintf("k%d", g%5)
+			a := newAlert(st, t, "core", key)
+			id, dup, err := st.Create(ctx, a, []OutboxPage{{AlertID: a.ID, PageID: "p1", Person: "ann", Method: "sms"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if dup {
+				dups[key] = append(dups[key], id)
+			} else {
+				created[key] = append(created[key], id)
+			}
+		}()
+	}
+	wg.Wait()
+	for k := 0; k < 5; k++ {
+		key := fmt.Sprintf("k%d", k)
+		if len(created[key]) != 1 {
+			t.Fatalf("key %s: created %v", key, created[key])
+		}
+		for _, id := range dups[key] {
+			if id != created[key][0] {
+				t.Errorf("key %s: duplicate pointed at %d, not %d", key, id, created[key][0])
+			}
+		}
+	}
+	all, err := st.List(ctx, nil, 0)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("list: %d alerts, %v", len(all), err)
+	}
+	// Each created alert's page and timer are there too: one transaction.
+	pages, _, _ := st.Outbox(ctx)
+	timers, _, _ := st.Timers(ctx)
+	if len(pages) != 5 || len(timers) != 5 {
+		t.Errorf("pages %d, timers %d; want 5 and 5", len(pages), len(timers))
+	}
+}
+
+func TestUpdateRetriesOnConflictAndFreesDedupOnResolve(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	a := newAlert(st, t, "core", "disk")
+	if _, _, err := st.Create(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	// 20 concurrent increments: none lost.
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := st.Update(ctx, a.ID, nil, func(a *Alert) (Change, error) { a.Count++; return Change{}, nil }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := st.Get(ctx, a.ID)
+	if err != nil || got.Count != 21 {
+		t.Fatalf("count = %d (%v), want 21", got.Count, err)
+	}
+	if id, ok, _ := st.OpenByDedup(ctx, "core", "disk"); !ok || id != a.ID {
+		t.Fatalf("open by dedup = %d %v", id, ok)
+	}
+	if _, err := st.Update(ctx, a.ID, nil, func(a *Alert) (Change, error) {
+		a.Esc.Status, a.Esc.Timer = escalation.StatusResolved, time.Time{}
+		return Change{}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := st.OpenByDedup(ctx, "core", "disk"); ok {
+		t.Error("resolved alert still holds its dedup key")
+	}
+	if timers, _, _ := st.Timers(ctx); len(timers) != 0 {
+		t.Errorf("resolved alert keeps a timer: %v", timers)
+	}
+	// ErrNoChange writes nothing; other errors come back as they are.
+	boom := errors.New("boom")
+	if _, err := st.Update(ctx, a.ID, nil, func(a *Alert) (Change, error) { return Change{}, boom }); !errors.Is(err, boom) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := st.Update(ctx, 424242, nil, func(a *Alert) (Change, error) { return Change{}, nil }); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing alert: %v", err)
+	}
+}
+
+func TestFencedUpdateFailsOnceLeadershipIsGone(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	a := newAlert(st, t, "core", "x")
+	st.Create(ctx, a, nil)
+	lease, err := st.Client().Grant(ctx, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := st.Prefix() + "leader/test"
+	put, err := st.Client().Put(ctx, key, "me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = lease
+	fence := &Fence{Key: key, Rev: put.Header.Revision}
+	if _, err := st.Update(ctx, a.ID, fence, func(a *Alert) (Change, error) { a.Count = 7; return Change{}, nil }); err != nil {
+		t.Fatalf("fenced update while leading: %v", err)
+	}
+	st.Client().Delete(ctx, key) // leadership lost
+	if _, err := st.Update(ctx, a.ID, fence, func(a *Alert) (Change, error) { a.Count = 8; return Change{}, nil }); !errors.Is(err, ErrFenced) {
+		t.Fatalf("fenced update after losing leadership: %v", err)
+	}
+	if got, _ := st.Get(ctx, a.ID); got.Count != 7 {
+		t.Errorf("a deposed leader's write landed: count %d", got.Count)
+	}
+}
+
+func TestRecordEventMergesIntoTimelineAndEmptiesOutbox(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	a := newAlert(st, t, "core", "y")
+	t0 := a.CreatedAt
+	a.Note(t0, "received", "", "in")
+	a.Note(t0.Add(2*time.Second), "ack", "ann", "acked")
+	pg := OutboxPage{AlertID: a.ID, PageID: "p1", Person: "ann", Method: "sms"}
+	st.Create(ctx, a, []OutboxPage{pg})
+	if err := st.RecordEvent(ctx, a.ID, "p1-sent", Entry{At: t0.Add(time.Second), Kind: "sent", Text: "sms to ann"}, pg); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Get(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range got.Timeline {
+		kinds = append(kinds, e.Kind)
+	}
+	if fmt.Sprint(kinds) != "[received sent ack]" {
+		t.Errorf("timeline kinds = %v, want received, sent, ack in time order", kinds)
+	}
+	if pages, _, _ := st.Outbox(ctx); len(pages) != 0 {
+		t.Errorf("outbox still has %v", pages)
+	}
+}
+
+func TestRotaPublishRevisions(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	watch, cancel := context.WithCancel(ctx)
+	defer cancel()
+	recs := st.WatchRota(watch)
+	f1 := []rota.File{{Name: "a.yaml", Data: []byte("one")}}
+	r1, changed, err := st.PublishRota(ctx, f1, "node1", now)
+	if err != nil || !changed || r1.Rev != 1 {
+		t.Fatalf("first publish: %+v %v %v", r1, changed, err)
+	}
+	if _, changed, _ := st.PublishRota(ctx, f1, "node2", now); changed {
+		t.Error("the same files published again made a new revision")
+	}
+	r2, changed, _ := st.PublishRota(ctx, []rota.File{{Name: "a.yaml", Data: []byte("two")}}, "node1", now)
+	if !changed || r2.Rev != 2 {
+		t.Fatalf("second publish: %+v", r2)
+	}
+	var revs []int64
+	for len(revs) < 2 {
+		select {
+		case r := <-recs:
+			if len(revs) == 0 || r.Rev != revs[len(revs)-1] {
+				revs = append(revs, r.Rev)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("watch saw %v", revs)
+		}
+	}
+	if revs[len(revs)-1] != 2 {
+		t.Errorf("watch ended at rev %v", revs)
+	}
+}
