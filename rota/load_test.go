@@ -492,3 +492,13 @@ func TestParseMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestPrefersSwappedLetters(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"dna", "dan"}, {"ack_timout", "ack_timeout"}, {"escalaton", "escalation"}, {"zzzz", ""},
+	} {
+		if got := suggest(c.in, []string{"ann", "dan", "ack_timeout", "escalation"}); got != c.want {
+			t.Errorf("suggest(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

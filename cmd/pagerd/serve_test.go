@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDaemonConfigFileAndFlags(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pagerd.yaml")
+	os.WriteFile(path, []byte(`listen: 0.0.0.0:9000
+data_dir: /var/lib/pagerd
+rota_dir: /etc/pagerd/rota
+etcd:
+  endpoints: [https://etcd1:2379, https://etcd2:2379]
+  ca_file: /etc/pagerd/ca.pem
+`), 0o644)
+	file, err := loadDaemonConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := daemonConfig{Listen: "127.0.0.1:8080", DataDir: "./pagerd-data", RotaDir: "/srv/rota", Etcd: etcdConfig{Prefix: "/pagerd/"}}
+	// --config was given on the command line; --listen and --data-dir are
+	// their defaults, so the file's values stand.
+	got := mergeConfig(file, flags, map[string]bool{"config": true})
+	if got.Listen != "0.0.0.0:9000" || got.DataDir != "/var/lib/pagerd" || got.RotaDir != "/srv/rota" {
+		t.Errorf("merged = %+v", got)
+	}
+	if len(got.Etcd.Endpoints) != 2 || got.Etcd.CAFile != "/etc/pagerd/ca.pem" || got.Etcd.Prefix != "/pagerd/" {
+		t.Errorf("merged etcd = %+v", got.Etcd)
+	}
+	os.WriteFile(path, []byte("listen: x\nlisten_addr: y\n"), 0o644)
+	if _, err := loadDaemonConfig(path); err == nil || !strings.Contains(err.Error(), "listen_addr") {
+		t.Errorf("a typo in the daemon config: %v", err)
+	}
+}
+
+func TestServeRefusesABrokenRotaWithNothingToFallBackOn(t *testing.T) {
+	var out, errb strings.Builder
+	code := run([]string{"serve", "--config", "../../rota/testdata/broken", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0"}, &out, &errb, timeNow)
+	if code != 1 || !strings.Contains(errb.String(), "no valid rota") || !strings.Contains(errb.String(), `member \"carl\" is not a person`) {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+}
