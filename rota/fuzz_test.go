@@ -48,3 +48,19 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkLoadExample is how long `pagerd check` takes on the example.
+func BenchmarkLoadExample(b *testing.B) {
+	files, err := ReadDir(exampleDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		r, diags := Load(files)
+		if r == nil {
+			b.Fatal(diags)
+		}
+		Health(r, at)
+	}
+}
