@@ -26,6 +26,13 @@ type Page struct {
 	Shadow     bool   // a copy for someone shadowing the role
 	Late       time.Duration
 	Repeat     int // times this alert was received, dedup included
+
+	// Text, if set, is the SMS body to send as it is (the engine composes
+	// it, for example to bundle several alerts into one message).
+	Text string
+	// Bundled lists the ids of every alert a bundled SMS is about; empty
+	// for a page about AlertID alone.
+	Bundled []int64
 }
 
 // Receipt identifies a sent page at the provider.
