@@ -49,9 +49,21 @@ type Engine struct {
 	Attempts int
 	// Backoff is the first retry delay; it doubles, with jitter. Default 1s.
 	Backoff time.Duration
+	// Interval is the least time between two messages to one person by
+	// one method; pages that fall due sooner wait and go together in one
+	// message. Defaults: sms 30s, voice 60s.
+	Interval map[escalation.Method]time.Duration
+	// Compose, if set, writes the SMS text for a page and the outbox pages
+	// it covers (one, or a bundle).
+	Compose func(p notifier.Page, pages []store.OutboxPage) string
 
 	leader atomic.Bool
+	held   atomic.Int64
 }
+
+// Held is how many pages wait in mailboxes for their person's interval to
+// pass (a measure of rate limiting at work).
+func (e *Engine) Held() int { return int(e.held.Load()) }
 
 // IsLeader reports whether this node runs the escalations now.
 func (e *Engine) IsLeader() bool { return e.leader.Load() }
@@ -68,6 +80,9 @@ func (e *Engine) defaults() {
 	}
 	if e.Backoff == 0 {
 		e.Backoff = time.Second
+	}
+	if e.Interval == nil {
+		e.Interval = map[escalation.Method]time.Duration{"sms": 30 * time.Second, "voice": 60 * time.Second}
 	}
 	if e.Clock == nil {
 		e.Clock = clock.Real{}
@@ -141,6 +156,7 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	defer func() {
 		cancel(nil)
 		wg.Wait() // no send or tick of this term outlives it
+		e.held.Store(0)
 	}()
 	sem := make(chan struct{}, e.Workers)
 	spawn := func(f func()) {
@@ -176,7 +192,46 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	for id, due := range timers {
 		q.set(id, due)
 	}
-	send := func(pg store.OutboxPage) { spawn(func() { fenced(e.send(ctx, fence, pg)) }) }
+	// Mailboxes hold pages that fall due while their person was messaged by
+	// the same method less than Interval ago; when the interval is up they
+	// go together, so a storm becomes a few messages, not hundreds.
+	boxes := map[string]*mailbox{}
+	flush := make(chan string, 64)
+	sendNow := func(pgs []store.OutboxPage) { spawn(func() { fenced(e.send(ctx, fence, pgs)) }) }
+	send := func(pg store.OutboxPage) {
+		key := pg.Person + "|" + string(pg.Method)
+		b := boxes[key]
+		if b == nil {
+			b = &mailbox{}
+			boxes[key] = b
+		}
+		now := e.Clock.Now()
+		gap := e.Interval[pg.Method]
+		if !b.waiting && (b.last.IsZero() || now.Sub(b.last) >= gap) {
+			b.last = now
+			sendNow([]store.OutboxPage{pg})
+			return
+		}
+		b.queue = append(b.queue, pg)
+		e.held.Add(1)
+		if !b.waiting {
+			b.waiting = true
+			t := e.Clock.NewTimer(b.last.Add(gap).Sub(now))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case <-t.C():
+					select {
+					case flush <- key:
+					case <-ctx.Done():
+					}
+				case <-ctx.Done():
+					t.Stop()
+				}
+			}()
+		}
+	}
 	for _, pg := range pages {
 		send(pg)
 	}
@@ -211,6 +266,12 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 				return errors.New("outbox watch ended")
 			}
 			send(pg)
+		case key := <-flush:
+			b := boxes[key]
+			batch := b.queue
+			b.queue, b.waiting, b.last = nil, false, e.Clock.Now()
+			e.held.Add(-int64(len(batch)))
+			sendNow(batch)
 		case id := <-retry:
 			q.set(id, e.Clock.Now().Add(time.Second))
 		case now := <-wake:
@@ -256,23 +317,15 @@ func (e *Engine) tick(ctx context.Context, fence *store.Fence, id int64, due tim
 	return err
 }
 
-// send delivers one outbox page, retrying, and records the outcome.
-func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPage) error {
-	if e.Clock.Now().Sub(pg.Queued) > staleAfter {
-		// Queued a while ago (a leader died, or a retry): it may have been
-		// acknowledged or resolved since, and a page now would wake someone
-		// for nothing. Fresh pages skip this read: they were just decided.
-		a, err := e.Store.Get(ctx, pg.AlertID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if a.Status() != escalation.StatusTriggered {
-			return e.finish(ctx, pg, "skipped", "%s to %s not sent: alert is %s", pg.Method, pg.Person, a.Status())
-		}
+// send delivers pages for one person by one method: one page, or several
+// bundled into one message (see mailbox). It retries, and records the
+// outcome on every alert concerned.
+func (e *Engine) send(ctx context.Context, fence *store.Fence, pages []store.OutboxPage) error {
+	pages, err := e.stillWanted(ctx, pages)
+	if err != nil || len(pages) == 0 {
+		return err
 	}
+	pg := pages[len(pages)-1] // the newest speaks for the bundle
 	r := e.Rota.Get()
 	p, ok := r.People[pg.Person]
 	to := ""
@@ -283,16 +336,25 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 		}
 	}
 	if to == "" {
-		return e.failed(ctx, pg, fmt.Errorf("%s has no %s number in rota r%d", pg.Person, pg.Method, r.Rev), 0)
+		return e.failedAll(ctx, pages, fmt.Errorf("%s has no %s number in rota r%d", pg.Person, pg.Method, r.Rev), 0)
 	}
 	page := notifier.Page{
 		AlertID: pg.AlertID, PageID: pg.PageID, Team: pg.Team, Summary: pg.Summary, Severity: pg.Severity,
 		Person: p.ID, PersonName: p.Name, Method: string(pg.Method), To: to, Role: pg.Role,
 		Shadow: pg.Shadow,
 	}
-	if late := e.Clock.Now().Sub(pg.Due); late > 2*time.Second {
+	if late := e.Clock.Now().Sub(pages[0].Due); late > 2*time.Second {
 		page.Late = late
 	}
+	if len(pages) > 1 {
+		for _, q := range pages {
+			page.Bundled = append(page.Bundled, q.AlertID)
+		}
+	}
+	if e.Compose != nil {
+		page.Text = e.Compose(page, pages)
+	}
+	what := fmt.Sprintf("%s to %s", pg.Method, pg.Person)
 	backoff := e.Backoff
 	for attempt := 1; ; attempt++ {
 		if ctx.Err() != nil {
@@ -304,34 +366,46 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 		rec, err := e.Notifier.Send(sctx, page)
 		cancel()
 		if e.Observer != nil {
-			e.Observer.PageSent(pg, e.Clock.Now(), err)
+			for _, q := range pages {
+				e.Observer.PageSent(q, e.Clock.Now(), err)
+			}
 		}
 		if err == nil {
 			late := ""
 			if page.Late > 0 {
 				late = fmt.Sprintf(", %s late", page.Late.Round(time.Second))
 			}
-			shadow := ""
-			if pg.Shadow {
-				shadow = " (shadow copy)"
+			bundle := ""
+			if len(pages) > 1 {
+				bundle = fmt.Sprintf(" in one message about %d alerts", len(pages))
 			}
-			return e.finish(ctx, pg, "sent", "%s%s to %s (%s) sent via %s [%s]%s", pg.Method, shadow, pg.Person, to, rec.Provider, rec.ID, late)
+			var errs []error
+			for _, q := range pages {
+				shadow := ""
+				if q.Shadow {
+					shadow = " (shadow copy)"
+				}
+				errs = append(errs, e.finish(ctx, q, "sent", "%s%s to %s (%s) sent via %s [%s]%s%s", q.Method, shadow, q.Person, to, rec.Provider, rec.ID, bundle, late))
+			}
+			return errors.Join(errs...)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err() // leadership lost: the next leader sends it
 		}
 		if notifier.IsPermanent(err) || attempt >= e.Attempts {
-			return e.failed(ctx, pg, err, attempt)
+			return e.failedAll(ctx, pages, err, attempt)
 		}
 		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
 		backoff *= 2
 		// Arm the wait before saying so, so whoever reads the note (a
 		// test driving the clock) finds the timer already running.
 		t := e.Clock.NewTimer(wait)
-		entry := store.Entry{At: e.Clock.Now(), Kind: "retry", Text: fmt.Sprintf("%s to %s failed (attempt %d of %d): %v; retrying in %s", pg.Method, pg.Person, attempt, e.Attempts, err, wait.Round(time.Millisecond))}
-		if rerr := e.Store.RecordEvent(ctx, pg.AlertID, fmt.Sprintf("%s-retry-%d", pg.PageID, attempt), entry); rerr != nil {
-			t.Stop()
-			return rerr
+		for _, q := range pages {
+			entry := store.Entry{At: e.Clock.Now(), Kind: "retry", Text: fmt.Sprintf("%s failed (attempt %d of %d): %v; retrying in %s", what, attempt, e.Attempts, err, wait.Round(time.Millisecond))}
+			if rerr := e.Store.RecordEvent(ctx, q.AlertID, fmt.Sprintf("%s-retry-%d", q.PageID, attempt), entry); rerr != nil {
+				t.Stop()
+				return rerr
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -340,6 +414,43 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pg store.OutboxPa
 		case <-t.C():
 		}
 	}
+}
+
+// stillWanted drops pages whose alerts were acknowledged or resolved since
+// they were queued (a leader died, or they waited in a mailbox): a page now
+// would wake someone for nothing. Fresh pages skip the read: they were just
+// decided.
+func (e *Engine) stillWanted(ctx context.Context, pages []store.OutboxPage) ([]store.OutboxPage, error) {
+	var out []store.OutboxPage
+	for _, pg := range pages {
+		if e.Clock.Now().Sub(pg.Queued) <= staleAfter {
+			out = append(out, pg)
+			continue
+		}
+		a, err := e.Store.Get(ctx, pg.AlertID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if a.Status() != escalation.StatusTriggered {
+			if err := e.finish(ctx, pg, "skipped", "%s to %s not sent: alert is %s", pg.Method, pg.Person, a.Status()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, pg)
+	}
+	return out, nil
+}
+
+func (e *Engine) failedAll(ctx context.Context, pages []store.OutboxPage, cause error, attempts int) error {
+	var errs []error
+	for _, pg := range pages {
+		errs = append(errs, e.failed(ctx, pg, cause, attempts))
+	}
+	return errors.Join(errs...)
 }
 
 // staleAfter is how old a queued page may be before send checks that its
@@ -381,6 +492,13 @@ func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, a
 		return nil
 	}
 	return err
+}
+
+// mailbox is the pages waiting for one person and method.
+type mailbox struct {
+	last    time.Time // when the last message went
+	queue   []store.OutboxPage
+	waiting bool // a flush is armed
 }
 
 // timerQueue is a min-heap of alert timers with an index for updates.

@@ -446,8 +446,75 @@ func TestRotaEditChangesWhoIsPagedAndIsRecorded(t *testing.T) {
 		return strings.Replace(data, "escalation:", "overrides:\n  - {role: primary, person: dave, from: 2026-11-24T11:00, until: 2026-11-24T18:00}\nescalation:", 1)
 	})
 	id2 := h.trigger("second", "")
+	h.pagesTo(id2, "dave/sms")
+	// erin had a text for the first alert moments ago: hers waits out the
+	// 30s interval.
+	h.advance(30 * time.Second)
 	h.pagesTo(id2, "dave/sms", "erin/sms(shadow)")
 	if a := h.alert(id2); a.RotaRev != 2 || !strings.Contains(h.timeline(id2), "paging from rota r2") {
 		t.Errorf("rota rev = %d\n%s", a.RotaRev, h.timeline(id2))
+	}
+}
+
+func TestStormIsBundledIntoFewMessages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.runEngine()
+	var ids []int64
+	for i := 0; i < 40; i++ {
+		ids = append(ids, h.trigger(fmt.Sprintf("disk full on web-%d", i), ""))
+	}
+	// The first alert's text goes at once; the other 39 wait out alice's
+	// 30s interval and go as one message.
+	h.settle()
+	h.eventually("first text", func() bool { return len(h.rec.sent()) >= 2 })
+	h.clk.Advance(30 * time.Second)
+	h.settle()
+	var alice []notifier.Page
+	for _, p := range h.rec.sent() {
+		if p.Person == "alice" && p.Method == "sms" {
+			alice = append(alice, p)
+		}
+	}
+	if len(alice) != 2 {
+		t.Fatalf("alice got %d texts for 40 alerts, want 2", len(alice))
+	}
+	if len(alice[0].Bundled) != 0 || len(alice[1].Bundled) != 39 {
+		t.Fatalf("bundles: %d then %d alerts", len(alice[0].Bundled), len(alice[1].Bundled))
+	}
+	// Every alert's timeline says how its text went.
+	for _, id := range ids[1:] {
+		if tl := h.timeline(id); !strings.Contains(tl, "in one message about 39 alerts") {
+			t.Fatalf("alert %d timeline:\n%s", id, tl)
+		}
+	}
+	// An alert acknowledged while its page waits is left out of the bundle.
+	h.advance(90 * time.Second) // alice's calls, 2 minutes after each text
+	var calls int
+	for _, p := range h.rec.sent() {
+		if p.Person == "alice" && p.Method == "voice" {
+			calls++
+		}
+	}
+	if calls > 2 {
+		t.Errorf("alice got %d calls for 40 alerts", calls)
+	}
+}
+
+func TestPageAckedWhileWaitingInMailboxIsNotSent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.runEngine()
+	id1 := h.trigger("first", "")
+	h.pagesTo(id1, "alice/sms", "erin/sms(shadow)")
+	id2 := h.trigger("second", "")
+	h.settle()
+	if code, _ := h.act(id2, "ack", "alice"); code != http.StatusOK {
+		t.Fatal("ack failed")
+	}
+	h.advance(30 * time.Second)
+	h.pagesTo(id2)
+	if tl := h.timeline(id2); !strings.Contains(tl, "not sent: alert is acknowledged") {
+		t.Errorf("timeline:\n%s", tl)
 	}
 }
