@@ -197,7 +197,8 @@ func (h *harness) runEngine() (stop func()) {
 // It never waits for a timer: those run on the fake clock.
 func (h *harness) eventually(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: CI runs every package's tests at once on two cores.
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("timed out waiting for: %s", what)
