@@ -465,6 +465,9 @@ func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, kind, format s
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	entry := store.Entry{At: e.Clock.Now(), Kind: kind, Text: fmt.Sprintf(format, args...)}
+	if kind == "sent" {
+		return e.Store.RecordSent(rctx, pg, entry)
+	}
 	return e.Store.RecordEvent(rctx, pg.AlertID, pg.PageID+"-"+kind, entry, pg)
 }
 

@@ -22,7 +22,8 @@ type Rota struct {
 	*rota.Rota
 	Rev int64
 
-	keys []routeKey // HTTP integration keys, hashed
+	keys    []routeKey        // HTTP integration keys, hashed
+	numbers map[string]string // phone number -> person id, for replies
 }
 
 type routeKey struct {
@@ -34,7 +35,21 @@ type routeKey struct {
 // name from the environment or files. A key that can't be read disables
 // that route and is logged, rather than failing the whole rota.
 func NewRota(r *rota.Rota, rev int64, log *slog.Logger) *Rota {
-	out := &Rota{Rota: r, Rev: rev}
+	out := &Rota{Rota: r, Rev: rev, numbers: map[string]string{}}
+	for _, p := range r.People {
+		for _, n := range []string{p.SMS, p.Voice} {
+			if n == "" {
+				continue
+			}
+			if other, ok := out.numbers[n]; ok && other != p.ID {
+				// A shared phone: replies from it can't say who acked.
+				log.Warn("two people share a phone number; replies from it are not taken", "number", n, "people", []string{other, p.ID})
+				out.numbers[n] = ""
+				continue
+			}
+			out.numbers[n] = p.ID
+		}
+	}
 	for _, t := range r.Teams {
 		for _, rt := range t.Routes {
 			if rt.HTTP == nil {
@@ -81,6 +96,12 @@ func (r *Rota) TeamForKey(key string) (string, bool) {
 		}
 	}
 	return team, found == 1 && key != ""
+}
+
+// PersonByNumber finds whose phone number n is.
+func (r *Rota) PersonByNumber(n string) (string, bool) {
+	id := r.numbers[n]
+	return id, id != ""
 }
 
 // Env is the escalation machine's view of the world for one team.

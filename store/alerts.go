@@ -292,6 +292,37 @@ func (s *Store) Get(ctx context.Context, id int64) (*Alert, error) {
 	return a, nil
 }
 
+// RecordSent is RecordEvent for a page that went out: it also notes the
+// alert as the latest paged to the person, which a bare "ack" reply means.
+func (s *Store) RecordSent(ctx context.Context, pg OutboxPage, e Entry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode timeline entry: %w", err)
+	}
+	ops := []clientv3.Op{
+		clientv3.OpPut(s.eventsPrefix(pg.AlertID)+pg.PageID+"-sent", string(v)),
+		clientv3.OpDelete(pg.key(s.p)),
+		clientv3.OpPut(s.p+"lastpage/"+pg.Person, strconv.FormatInt(pg.AlertID, 10)),
+	}
+	if err := s.batched(ctx, &write{ops: ops, key: s.p + "lastpage/" + pg.Person}); err != nil {
+		return fmt.Errorf("record page %s on alert %d: %w", pg.PageID, pg.AlertID, err)
+	}
+	return nil
+}
+
+// LastPaged is the alert most recently paged to person.
+func (s *Store) LastPaged(ctx context.Context, person string) (int64, bool, error) {
+	resp, err := s.cli.Get(ctx, s.p+"lastpage/"+person)
+	if err != nil {
+		return 0, false, fmt.Errorf("read last page of %s: %w", person, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return 0, false, nil
+	}
+	id, err := parseID(string(resp.Kvs[0].Value))
+	return id, err == nil, err
+}
+
 func (s *Store) eventsPrefix(id int64) string { return s.p + "events/" + idKey(id) + "/" }
 
 // RecordEvent appends a timeline entry beside the alert record and removes
