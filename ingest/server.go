@@ -15,6 +15,7 @@ import (
 
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/notifier/twilio"
 	"github.com/pagerd/pagerd/rota"
 	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/store"
@@ -36,6 +37,9 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Accepted, if set, is called once per alert event stored, for metrics.
 	Accepted func(source, outcome string)
+	// Twilio, if set, checks the signatures of Twilio's webhooks, which
+	// are then served: replies, keypresses and delivery reports.
+	Twilio *twilio.Notifier
 }
 
 // Handler routes the API.
@@ -54,6 +58,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/alerts/{id}", s.operator(s.getAlert))
 	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.operator(s.alertAction))
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
+	if s.Twilio != nil {
+		mux.HandleFunc("POST /twilio/sms", s.twilioSMS)
+		mux.HandleFunc("POST "+twilio.GatherPath, s.twilioGather)
+		mux.HandleFunc("POST "+twilio.StatusPath, s.twilioStatus)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	return mux

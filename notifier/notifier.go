@@ -30,9 +30,27 @@ type Page struct {
 	// Text, if set, is the SMS body to send as it is (the engine composes
 	// it, for example to bundle several alerts into one message).
 	Text string
-	// Bundled lists the ids of every alert a bundled SMS is about; empty
-	// for a page about AlertID alone.
-	Bundled []int64
+	// Bundled lists the ids of every alert a bundled message is about, and
+	// BundledPages their page ids, in the same order; both empty for a page
+	// about AlertID alone.
+	Bundled      []int64
+	BundledPages []string
+}
+
+// Covers lists "alert/page" for every page this one message delivers.
+func (p Page) Covers() []string {
+	if len(p.Bundled) == 0 {
+		return []string{fmt.Sprintf("%d/%s", p.AlertID, p.PageID)}
+	}
+	out := make([]string, len(p.Bundled))
+	for i, id := range p.Bundled {
+		page := ""
+		if i < len(p.BundledPages) {
+			page = p.BundledPages[i]
+		}
+		out[i] = fmt.Sprintf("%d/%s", id, page)
+	}
+	return out
 }
 
 // Receipt identifies a sent page at the provider.
@@ -95,13 +113,18 @@ func (l Log) Send(ctx context.Context, p Page) (Receipt, error) {
 		slog.String("number", p.To),
 		slog.String("role", p.Role),
 		slog.Bool("shadow", p.Shadow),
+		slog.Any("covers", p.Covers()),
 		slog.String("text", Text(p)),
 	)
 	return Receipt{Provider: "log", ID: fmt.Sprintf("%d/%s", p.AlertID, p.PageID)}, nil
 }
 
-// Text is the page as a person reads it.
+// Text is the page as a person reads it: the composed text if there is
+// one, else a one-line default.
 func Text(p Page) string {
+	if p.Text != "" {
+		return p.Text
+	}
 	prefix := ""
 	if p.Shadow {
 		prefix = "[shadow] "

@@ -349,6 +349,7 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pages []store.Out
 	if len(pages) > 1 {
 		for _, q := range pages {
 			page.Bundled = append(page.Bundled, q.AlertID)
+			page.BundledPages = append(page.BundledPages, q.PageID)
 		}
 	}
 	if e.Compose != nil {

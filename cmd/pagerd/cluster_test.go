@@ -94,7 +94,8 @@ func (n *node) start() {
 		n.t.Fatal(err)
 	}
 	n.log, n.logs = f, append(n.logs, logPath)
-	args := append([]string{"serve", "--listen", n.addr, "--node", n.name}, n.args...)
+	// A short interval keeps bundling in play without slow tests.
+	args := append([]string{"serve", "--listen", n.addr, "--node", n.name, "--sms-interval", "1s"}, n.args...)
 	n.cmd = exec.Command(os.Args[0], args...)
 	n.cmd.Env = append(os.Environ(), "PAGERD_CHILD=1")
 	n.cmd.Stdout, n.cmd.Stderr = f, f
@@ -150,8 +151,13 @@ func pages(nodes ...*node) map[string]int {
 	out := map[string]int{}
 	for _, n := range nodes {
 		for _, l := range n.logLines() {
-			if l["msg"] == "PAGE" {
-				out[fmt.Sprintf("%v/%v", l["alert"], l["page"])]++
+			if l["msg"] != "PAGE" {
+				continue
+			}
+			// A bundled message covers several pages.
+			covers, _ := l["covers"].([]any)
+			for _, c := range covers {
+				out[fmt.Sprint(c)]++
 			}
 		}
 	}

@@ -20,8 +20,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pagerd/pagerd/clock"
+	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/ingest"
 	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/notifier/message"
+	"github.com/pagerd/pagerd/notifier/twilio"
 	"github.com/pagerd/pagerd/rota"
 	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/store"
@@ -30,13 +33,86 @@ import (
 // daemonConfig is pagerd serve's own settings, kept apart from the rota:
 // an optional YAML file (--daemon-config), then flags on top.
 type daemonConfig struct {
-	Listen       string     `yaml:"listen"`
-	DataDir      string     `yaml:"data_dir"`
-	RotaDir      string     `yaml:"rota_dir"`
-	PublicURL    string     `yaml:"public_url"`
-	Node         string     `yaml:"node"`
-	APITokenFile string     `yaml:"api_token_file"`
-	Etcd         etcdConfig `yaml:"etcd"`
+	Listen       string       `yaml:"listen"`
+	DataDir      string       `yaml:"data_dir"`
+	RotaDir      string       `yaml:"rota_dir"`
+	PublicURL    string       `yaml:"public_url"`
+	Node         string       `yaml:"node"`
+	APITokenFile string       `yaml:"api_token_file"`
+	Etcd         etcdConfig   `yaml:"etcd"`
+	Twilio       twilioConfig `yaml:"twilio"`
+	// The least time between two messages to one person by one method;
+	// pages due sooner are bundled into the next message.
+	SMSInterval   time.Duration `yaml:"sms_interval"`
+	VoiceInterval time.Duration `yaml:"voice_interval"`
+}
+
+// twilioConfig says how to reach Twilio. Every value may instead come from
+// the environment (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY,
+// TWILIO_API_SECRET, TWILIO_SMS_FROM, TWILIO_VOICE_FROM,
+// TWILIO_MESSAGING_SERVICE_SID); secrets from files named here, which is
+// how systemd credentials arrive.
+type twilioConfig struct {
+	AccountSID          string `yaml:"account_sid"`
+	AuthTokenFile       string `yaml:"auth_token_file"`
+	APIKey              string `yaml:"api_key"`
+	APISecretFile       string `yaml:"api_secret_file"`
+	SMSFrom             string `yaml:"sms_from"`
+	VoiceFrom           string `yaml:"voice_from"`
+	MessagingServiceSID string `yaml:"messaging_service_sid"`
+}
+
+// twilioNotifier builds the Twilio notifier, or returns nil when Twilio
+// isn't configured (no account SID anywhere).
+func twilioNotifier(c daemonConfig, client *http.Client) (*twilio.Notifier, error) {
+	t := c.Twilio
+	sid := firstOf(t.AccountSID, os.Getenv("TWILIO_ACCOUNT_SID"))
+	if sid == "" {
+		return nil, nil
+	}
+	token, err := secretFrom(t.AuthTokenFile, "TWILIO_AUTH_TOKEN")
+	if err != nil {
+		return nil, err
+	}
+	secret, err := secretFrom(t.APISecretFile, "TWILIO_API_SECRET")
+	if err != nil {
+		return nil, err
+	}
+	if c.PublicURL == "" {
+		return nil, errors.New("twilio: --public-url is required, so Twilio can reach the reply and status webhooks")
+	}
+	n, err := twilio.New(twilio.Config{
+		AccountSID: sid, AuthToken: token,
+		APIKey: firstOf(t.APIKey, os.Getenv("TWILIO_API_KEY")), APISecret: secret,
+		SMSFrom:             firstOf(t.SMSFrom, os.Getenv("TWILIO_SMS_FROM")),
+		VoiceFrom:           firstOf(t.VoiceFrom, os.Getenv("TWILIO_VOICE_FROM")),
+		MessagingServiceSID: firstOf(t.MessagingServiceSID, os.Getenv("TWILIO_MESSAGING_SERVICE_SID")),
+		PublicURL:           c.PublicURL,
+		HTTPClient:          client,
+		Speech:              speech,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("twilio: %w", err)
+	}
+	return n, nil
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// secretFrom reads a secret from a file if one is named, else from an
+// environment variable.
+func secretFrom(file, env string) (string, error) {
+	if file != "" {
+		return readSecret(file)
+	}
+	return os.Getenv(env), nil
 }
 
 type etcdConfig struct {
@@ -95,6 +171,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL this node is reached at from outside (for Twilio callbacks)")
 	fs.StringVar(&c.Node, "node", "", "node name in the cluster (default host:listen)")
 	fs.StringVar(&c.APITokenFile, "api-token-file", "", "file holding the token the operator API requires")
+	fs.DurationVar(&c.SMSInterval, "sms-interval", 30*time.Second, "least time between two texts to one person; pages due sooner are bundled (0: no bundling)")
+	fs.DurationVar(&c.VoiceInterval, "voice-interval", 60*time.Second, "least time between two calls to one person; pages due sooner are bundled (0: no bundling)")
 	endpoints := fs.String("etcd-endpoints", "", "comma-separated etcd endpoints; empty starts an embedded etcd")
 	fs.StringVar(&c.Etcd.CAFile, "etcd-ca", "", "etcd CA certificate file")
 	fs.StringVar(&c.Etcd.CertFile, "etcd-cert", "", "etcd client certificate file")
@@ -156,6 +234,13 @@ func mergeConfig(file, flags daemonConfig, set map[string]bool) daemonConfig {
 	pick("etcd-user", &out.Etcd.Username, flags.Etcd.Username)
 	pick("etcd-password-file", &out.Etcd.PasswordFile, flags.Etcd.PasswordFile)
 	pick("etcd-prefix", &out.Etcd.Prefix, flags.Etcd.Prefix)
+	out.Twilio = file.Twilio
+	if set["sms-interval"] || out.SMSInterval == 0 {
+		out.SMSInterval = flags.SMSInterval
+	}
+	if set["voice-interval"] || out.VoiceInterval == 0 {
+		out.VoiceInterval = flags.VoiceInterval
+	}
 	if set["etcd-endpoints"] || len(out.Etcd.Endpoints) == 0 {
 		out.Etcd.Endpoints = flags.Etcd.Endpoints
 	}
@@ -164,9 +249,10 @@ func mergeConfig(file, flags daemonConfig, set map[string]bool) daemonConfig {
 
 // serveHooks lets tests and the benchmark watch a running daemon.
 type serveHooks struct {
-	notifier notifier.Notifier
-	observer scheduler.Observer
-	ready    func(addr string)
+	notifier     notifier.Notifier
+	observer     scheduler.Observer
+	ready        func(addr string)
+	twilioClient *http.Client // tests: reaches a fake Twilio
 }
 
 // serve runs the daemon until ctx ends.
@@ -237,13 +323,24 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 		go watchRotaDir(rotaCtx, c.RotaDir, st, c.Node, clk, log)
 	}
 
+	tw, err := twilioNotifier(c, hooks.twilioClient)
+	if err != nil {
+		return err
+	}
 	nt := hooks.notifier
-	if nt == nil {
+	switch {
+	case nt != nil:
+	case tw != nil:
+		nt = tw
+		log.Info("paging through Twilio", "public_url", c.PublicURL)
+	default:
 		log.Warn("Twilio is not configured: pages are written to the log only")
 		nt = notifier.Log{Logger: log}
 	}
-	eng := &scheduler.Engine{Store: st, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node, Observer: hooks.observer}
-	srv := &ingest.Server{Store: st, Rota: holder, Clock: clk, Log: log, APIToken: token,
+	interval := map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval}
+	eng := &scheduler.Engine{Store: st, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node, Observer: hooks.observer,
+		Interval: interval, Compose: composeSMS}
+	srv := &ingest.Server{Store: st, Rota: holder, Clock: clk, Log: log, APIToken: token, Twilio: tw,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("etcd: %w", err)
@@ -406,4 +503,25 @@ func watchRotaDir(ctx context.Context, dir string, st *store.Store, node string,
 			reload("files changed")
 		}
 	}
+}
+
+// composeSMS writes the text of a page: one alert, or a bundle.
+func composeSMS(p notifier.Page, pages []store.OutboxPage) string {
+	alerts := make([]message.Alert, len(pages))
+	for i, q := range pages {
+		alerts[i] = message.Alert{ID: q.AlertID, Team: q.Team, Summary: q.Summary, Shadow: q.Shadow}
+	}
+	if len(alerts) > 0 {
+		alerts[len(alerts)-1].Late = p.Late
+	}
+	return message.Compose(alerts)
+}
+
+// speech is what a voice page says.
+func speech(p notifier.Page) string {
+	s := message.Announce(message.Alert{ID: p.AlertID, Team: p.Team, Summary: p.Summary, Shadow: p.Shadow, Late: p.Late})
+	if n := len(p.Bundled); n > 1 {
+		s = fmt.Sprintf("You have %d alerts. The latest: %s", n, s)
+	}
+	return s
 }

@@ -351,7 +351,7 @@ func (n *Notifier) callbackURL(path string, p notifier.Page) string {
 	b.WriteString(strconv.FormatInt(p.AlertID, 10))
 	b.WriteString("&page=")
 	b.WriteString(url.QueryEscape(p.PageID))
-	if len(p.Bundled) > 0 && path == StatusPath {
+	if len(p.Bundled) > 0 { // a keypress or a status report is about every alert in the bundle
 		b.WriteString("&alerts=")
 		for i, id := range p.Bundled {
 			if i > 0 {
