@@ -502,3 +502,34 @@ func TestSuggestPrefersSwappedLetters(t *testing.T) {
 		}
 	}
 }
+
+func TestPayPerPersonOverrides(t *testing.T) {
+	r, diags := Load(files(goodTeam + `pay:
+  currency: GBP
+  standby_per_hour: {weekday_out_of_hours: 2.50, weekend: 4}
+  engaged_per_hour: 30
+  people:
+    frank: {engaged_per_hour: 45.50, standby_per_hour: {weekend: 5}}
+`))
+	if r == nil {
+		t.Fatal(diags)
+	}
+	team, _ := r.Team("ops")
+	f := team.Pay.People["frank"]
+	if f == nil || f.EngagedPerHour != 4550 || f.StandbyWeekend != 500 || f.StandbyWeekdayOOH != 250 || f.Currency != "GBP" {
+		t.Fatalf("frank's pay = %+v", f)
+	}
+	if team.Pay.EngagedPerHour != 3000 || team.Pay.StandbyWeekend != 400 {
+		t.Fatalf("the team's pay changed: %+v", team.Pay)
+	}
+	_, diags = Load(files(goodTeam + `pay:
+  currency: GBP
+  people:
+    frnak: {engaged_per_hour: 1}
+    frank: {engaged_per_hour: 1, weekend: 2}
+`))
+	checkDiags(t, diags.Errors(), []want{
+		{"team.yaml", 17, 5, `pay for "frnak" is not a person`, `did you mean "frank"?`},
+		{"team.yaml", 18, 34, `unknown key "weekend"`, "standby_per_hour"},
+	})
+}

@@ -113,4 +113,7 @@ type Pay struct {
 	ShadowPerHour         int64
 	MinimumCalloutMinutes int
 	MaxPerDay             int64 // 0: no cap
+	// People holds whole rate sets for people paid differently (a
+	// contractor, another country's terms): each replaces the team's.
+	People map[string]*Pay
 }

@@ -131,13 +131,23 @@ func (l *loader) pay(file string, n *yaml.Node, t *Team) {
 		}
 		p.Currency = c
 	}
+	l.rates(file, m, p, "pay.standby_per_hour")
+	if f, ok := m.get("people"); ok {
+		l.personRates(file, f.val, p)
+	}
+	t.Pay = p
+}
+
+// rates reads the rate keys of a pay block (the team's, or a person's) into
+// p, leaving what the block doesn't give as it is.
+func (l *loader) rates(file string, m mapping, p *Pay, standbyPath string) {
 	money := func(m mapping, key string, dst *int64) {
 		if f, ok := m.get(key); ok {
 			*dst, _ = l.money(file, f.val, key)
 		}
 	}
 	if f, ok := m.get("standby_per_hour"); ok {
-		if sm, ok := l.mapping(file, f.val, "pay.standby_per_hour", "standby_per_hour"); ok {
+		if sm, ok := l.mapping(file, f.val, standbyPath, "standby_per_hour"); ok {
 			money(sm, "weekday_out_of_hours", &p.StandbyWeekdayOOH)
 			money(sm, "weekend", &p.StandbyWeekend)
 			money(sm, "holiday", &p.StandbyHoliday)
@@ -149,7 +159,32 @@ func (l *loader) pay(file string, n *yaml.Node, t *Team) {
 	if f, ok := m.get("minimum_callout_minutes"); ok {
 		p.MinimumCalloutMinutes, _ = l.integer(file, f.val, "minimum_callout_minutes", 0, 24*60)
 	}
-	t.Pay = p
+}
+
+// personRates reads pay.people: a person's rates start as the team's and
+// change what the person's block gives.
+func (l *loader) personRates(file string, n *yaml.Node, team *Pay) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		l.errf(file, n, "e.g. people: {alice: {engaged_per_hour: 35.00}}", "pay people must be a mapping of person to rates, not %s", kindName(n))
+		return
+	}
+	team.People = map[string]*Pay{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		id, ok := l.personRef(file, k, "pay for")
+		if !ok {
+			continue
+		}
+		m, ok := l.mapping(file, v, "pay.people.*", fmt.Sprintf("%s's pay", id))
+		if !ok {
+			continue
+		}
+		own := *team
+		own.People = nil
+		l.rates(file, m, &own, "pay.people.*.standby_per_hour")
+		team.People[id] = &own
+	}
 }
 
 // notHundredths lists ISO 4217 currencies whose minor unit is not 1/100

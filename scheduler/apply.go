@@ -39,8 +39,17 @@ func Apply(a *store.Alert, ev escalation.Event, now time.Time, r *Rota) (store.C
 		}
 		return ch, err
 	}
+	wasResolved := a.Esc.Status == escalation.StatusResolved
 	a.Esc = st
 	a.UpdatedAt = now
+	if !wasResolved && st.Status == escalation.StatusResolved && st.AckedBy != "" && !st.AckedAt.IsZero() {
+		// Whoever acknowledged worked the alert until it was resolved:
+		// engaged time, for the pay ledger.
+		if _, person := r.People[st.AckedBy]; person && st.ResolvedAt.After(st.AckedAt) {
+			ch.Worked = append(ch.Worked, store.Worked{AlertID: a.ID, Team: a.Team, Person: st.AckedBy,
+				Start: st.AckedAt, End: st.ResolvedAt, RecordedAt: now})
+		}
+	}
 	paged := false
 	for _, act := range actions {
 		switch act := act.(type) {

@@ -186,6 +186,11 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	if err != nil {
 		return err
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.recordLedger(ctx, fence)
+	}()
 	tw := e.Store.WatchTimers(ctx, trev)
 	ow := e.Store.WatchOutbox(ctx, orev)
 	q := &timerQueue{index: map[int64]*timerItem{}}

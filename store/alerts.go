@@ -361,8 +361,9 @@ func (s *Store) get(ctx context.Context, id int64) (*Alert, int64, error) {
 
 // Change is what an update function wants written besides the alert.
 type Change struct {
-	Pages []OutboxPage // pages to enqueue
-	Done  []OutboxPage // outbox pages to remove (sent, or given up)
+	Pages  []OutboxPage // pages to enqueue
+	Done   []OutboxPage // outbox pages to remove (sent, or given up)
+	Worked []Worked     // engaged time for the ledger
 }
 
 // Update reads the alert, lets fn change it, and writes it back with its
@@ -401,6 +402,11 @@ func (s *Store) Update(ctx context.Context, id int64, fence *Fence, fn func(a *A
 		for _, d := range ch.Done {
 			ops = append(ops, clientv3.OpDelete(d.key(s.p)))
 		}
+		wops, err := s.workedOps(ch.Worked)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, wops...)
 		if wasOpen && a.Status() == escalation.StatusResolved {
 			// The dedup key is free again: the next alert with it is new.
 			ops = append(ops, clientv3.OpDelete(s.dedupKey(a.Team, a.DedupKey)))

@@ -55,7 +55,7 @@ func (s *Store) heldKey(h Held) string {
 	if h.Correction != nil {
 		kind = "fix"
 	}
-	return fmt.Sprintf("%sledger/%s/%s/%020d/%s/%s", s.p, kind, h.Team, h.Start.UnixNano(), h.Role, h.Person)
+	return fmt.Sprintf("%sledger/%s/%s/%020d/%s/%s/%s", s.p, kind, h.Team, h.Start.UnixNano(), h.Role, h.Source, h.Person)
 }
 
 func (s *Store) cursorKey(team string) string { return s.p + "ledger/cursor/" + team }
