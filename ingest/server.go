@@ -58,6 +58,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/alerts/{id}", s.operator(s.getAlert))
 	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.operator(s.alertAction))
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
+	mux.HandleFunc("GET /api/v1/reports/oncall", s.operator(s.payReport))
+	mux.HandleFunc("POST /api/v1/ledger/corrections", s.operator(s.correctLedger))
 	if s.Twilio != nil {
 		mux.HandleFunc("POST /twilio/sms", s.twilioSMS)
 		mux.HandleFunc("POST "+twilio.GatherPath, s.twilioGather)

@@ -221,7 +221,7 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 		e.held.Add(1)
 		if !b.waiting {
 			b.waiting = true
-			t := e.Clock.NewTimer(b.last.Add(gap).Sub(now))
+			t := e.Clock.NewTimer(b.last.Add(gap).Sub(e.Clock.Now()))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

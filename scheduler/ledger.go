@@ -39,7 +39,9 @@ func (e *Engine) recordLedger(ctx context.Context, fence *store.Fence) {
 			}
 			first = false
 		}
-		t := e.Clock.NewTimer(next.Sub(now))
+		// From the clock's time now, not the loop's: if time moved on
+		// while recording, the timer fires at once.
+		t := e.Clock.NewTimer(next.Sub(e.Clock.Now()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -60,10 +62,12 @@ func (e *Engine) recordLedger(ctx context.Context, fence *store.Fence) {
 	}
 }
 
-// recordTeam writes team's shifts that closed since its cursor and returns
-// when the next one closes. At takeover (first) the time since the last
-// leader was alive is marked reconstructed; at shutdown (cut) open shifts
-// are recorded up to now.
+// recordTeam writes team's shifts that closed since its cursor, and the
+// part of any shift under way up to the last local midnight (so a day, and
+// a month, is complete once it has ended), and returns when next to
+// record. At takeover (first) the time since the last leader was alive is
+// noted as a gap, and entries overlapping a gap are marked reconstructed.
+// At shutdown (cut) shifts under way are recorded up to now.
 func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *Rota, team string, s *rotation.Schedule, now time.Time, first, cut bool) (time.Time, error) {
 	cur, ok, err := e.Store.Cursor(ctx, team)
 	if err != nil {
@@ -74,28 +78,28 @@ func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *Rota, te
 		cur = store.LedgerCursor{Upto: now, Alive: now}
 		return now.Add(ledgerTick), e.Store.RecordHeld(ctx, fence, team, nil, cur)
 	}
-	downFrom := time.Time{}
 	if first && now.Sub(cur.Alive) > 2*ledgerTick {
-		downFrom = cur.Alive // nobody was recording from here
+		cur.Gaps = append(cur.Gaps, store.Gap{From: cur.Alive, To: now})
 	}
+	midnight := localMidnight(now, s.Location)
 	var held []store.Held
 	upto := now
-	next := time.Time{}
 	if now.After(cur.Upto) {
 		// One nanosecond past now tells a shift that ends now (closed)
 		// from one that goes on (clipped at now+1ns).
 		past := now.Add(time.Nanosecond)
 		for _, sh := range s.Shifts(cur.Upto, past) {
-			open := sh.End.Equal(past)
-			if open {
-				sh.End = now
-			}
-			if open && !cut {
-				// Still running: recorded when it closes.
-				if sh.Start.Before(upto) {
-					upto = sh.Start
+			if sh.End.Equal(past) { // still under way
+				switch {
+				case cut:
+					sh.End = now
+				case sh.Start.Before(midnight):
+					sh.End = midnight // close the days that have ended
+					upto = earlier(upto, midnight)
+				default:
+					upto = earlier(upto, sh.Start)
+					continue
 				}
-				continue
 			}
 			if !sh.End.After(sh.Start) {
 				continue
@@ -103,22 +107,52 @@ func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *Rota, te
 			held = append(held, store.Held{
 				Team: team, Role: sh.Role, Person: sh.Person, Start: sh.Start, End: sh.End,
 				Source: string(sh.Source), Shadow: sh.Source == rotation.SourceShadow, RotaRev: r.Rev,
-				Reconstructed: !downFrom.IsZero() && sh.End.After(downFrom), RecordedAt: now,
+				Reconstructed: inGap(cur.Gaps, sh.Start, sh.End), RecordedAt: now,
 			})
 		}
 	}
-	// The next close: the earliest end of a shift under way.
-	for _, sh := range s.Shifts(now, now.Add(365*24*time.Hour)) {
-		if sh.Start.Equal(now) || sh.Start.Before(now) {
-			if next.IsZero() || sh.End.Before(next) {
-				next = sh.End
-			}
-		}
-	}
-	// A shift that started before the cursor was cut at the cursor last
-	// time (a shutdown); its rest starts at the cursor, as Shifts clips it.
 	if upto.Before(cur.Upto) {
 		upto = cur.Upto
 	}
-	return next, e.Store.RecordHeld(ctx, fence, team, held, store.LedgerCursor{Upto: upto, Alive: now})
+	// Gaps wholly before the cursor have done their work.
+	var gaps []store.Gap
+	for _, g := range cur.Gaps {
+		if g.To.After(upto) {
+			gaps = append(gaps, g)
+		}
+	}
+	// Next: the earliest end of a shift under way, or the next midnight.
+	l := now.In(s.Location)
+	next := rotation.ResolveWall(time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, time.UTC), s.Location)
+	for _, rot := range s.Rotations {
+		if h, ok := s.Holder(rot.Role, now); ok && !h.End.IsZero() {
+			next = earlier(next, h.End)
+		}
+		for _, sh := range s.ShadowsAt(rot.Role, now) {
+			next = earlier(next, sh.End)
+		}
+	}
+	return next, e.Store.RecordHeld(ctx, fence, team, held, store.LedgerCursor{Upto: upto, Alive: now, Gaps: gaps})
+}
+
+// localMidnight is the start of t's day in loc.
+func localMidnight(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return rotation.ResolveWall(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC), loc)
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func inGap(gaps []store.Gap, from, to time.Time) bool {
+	for _, g := range gaps {
+		if to.After(g.From) && from.Before(g.To) {
+			return true
+		}
+	}
+	return false
 }

@@ -65,6 +65,15 @@ func (s *Store) cursorKey(team string) string { return s.p + "ledger/cursor/" + 
 type LedgerCursor struct {
 	Upto  time.Time `json:"upto"`
 	Alive time.Time `json:"alive"`
+	// Gaps are stretches after Upto when no leader was recording: entries
+	// that overlap them are reconstructed from the rota.
+	Gaps []Gap `json:"gaps,omitempty"`
+}
+
+// Gap is a stretch of time nobody recorded.
+type Gap struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 // Cursor reads team's ledger cursor; ok is false before the first entry.
