@@ -46,8 +46,8 @@ func Apply(a *store.Alert, ev escalation.Event, now time.Time, r *Rota) (store.C
 		// Whoever acknowledged worked the alert until it was resolved:
 		// engaged time, for the pay ledger.
 		if _, person := r.People[st.AckedBy]; person && st.ResolvedAt.After(st.AckedAt) {
-			ch.Worked = append(ch.Worked, store.Worked{AlertID: a.ID, Team: a.Team, Person: st.AckedBy,
-				Start: st.AckedAt, End: st.ResolvedAt, RecordedAt: now})
+			ch.Worked = append(ch.Worked, store.Worked{AlertID: a.ID, Team: a.Team, Person: st.AckedBy, Paged: a.CreatedAt,
+				Start: st.AckedAt, End: st.ResolvedAt, ResolvedBy: st.ResolvedBy, RecordedAt: now})
 		}
 	}
 	paged := false

@@ -39,14 +39,16 @@ type Correction struct {
 	Reason string `json:"reason"`
 }
 
-// Worked is the time a person spent on one alert: from their ack to the
-// alert's resolution.
+// Worked is the time a person spent on one alert: from their ack (Start)
+// to the alert's resolution (End). Paged and ResolvedBy complete the story.
 type Worked struct {
 	AlertID    int64     `json:"alert_id"`
 	Team       string    `json:"team"`
 	Person     string    `json:"person"`
+	Paged      time.Time `json:"paged"` // when the alert first paged
 	Start      time.Time `json:"start"`
 	End        time.Time `json:"end"`
+	ResolvedBy string    `json:"resolved_by"`
 	RecordedAt time.Time `json:"recorded_at"`
 }
 

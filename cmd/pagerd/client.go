@@ -63,6 +63,34 @@ func (c *apiClient) do(method, path string, body any, out any) error {
 	return nil
 }
 
+// raw GETs path and returns the body as it is (CSV).
+func (c *apiClient) raw(path string) ([]byte, error) {
+	req, err := http.NewRequest("GET", strings.TrimRight(c.base, "/")+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("is pagerd running at %s? %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		var e struct{ Error string }
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return nil, fmt.Errorf("%s", e.Error)
+		}
+		return nil, fmt.Errorf("%s", resp.Status)
+	}
+	return data, nil
+}
+
 func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	synopsis := map[string]string{
 		"alerts": "alerts [--state open|triggered|acknowledged|resolved|all] [--team T] [--json]",

@@ -26,6 +26,10 @@ Usage:
   pagerd alert ID                        one alert with its timeline
   pagerd ack ID | resolve ID | escalate ID
                                          act on an alert (recorded as --as NAME, default $USER)
+  pagerd report --from A --to B [--team T] [--person P] [--format table|csv|json]
+                                         out-of-hours pay from the ledger
+  pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY
+                                         add a correction to the ledger
   pagerd bench [--count N] [--concurrency C] [--rate R]
                                          load test: alerts/s and alert-to-page latency
   pagerd check DIR                       validate a rota directory (exit 1 on errors)
@@ -55,6 +59,10 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdShifts(rest, stdout, stderr, now)
 	case "serve":
 		return cmdServe(rest, stdout, stderr)
+	case "report":
+		return cmdReport(rest, stdout, stderr)
+	case "ledger":
+		return cmdLedger(rest, stdout, stderr)
 	case "bench":
 		return cmdBench(rest, stdout, stderr)
 	case "alerts", "alert", "ack", "resolve", "escalate":

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/timesheet"
+)
+
+// cmdReport prints the pay report for a period from a running daemon.
+func cmdReport(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("report", "report --from A --to B [--team T] [--person P] [--format table|csv|json]", stderr)
+	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
+	tokenFile := fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with the API token")
+	from := fs.String("from", "", "start, e.g. 2026-11-01 (local to --team, else UTC)")
+	to := fs.String("to", "", "end, exclusive, e.g. 2026-12-01")
+	team := fs.String("team", "", "only this team")
+	person := fs.String("person", "", "only this person")
+	format := fs.String("format", "table", "table, csv or json")
+	if pos, err := parseInterleaved(fs, args); err != nil || len(pos) != 0 {
+		if err == nil {
+			fs.Usage()
+		}
+		return 2
+	}
+	if *from == "" || *to == "" {
+		fmt.Fprintln(stderr, "pagerd report: --from and --to are required")
+		return 2
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		fmt.Fprintln(stderr, "pagerd report: --format is table, csv or json")
+		return 2
+	}
+	token, err := readSecret(*tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
+		return 2
+	}
+	q := url.Values{"from": {*from}, "to": {*to}}
+	for k, v := range map[string]string{"team": *team, "person": *person} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	c := &apiClient{base: *server, token: token, http: &http.Client{Timeout: 60 * time.Second}}
+	if *format == "csv" {
+		q.Set("format", "csv")
+		body, err := c.raw("/api/v1/reports/oncall?" + q.Encode())
+		if err != nil {
+			fmt.Fprintf(stderr, "pagerd report: %v\n", err)
+			return 1
+		}
+		stdout.Write(body)
+		return 0
+	}
+	var out struct {
+		From, To time.Time
+		Lines    []ingest.ReportLine
+	}
+	if err := c.do("GET", "/api/v1/reports/oncall?"+q.Encode(), nil, &out); err != nil {
+		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
+		return 1
+	}
+	if *format == "json" {
+		return printJSON(stdout, out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "PERSON\tTEAM\tKIND\tCLASS\tHOURS\tAMOUNT\t")
+	totals := map[string]int64{}
+	for _, l := range out.Lines {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d:%02d\t%s %s\t\n", l.Person, l.Team, l.Kind, l.Class, l.Minutes/60, l.Minutes%60, timesheet.FormatAmount(l.Amount), l.Currency)
+		totals[l.Person+"\t"+l.Currency] += l.Amount
+	}
+	tw.Flush()
+	for k, v := range totals {
+		who, cur, _ := strings.Cut(k, "\t")
+		fmt.Fprintf(stdout, "total %s: %s %s\n", who, timesheet.FormatAmount(v), cur)
+	}
+	return 0
+}
+
+// cmdLedger takes corrections to the ledger.
+func cmdLedger(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "correct" {
+		fmt.Fprintln(stderr, "Usage: pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY [--as NAME] [--shadow]")
+		return 2
+	}
+	fs := newFlagSet("ledger correct", "ledger correct --team T --role R --person P --from A --to B --reason WHY", stderr)
+	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
+	tokenFile := fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with the API token")
+	var req ingest.CorrectionRequest
+	fs.StringVar(&req.Team, "team", "", "team")
+	fs.StringVar(&req.Role, "role", "", "role")
+	fs.StringVar(&req.Person, "person", "", "who really held it (empty: nobody)")
+	fs.BoolVar(&req.Shadow, "shadow", false, "correct the person's shadowing instead")
+	fs.StringVar(&req.From, "from", "", "start, in the team's zone or RFC 3339")
+	fs.StringVar(&req.To, "to", "", "end, exclusive")
+	fs.StringVar(&req.Reason, "reason", "", "why, for payroll")
+	fs.StringVar(&req.By, "as", envOr("USER", ""), "who is making the correction")
+	if pos, err := parseInterleaved(fs, args[1:]); err != nil || len(pos) != 0 {
+		return 2
+	}
+	token, err := readSecret(*tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "pagerd ledger: %v\n", err)
+		return 2
+	}
+	c := &apiClient{base: *server, token: token, http: &http.Client{Timeout: 30 * time.Second}}
+	if err := c.do("POST", "/api/v1/ledger/corrections", req, nil); err != nil {
+		fmt.Fprintf(stderr, "pagerd ledger correct: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, req.By)
+	return 0
+}

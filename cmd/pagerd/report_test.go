@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/scheduler"
+	"github.com/pagerd/pagerd/store"
+)
+
+// TestReportAndCorrectionFromTheCLI writes ledger entries to a real
+// (embedded) etcd, serves the API, and reads the pay report with the CLI
+// in each format, then corrects the ledger with it.
+func TestReportAndCorrectionFromTheCLI(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, _, err := rota.LoadDir("../../configs/example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := &scheduler.Holder{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	holder.Set(scheduler.NewRota(r, 1, log))
+	// alice held payments' primary all of Saturday 28 Nov 2026 (London,
+	// GMT): 24h of weekend standby at 4.00 = 96.00.
+	sat := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	held := []store.Held{{Team: "payments", Role: "primary", Person: "alice", Start: sat, End: sat.Add(24 * time.Hour), Source: "rotation", RotaRev: 1, RecordedAt: sat}}
+	if err := st.RecordHeld(ctx, nil, "payments", held, store.LedgerCursor{Upto: sat.Add(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer((&ingest.Server{Store: st, Rota: holder, Log: log}).Handler())
+	defer srv.Close()
+
+	report := func(format string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run([]string{"report", "--server", srv.URL, "--from", "2026-11-28", "--to", "2026-11-29", "--team", "payments", "--format", format}, &out, &errb, timeNow); code != 0 {
+			t.Fatalf("report --format %s: exit %d: %s", format, code, errb.String())
+		}
+		return out.String()
+	}
+	if csv := report("csv"); csv != "person,team,kind,class,minutes,amount,currency\nalice,payments,standby,weekend,1440,96.00,GBP\n" {
+		t.Errorf("csv:\n%s", csv)
+	}
+	if table := report("table"); !strings.Contains(table, "24:00") || !strings.Contains(table, "96.00 GBP") || !strings.Contains(table, "total alice: 96.00 GBP") {
+		t.Errorf("table:\n%s", table)
+	}
+	if js := report("json"); !strings.Contains(js, `"amount_minor": 9600`) {
+		t.Errorf("json:\n%s", js)
+	}
+
+	// bob really covered the afternoon.
+	var out, errb bytes.Buffer
+	if code := run([]string{"ledger", "correct", "--server", srv.URL, "--team", "payments", "--role", "primary", "--person", "bob",
+		"--from", "2026-11-28 12:00", "--to", "2026-11-29 00:00", "--reason", "swapped the afternoon", "--as", "carol"}, &out, &errb, timeNow); code != 0 {
+		t.Fatalf("ledger correct: exit %d: %s", code, errb.String())
+	}
+	if csv := report("csv"); !strings.Contains(csv, "alice,payments,standby,weekend,720,48.00,GBP") || !strings.Contains(csv, "bob,payments,standby,weekend,720,48.00,GBP") {
+		t.Errorf("after the correction:\n%s", csv)
+	}
+	// A correction says who and why, or it isn't taken.
+	if code := run([]string{"ledger", "correct", "--server", srv.URL, "--team", "payments", "--role", "primary", "--person", "bob",
+		"--from", "2026-11-28 01:00", "--to", "2026-11-28 02:00", "--as", "carol"}, &out, &errb, timeNow); code != 1 || !strings.Contains(errb.String(), "reason") {
+		t.Errorf("a correction without a reason: exit %d: %s", code, errb.String())
+	}
+	if code := run([]string{"report", "--server", srv.URL, "--from", "2026-11-28"}, &out, &errb, timeNow); code != 2 {
+		t.Errorf("report without --to: exit %d", code)
+	}
+}
