@@ -26,6 +26,7 @@ Usage:
   pagerd alert ID                        one alert with its timeline
   pagerd ack ID | resolve ID | escalate ID
                                          act on an alert (recorded as --as NAME, default $USER)
+  pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
   pagerd report --from A --to B [--team T] [--person P] [--format table|csv|json]
                                          out-of-hours pay from the ledger
   pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY
@@ -59,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdShifts(rest, stdout, stderr, now)
 	case "serve":
 		return cmdServe(rest, stdout, stderr)
+	case "route-test":
+		return cmdRouteTest(rest, stdout, stderr)
 	case "report":
 		return cmdReport(rest, stdout, stderr)
 	case "ledger":
