@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -206,4 +208,41 @@ func (s *Store) Worked(ctx context.Context, from, to time.Time) ([]Worked, error
 		}
 	}
 	return out, nil
+}
+
+func (s *Store) mailKey(k string) string {
+	sum := sha256.Sum256([]byte(k))
+	return s.p + "mail/" + hex.EncodeToString(sum[:16])
+}
+
+// MailSeen reports whether any of keys (a mailbox UID, a Message-ID) was
+// processed already, by this node or another, before or after a restart.
+func (s *Store) MailSeen(ctx context.Context, keys ...string) (bool, error) {
+	ops := make([]clientv3.Op, len(keys))
+	for i, k := range keys {
+		ops[i] = clientv3.OpGet(s.mailKey(k), clientv3.WithCountOnly())
+	}
+	resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
+	if err != nil {
+		return false, fmt.Errorf("check processed mail: %w", err)
+	}
+	for _, r := range resp.Responses {
+		if r.GetResponseRange().Count > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// MailRemember records keys as processed.
+func (s *Store) MailRemember(ctx context.Context, keys ...string) error {
+	now := time.Now().UTC().Format(time.RFC3339)
+	ops := make([]clientv3.Op, len(keys))
+	for i, k := range keys {
+		ops[i] = clientv3.OpPut(s.mailKey(k), now)
+	}
+	if err := s.batched(ctx, &write{ops: ops}); err != nil {
+		return fmt.Errorf("remember processed mail: %w", err)
+	}
+	return nil
 }
