@@ -57,7 +57,7 @@ func NewRota(r *rota.Rota, rev int64, log *slog.Logger) *Rota {
 			}
 			key, err := readKey(rt.HTTP)
 			if err != nil {
-				log.Error("integration route disabled", "team", t.ID, "route", rt.Name, "err", err)
+				log.Warn("integration route disabled: its key can't be read", "team", t.ID, "route", rt.Name, "err", err)
 				continue
 			}
 			out.keys = append(out.keys, routeKey{sha256.Sum256([]byte(key)), t.ID})

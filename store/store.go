@@ -243,7 +243,10 @@ func (s *Store) Close() error {
 			<-s.batchDone
 		}
 		if s.cli != nil {
-			err = s.cli.Close()
+			// The in-process client reports its own cancellation on close.
+			if cerr := s.cli.Close(); cerr != nil && !errors.Is(cerr, context.Canceled) {
+				err = cerr
+			}
 		}
 		s.closeEmbedded()
 	})
