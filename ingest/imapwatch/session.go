@@ -1,0 +1,418 @@
+package imapwatch
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/pagerd/pagerd/ingest/mail"
+)
+
+// dialTimeout bounds the TCP connect and TLS handshake; IMAP commands are
+// bounded by imapclient's own 30s response timeout.
+const dialTimeout = 30 * time.Second
+
+// conn is one logged-in connection with its mailbox selected.
+type conn struct {
+	c         *imapclient.Client
+	notify    chan struct{} // a token when the server reports EXISTS
+	keywordOK bool          // the mailbox accepts our keyword (else \Seen alone marks mail)
+	canMove   bool
+	log       *slog.Logger
+}
+
+// session connects, selects st's mailbox and processes mail until the
+// connection fails or ctx ends. selected reports whether it got as far as
+// selecting the mailbox, which resets the reconnect backoff.
+func (w *Watcher) session(ctx context.Context, st *mailboxState, log *slog.Logger) (selected bool, err error) {
+	notify := make(chan struct{}, 1)
+	opts := &imapclient.Options{
+		TLSConfig: w.tlsConfig(),
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Runs on the client's reader goroutine: it must not block.
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case notify <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+
+	c, stop, err := w.dial(ctx, opts)
+	if err != nil {
+		return false, err
+	}
+	defer stop()
+	defer c.Close()
+
+	if err := c.Login(w.cfg.Username, w.cfg.Password).Wait(); err != nil {
+		return false, fmt.Errorf("login as %q: %w", w.cfg.Username, err)
+	}
+	sel, err := c.Select(st.name, nil).Wait()
+	if err != nil {
+		return false, fmt.Errorf("select %q: %w", st.name, err)
+	}
+	if sel.UIDValidity != st.uidValidity {
+		// UIDs from another UIDVALIDITY name other mails.
+		st.uidValidity = sel.UIDValidity
+		clear(st.unmatched)
+	}
+
+	caps := c.Caps()
+	cn := &conn{
+		c:         c,
+		notify:    notify,
+		keywordOK: keywordAllowed(sel.PermanentFlags, w.cfg.Keyword),
+		canMove:   caps.Has(imap.CapMove),
+		log:       log,
+	}
+	canIdle := !w.noIdle && caps.Has(imap.CapIdle)
+	if !cn.keywordOK {
+		log.Warn("mailbox does not accept keywords; marking processed mail \\Seen only and watching UNSEEN mail", "keyword", w.cfg.Keyword)
+	}
+	if w.cfg.MoveTo != "" && !cn.canMove {
+		// imapclient's fallback for MOVE is COPY + \Deleted + EXPUNGE,
+		// and we never expunge: processed mail stays, flagged.
+		log.Warn("server lacks MOVE; processed mail is flagged but not moved", "move_to", w.cfg.MoveTo)
+	}
+	log.Info("watching mailbox", "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages, "idle", canIdle)
+
+	for {
+		retry, err := w.scan(ctx, cn, st)
+		if err != nil {
+			return true, err
+		}
+		// With IDLE the server tells us about new mail, so the timer only
+		// retries failed deliveries or checks the connection; without it,
+		// the timer is how we find new mail.
+		wait := w.cfg.PollEvery
+		if canIdle && !retry {
+			wait = idleRescan
+		}
+		if canIdle {
+			err = idleUntil(ctx, cn, wait)
+		} else {
+			err = waitUntil(ctx, cn, wait)
+		}
+		if err != nil {
+			return true, err
+		}
+	}
+}
+
+// dial connects and secures the connection as configured. stop must be
+// called when the session ends; until then, ctx ending closes the
+// connection, which unblocks any command in flight (imapclient's commands
+// take no context).
+func (w *Watcher) dial(ctx context.Context, opts *imapclient.Options) (c *imapclient.Client, stop func() bool, err error) {
+	d := net.Dialer{Timeout: dialTimeout}
+	raw, err := d.DialContext(ctx, "tcp", w.cfg.Addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting to %s: %w", w.cfg.Addr, err)
+	}
+	stop = context.AfterFunc(ctx, func() { raw.Close() })
+	fail := func(err error) (*imapclient.Client, func() bool, error) {
+		stop()
+		raw.Close()
+		return nil, nil, err
+	}
+
+	switch w.cfg.TLS {
+	case TLSImplicit:
+		tc := tls.Client(raw, opts.TLSConfig)
+		hctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			return fail(fmt.Errorf("TLS handshake with %s: %w", w.cfg.Addr, err))
+		}
+		c = imapclient.New(tc, opts)
+	case TLSStartTLS:
+		// NewStartTLS refuses PREAUTH before TLS and closes raw on error.
+		c, err = imapclient.NewStartTLS(raw, opts)
+		if err != nil {
+			return fail(fmt.Errorf("STARTTLS with %s: %w", w.cfg.Addr, err))
+		}
+	default: // TLSPlain, allowed explicitly (checked in New)
+		c = imapclient.New(raw, opts)
+	}
+	if err := c.WaitGreeting(); err != nil {
+		c.Close()
+		return fail(fmt.Errorf("greeting from %s: %w", w.cfg.Addr, err))
+	}
+	return c, stop, nil
+}
+
+func (w *Watcher) tlsConfig() *tls.Config {
+	var cfg *tls.Config
+	if w.cfg.TLSConfig != nil {
+		cfg = w.cfg.TLSConfig.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		host, _, _ := net.SplitHostPort(w.cfg.Addr) // checked in New
+		cfg.ServerName = host
+	}
+	if cfg.NextProtos == nil {
+		cfg.NextProtos = []string{"imap"}
+	}
+	return cfg
+}
+
+// keywordAllowed reports whether STORE may set kw: the server lists it or
+// \* among PERMANENTFLAGS, or sent none (RFC 3501 then allows all flags).
+func keywordAllowed(perm []imap.Flag, kw string) bool {
+	if len(perm) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(perm, func(f imap.Flag) bool {
+		return f == imap.FlagWildcard || strings.EqualFold(string(f), kw)
+	})
+}
+
+// idleUntil idles until the server reports new mail, wait elapses, ctx
+// ends or the connection drops.
+func idleUntil(ctx context.Context, cn *conn, wait time.Duration) error {
+	idle, err := cn.c.Idle()
+	if err != nil {
+		return fmt.Errorf("starting IDLE: %w", err)
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-cn.notify:
+		// Put the token back: scan drains it, and this keeps the
+		// "news pending" state in one place.
+		select {
+		case cn.notify <- struct{}{}:
+		default:
+		}
+	case <-t.C:
+	case <-ctx.Done():
+	case <-cn.c.Closed():
+	}
+	if err := idle.Close(); err != nil {
+		return fmt.Errorf("stopping IDLE: %w", err)
+	}
+	if err := idle.Wait(); err != nil {
+		return fmt.Errorf("IDLE: %w", err)
+	}
+	return ctx.Err()
+}
+
+// waitUntil is the polling counterpart of idleUntil.
+func waitUntil(ctx context.Context, cn *conn, wait time.Duration) error {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-cn.c.Closed():
+		return errors.New("connection closed by server")
+	}
+}
+
+// scan processes every mail not yet marked. retry reports a mail whose
+// delivery failed, to be tried again soon; err is a connection failure.
+func (w *Watcher) scan(ctx context.Context, cn *conn, st *mailboxState) (retry bool, err error) {
+	// Any EXISTS up to now is covered by the search below; one arriving
+	// during it leaves a token that triggers another scan.
+	select {
+	case <-cn.notify:
+	default:
+	}
+	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.Flag(w.cfg.Keyword)}}
+	if !cn.keywordOK {
+		criteria = &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}
+	}
+	data, err := cn.c.UIDSearch(criteria, nil).Wait()
+	if err != nil {
+		return false, fmt.Errorf("searching %q: %w", st.name, err)
+	}
+	uids := data.AllUIDs()
+
+	// Forget unmatched UIDs no longer in the mailbox's unprocessed set, so
+	// the map stays as small as the mailbox.
+	present := make(map[uint32]bool, len(uids))
+	for _, u := range uids {
+		present[uint32(u)] = true
+	}
+	for u := range st.unmatched {
+		if !present[u] {
+			delete(st.unmatched, u)
+		}
+	}
+
+	for _, uid := range uids {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		if st.unmatched[uint32(uid)] {
+			continue
+		}
+		r, err := w.process(ctx, cn, st, uid)
+		if err != nil {
+			return false, err
+		}
+		retry = retry || r
+	}
+	return retry, nil
+}
+
+// rawLimit bounds how much of one mail is read: Parse needs at most
+// 16*maxBody of decoded text plus headers, and base64 adds a third. A huge
+// attachment is read past and dropped rather than held in memory.
+func rawLimit(maxBody int) int64 {
+	if maxBody <= 0 {
+		maxBody = mail.DefaultMaxBody
+	}
+	return 32*int64(maxBody) + 1<<20
+}
+
+// process handles one mail. retry reports a failure worth retrying on the
+// next pass (delivery, store or a server NO); err is a connection failure.
+func (w *Watcher) process(ctx context.Context, cn *conn, st *mailboxState, uid imap.UID) (retry bool, err error) {
+	log := cn.log.With("uid", uint32(uid))
+	raw, found, err := fetchBody(cn.c, uid, rawLimit(w.cfg.MaxBody))
+	if err != nil {
+		return statusErr(fmt.Errorf("fetching UID %d: %w", uid, err), log)
+	}
+	if !found {
+		return false, nil // moved or expunged by someone else meanwhile
+	}
+	m, err := mail.Parse(raw, w.cfg.MaxBody)
+	if err != nil {
+		// Not ours to judge further: left untouched, like unmatched mail.
+		log.Warn("not a readable email; leaving it untouched", "err", err)
+		st.unmatched[uint32(uid)] = true
+		return false, nil
+	}
+	log = log.With("message_id", m.MessageID)
+	keys := []string{fmt.Sprintf("%s/%d/%d", st.name, st.uidValidity, uid)}
+	if m.MessageID != "" {
+		keys = append(keys, "msgid:"+m.MessageID)
+	}
+
+	done, err := w.seen.Seen(ctx, keys...)
+	if err != nil {
+		log.Error("checking processed mail; will retry", "err", err)
+		return true, nil
+	}
+	if done {
+		// Delivered before a crash, a reconnect or on another node (or
+		// the same Message-ID in another mailbox): only the mark is missing.
+		log.Info("mail already delivered; marking it processed")
+		return w.mark(cn, uid, log)
+	}
+
+	handled, err := w.deliver(context.WithValue(ctx, keysCtxKey{}, keys), m)
+	if err != nil {
+		log.Warn("delivery failed; mail left unmarked for retry", "err", err)
+		return true, nil
+	}
+	if !handled {
+		log.Debug("no route matched; leaving mail untouched", "from", m.From, "subject", m.Subject)
+		st.unmatched[uint32(uid)] = true
+		return false, nil
+	}
+
+	// The alert is durable. From here a shutdown must not stop us
+	// recording that, or the next run would raise the mail again.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterDeliverTimeout)
+	defer cancel()
+	if err := w.seen.Remember(actx, keys...); err != nil {
+		// Still mark it: the flag alone keeps it from being searched
+		// again, and retrying delivery would raise a second alert.
+		log.Error("alert delivered but not recorded as processed; marking anyway", "err", err)
+	}
+	if w.beforeMark != nil {
+		if err := w.beforeMark(); err != nil {
+			return false, err
+		}
+	}
+	log.Info("mail delivered")
+	return w.mark(cn, uid, log)
+}
+
+// fetchBody reads the whole raw mail with BODY.PEEK[], which leaves \Seen
+// alone: reading must not mark unmatched mail.
+func fetchBody(c *imapclient.Client, uid imap.UID, limit int64) (raw []byte, found bool, err error) {
+	cmd := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+		UID:         true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+	})
+	var readErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			body, ok := item.(imapclient.FetchItemDataBodySection)
+			if !ok || body.Literal == nil || found {
+				continue
+			}
+			// The rest of a cut literal is discarded by imapclient.
+			raw, readErr = io.ReadAll(io.LimitReader(body.Literal, limit))
+			found = true
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, false, err
+	}
+	if readErr != nil {
+		return nil, false, fmt.Errorf("reading body: %w", readErr)
+	}
+	return raw, found, nil
+}
+
+// mark flags the mail processed and, if configured, moves it. It never
+// expunges: a MOVE is atomic on the server, and without MOVE the mail
+// stays where it is.
+func (w *Watcher) mark(cn *conn, uid imap.UID, log *slog.Logger) (retry bool, err error) {
+	flags := []imap.Flag{imap.FlagSeen}
+	if cn.keywordOK {
+		flags = append(flags, imap.Flag(w.cfg.Keyword))
+	}
+	set := imap.UIDSetNum(uid)
+	if err := cn.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: flags}, nil).Close(); err != nil {
+		return statusErr(fmt.Errorf("flagging UID %d: %w", uid, err), log)
+	}
+	if w.cfg.MoveTo != "" && cn.canMove {
+		if _, err := cn.c.Move(set, w.cfg.MoveTo).Wait(); err != nil {
+			// Already flagged, so it won't be processed again; a retry
+			// would not move it either (it is no longer searched).
+			var ie *imap.Error
+			if errors.As(err, &ie) {
+				log.Error("moving processed mail failed; it stays flagged in place", "move_to", w.cfg.MoveTo, "err", err)
+				return false, nil
+			}
+			return false, fmt.Errorf("moving UID %d to %q: %w", uid, w.cfg.MoveTo, err)
+		}
+	}
+	return false, nil
+}
+
+// statusErr keeps the session for a server's NO/BAD answer about one mail
+// (retried on the next pass) and ends it for anything else, which means
+// the connection is unusable.
+func statusErr(err error, log *slog.Logger) (retry bool, _ error) {
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		log.Warn("server refused a command; will retry", "err", err)
+		return true, nil
+	}
+	return false, err
+}

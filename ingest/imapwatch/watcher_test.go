@@ -1,0 +1,666 @@
+package imapwatch
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"math/big"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/pagerd/pagerd/ingest/mail"
+)
+
+const (
+	testUser = "alerts"
+	testPass = "s3cret"
+)
+
+// testServer is go-imap's real server with the in-memory backend, on a
+// loopback TCP port.
+type testServer struct {
+	t    *testing.T
+	mem  *imapmemserver.Server
+	user *imapmemserver.User
+	addr string
+	srv  *imapserver.Server
+	tls  *tls.Config // server side, nil for plain
+	impl bool        // implicit TLS listener
+}
+
+type serverOpts struct {
+	tls      *tls.Config
+	implicit bool
+}
+
+func newTestServer(t *testing.T, o serverOpts, mailboxes ...string) *testServer {
+	t.Helper()
+	mem := imapmemserver.New()
+	user := imapmemserver.NewUser(testUser, testPass)
+	for _, mb := range append([]string{"INBOX"}, mailboxes...) {
+		if err := user.Create(mb, nil); err != nil {
+			t.Fatalf("creating %s: %v", mb, err)
+		}
+	}
+	mem.AddUser(user)
+	s := &testServer{t: t, mem: mem, user: user, tls: o.tls, impl: o.implicit}
+	s.start("127.0.0.1:0")
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+// start serves on addr; the mailbox data lives in s.mem and survives a
+// restart.
+func (s *testServer) start(addr string) {
+	s.t.Helper()
+	s.srv = imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return s.mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		TLSConfig:    s.tls,
+		InsecureAuth: s.tls == nil,
+		Logger:       log.New(io.Discard, "", 0),
+	})
+	var ln net.Listener
+	var err error
+	// The port may linger briefly after a restart's Close.
+	for i := 0; i < 50; i++ {
+		if s.impl {
+			ln, err = tls.Listen("tcp", addr, s.tls)
+		} else {
+			ln, err = net.Listen("tcp", addr)
+		}
+		if err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		s.t.Fatalf("listen %s: %v", addr, err)
+	}
+	s.addr = ln.Addr().String()
+	go s.srv.Serve(ln)
+}
+
+// restart drops every connection and listens again on the same port.
+func (s *testServer) restart() {
+	s.t.Helper()
+	s.srv.Close()
+	s.start(s.addr)
+}
+
+// client is a separate, real IMAP client for setting up and inspecting the
+// mailbox, the way a mail server delivering mail or a person would.
+func (s *testServer) client() *imapclient.Client {
+	s.t.Helper()
+	var c *imapclient.Client
+	var err error
+	switch {
+	case s.tls == nil:
+		c, err = imapclient.DialInsecure(s.addr, nil)
+	case s.impl:
+		c, err = imapclient.DialTLS(s.addr, &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	default:
+		c, err = imapclient.DialStartTLS(s.addr, &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	}
+	if err != nil {
+		s.t.Fatalf("dial: %v", err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	if err := c.Login(testUser, testPass).Wait(); err != nil {
+		s.t.Fatalf("login: %v", err)
+	}
+	return c
+}
+
+func rawMail(msgID, subject string) []byte {
+	return []byte(strings.ReplaceAll(fmt.Sprintf(`From: Monitor <alerts@monitor.example.com>
+To: oncall@example.com
+Subject: %s
+Message-ID: <%s>
+Date: Mon, 02 Nov 2026 09:00:00 +0000
+Content-Type: text/plain; charset=utf-8
+
+Host db1 is DOWN.
+`, subject, msgID), "\n", "\r\n"))
+}
+
+func (s *testServer) appendMail(mailbox, msgID, subject string, flags ...imap.Flag) {
+	s.t.Helper()
+	c := s.client()
+	defer c.Logout()
+	b := rawMail(msgID, subject)
+	cmd := c.Append(mailbox, int64(len(b)), &imap.AppendOptions{Flags: flags})
+	if _, err := cmd.Write(b); err != nil {
+		s.t.Fatalf("append write: %v", err)
+	}
+	if err := cmd.Close(); err != nil {
+		s.t.Fatalf("append close: %v", err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		s.t.Fatalf("append: %v", err)
+	}
+}
+
+// flags returns each mail's flags by Message-ID, lower-cased and sorted
+// (the memory server keeps flags lower-case), read with EXAMINE so that
+// looking changes nothing.
+func (s *testServer) flags(mailbox string) map[string][]string {
+	s.t.Helper()
+	c := s.client()
+	defer c.Logout()
+	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		s.t.Fatalf("examine %s: %v", mailbox, err)
+	}
+	out := map[string][]string{}
+	if sel.NumMessages == 0 {
+		return out
+	}
+	seq := imap.SeqSet{}
+	seq.AddRange(1, sel.NumMessages)
+	msgs, err := c.Fetch(seq, &imap.FetchOptions{Flags: true, Envelope: true}).Collect()
+	if err != nil {
+		s.t.Fatalf("fetch flags: %v", err)
+	}
+	for _, m := range msgs {
+		var fl []string
+		for _, f := range m.Flags {
+			fl = append(fl, strings.ToLower(string(f)))
+		}
+		slices.Sort(fl)
+		out[m.Envelope.MessageID] = fl
+	}
+	return out
+}
+
+// fakeSeen is an in-memory Seen.
+type fakeSeen struct {
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func newFakeSeen() *fakeSeen { return &fakeSeen{keys: map[string]bool{}} }
+
+func (f *fakeSeen) Seen(_ context.Context, keys ...string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		if f.keys[k] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (f *fakeSeen) Remember(_ context.Context, keys ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		f.keys[k] = true
+	}
+	return nil
+}
+
+// intake is a fake alert intake: alerts are durable once in the map.
+type intake struct {
+	mu     sync.Mutex
+	alerts map[string]int // by Message-ID
+	calls  map[string]int // Deliver calls by Message-ID
+	at     chan string    // Message-ID of each call
+	decide func(ctx context.Context, m mail.Message, call int) (bool, error)
+}
+
+func newIntake(decide func(ctx context.Context, m mail.Message, call int) (bool, error)) *intake {
+	return &intake{alerts: map[string]int{}, calls: map[string]int{}, at: make(chan string, 100), decide: decide}
+}
+
+func (in *intake) deliver(ctx context.Context, m mail.Message) (bool, error) {
+	in.mu.Lock()
+	in.calls[m.MessageID]++
+	call := in.calls[m.MessageID]
+	in.mu.Unlock()
+	handled, err := true, error(nil)
+	if in.decide != nil {
+		handled, err = in.decide(ctx, m, call)
+	}
+	if handled && err == nil {
+		in.record(m.MessageID)
+	}
+	in.at <- m.MessageID
+	return handled, err
+}
+
+func (in *intake) record(id string) {
+	in.mu.Lock()
+	in.alerts[id]++
+	in.mu.Unlock()
+}
+
+func (in *intake) counts(id string) (alerts, calls int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.alerts[id], in.calls[id]
+}
+
+// waitCall waits for Deliver to be called for id.
+func (in *intake) waitCall(t *testing.T, id string, within time.Duration) time.Time {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case got := <-in.at:
+			if got == id {
+				return time.Now()
+			}
+		case <-deadline:
+			t.Fatalf("Deliver not called for %s within %v", id, within)
+		}
+	}
+}
+
+func testConfig(s *testServer) Config {
+	return Config{
+		Addr:       s.addr,
+		TLS:        TLSPlain,
+		AllowPlain: true,
+		Username:   testUser,
+		Password:   testPass,
+		PollEvery:  100 * time.Millisecond,
+		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+func newTestWatcher(t *testing.T, cfg Config, in *intake, seen Seen) *Watcher {
+	t.Helper()
+	if testing.Verbose() {
+		cfg.Log = slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	w, err := New(cfg, in.deliver, seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.minBackoff, w.maxBackoff = 50*time.Millisecond, 200*time.Millisecond
+	return w
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// run starts w; the returned stop cancels it and waits for Run to return.
+func run(t *testing.T, w *Watcher) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	return runCtx(t, w, ctx, cancel)
+}
+
+func runCtx(t *testing.T, w *Watcher, ctx context.Context, cancel context.CancelFunc) (stop func()) {
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("Run did not return after cancel")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// eventually polls cond until it holds or 5s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var marked = []string{"$pagerd", `\seen`}
+
+func TestHandledUnmatchedAndRetry(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	s.appendMail("INBOX", "ok@x", "[PROBLEM] db1")
+	s.appendMail("INBOX", "chatter@x", "lunch?", imap.FlagFlagged)
+	s.appendMail("INBOX", "flaky@x", "[PROBLEM] db2")
+
+	in := newIntake(func(_ context.Context, m mail.Message, call int) (bool, error) {
+		switch {
+		case !strings.HasPrefix(m.Subject, "[PROBLEM]"):
+			return false, nil
+		case m.MessageID == "flaky@x" && call == 1:
+			return false, errors.New("store unavailable")
+		}
+		return true, nil
+	})
+	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
+	stop := run(t, w)
+
+	eventually(t, "both alerts", func() bool {
+		a1, _ := in.counts("ok@x")
+		a2, _ := in.counts("flaky@x")
+		return a1 == 1 && a2 == 1
+	})
+	eventually(t, "marks", func() bool {
+		f := s.flags("INBOX")
+		return slices.Equal(f["ok@x"], marked) && slices.Equal(f["flaky@x"], marked)
+	})
+	// Let a few more passes run: nothing may change or be delivered twice.
+	time.Sleep(300 * time.Millisecond)
+	stop()
+
+	f := s.flags("INBOX")
+	if got := f["chatter@x"]; !slices.Equal(got, []string{`\flagged`}) {
+		t.Errorf("unmatched mail flags = %v, want exactly [\\flagged] (untouched)", got)
+	}
+	if a, c := in.counts("ok@x"); a != 1 || c != 1 {
+		t.Errorf("ok@x: %d alerts, %d calls; want 1, 1", a, c)
+	}
+	if a, c := in.counts("flaky@x"); a != 1 || c != 2 {
+		t.Errorf("flaky@x: %d alerts, %d calls; want 1 alert after 2 calls (error, then retry)", a, c)
+	}
+	if _, c := in.counts("chatter@x"); c != 1 {
+		t.Errorf("unmatched mail offered %d times; want once per watcher", c)
+	}
+	if len(f) != 3 {
+		t.Errorf("mailbox holds %d mails, want 3 (nothing deleted)", len(f))
+	}
+}
+
+func TestIdlePickupLatency(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	s.appendMail("INBOX", "first@x", "[PROBLEM] first")
+	in := newIntake(nil)
+	cfg := testConfig(s)
+	cfg.PollEvery = time.Hour // only IDLE can find the second mail in time
+	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	run(t, w)
+	in.waitCall(t, "first@x", 5*time.Second)
+	eventually(t, "first marked", func() bool { return slices.Equal(s.flags("INBOX")["first@x"], marked) })
+	time.Sleep(200 * time.Millisecond) // back in IDLE
+
+	start := time.Now()
+	s.appendMail("INBOX", "second@x", "[PROBLEM] second")
+	appended := time.Now()
+	got := in.waitCall(t, "second@x", 2*time.Second)
+	lat := got.Sub(start)
+	t.Logf("APPEND issued -> Deliver: %v (APPEND completed -> Deliver: %v)", lat, got.Sub(appended))
+	if lat > time.Second {
+		t.Errorf("mail appended during IDLE delivered after %v, want < 1s", lat)
+	}
+}
+
+func TestPollingWithoutIdle(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	in := newIntake(nil)
+	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
+	w.noIdle = true
+	run(t, w)
+	time.Sleep(150 * time.Millisecond)
+	s.appendMail("INBOX", "polled@x", "[PROBLEM] polled")
+	in.waitCall(t, "polled@x", 3*time.Second)
+	eventually(t, "marked", func() bool { return slices.Equal(s.flags("INBOX")["polled@x"], marked) })
+}
+
+// TestCrashBeforeMark kills the watcher after the alert is durable and
+// recorded but before the mail is flagged; the restarted watcher must mark
+// it without raising it again.
+func TestCrashBeforeMark(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	s.appendMail("INBOX", "crash@x", "[PROBLEM] crash")
+	in := newIntake(nil)
+	seen := newFakeSeen()
+
+	w1 := newTestWatcher(t, testConfig(s), in, seen)
+	ctx, cancel := context.WithCancel(t.Context())
+	crashed := make(chan struct{})
+	w1.beforeMark = func() error {
+		cancel()
+		close(crashed)
+		return errors.New("simulated crash")
+	}
+	stop := runCtx(t, w1, ctx, cancel)
+	<-crashed
+	stop()
+
+	if a, _ := in.counts("crash@x"); a != 1 {
+		t.Fatalf("alerts after crash = %d, want 1", a)
+	}
+	if f := s.flags("INBOX")["crash@x"]; len(f) != 0 {
+		t.Fatalf("mail flagged before the crash point: %v", f)
+	}
+
+	w2 := newTestWatcher(t, testConfig(s), in, seen)
+	run(t, w2)
+	eventually(t, "marked after restart", func() bool { return slices.Equal(s.flags("INBOX")["crash@x"], marked) })
+	if a, c := in.counts("crash@x"); a != 1 || c != 1 {
+		t.Errorf("after restart: %d alerts, %d Deliver calls; want exactly 1, 1", a, c)
+	}
+}
+
+// TestCrashInsideDeliver kills the watcher right after Deliver made the
+// alert durable, before Deliver even returned. Deliver writes
+// DeliveryKeys in the same "transaction" as the alert, so the restarted
+// watcher knows the mail was delivered.
+func TestCrashInsideDeliver(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	s.appendMail("INBOX", "crash2@x", "[PROBLEM] crash")
+	seen := newFakeSeen()
+	ctx, cancel := context.WithCancel(t.Context())
+	var in *intake
+	in = newIntake(func(dctx context.Context, m mail.Message, call int) (bool, error) {
+		if call > 1 {
+			return true, nil
+		}
+		keys := DeliveryKeys(dctx)
+		if !slices.Contains(keys, "msgid:crash2@x") || !slices.Contains(keys, "INBOX/1/1") {
+			t.Errorf("DeliveryKeys = %v", keys)
+		}
+		in.record(m.MessageID)
+		seen.Remember(dctx, keys...)
+		cancel()
+		return false, errors.New("process killed")
+	})
+	w1 := newTestWatcher(t, testConfig(s), in, seen)
+	stop := runCtx(t, w1, ctx, cancel)
+	in.waitCall(t, "crash2@x", 5*time.Second)
+	stop()
+	if f := s.flags("INBOX")["crash2@x"]; len(f) != 0 {
+		t.Fatalf("mail flagged before restart: %v", f)
+	}
+
+	w2 := newTestWatcher(t, testConfig(s), in, seen)
+	run(t, w2)
+	eventually(t, "marked after restart", func() bool { return slices.Equal(s.flags("INBOX")["crash2@x"], marked) })
+	if a, c := in.counts("crash2@x"); a != 1 || c != 1 {
+		t.Errorf("after restart: %d alerts, %d Deliver calls; want exactly 1, 1", a, c)
+	}
+}
+
+func TestReconnect(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	s.appendMail("INBOX", "before@x", "[PROBLEM] before")
+	in := newIntake(nil)
+	cfg := testConfig(s)
+	cfg.PollEvery = time.Hour
+	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	run(t, w)
+	in.waitCall(t, "before@x", 5*time.Second)
+	eventually(t, "first marked", func() bool { return slices.Equal(s.flags("INBOX")["before@x"], marked) })
+
+	s.restart() // drops the watcher's connection; same port, same mail
+	s.appendMail("INBOX", "after@x", "[PROBLEM] after")
+	in.waitCall(t, "after@x", 5*time.Second)
+	eventually(t, "second marked", func() bool { return slices.Equal(s.flags("INBOX")["after@x"], marked) })
+	if a, c := in.counts("before@x"); a != 1 || c != 1 {
+		t.Errorf("before@x after reconnect: %d alerts, %d calls; want 1, 1", a, c)
+	}
+}
+
+func TestMoveTo(t *testing.T) {
+	s := newTestServer(t, serverOpts{}, "Processed")
+	s.appendMail("INBOX", "move@x", "[PROBLEM] move")
+	s.appendMail("INBOX", "stay@x", "hello")
+	in := newIntake(func(_ context.Context, m mail.Message, _ int) (bool, error) {
+		return strings.HasPrefix(m.Subject, "[PROBLEM]"), nil
+	})
+	cfg := testConfig(s)
+	cfg.MoveTo = "Processed"
+	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	run(t, w)
+	eventually(t, "moved", func() bool { return slices.Equal(s.flags("Processed")["move@x"], marked) })
+	if f := s.flags("INBOX"); len(f) != 1 {
+		t.Errorf("INBOX after move = %v, want only the untouched stay@x", f)
+	}
+	if f, ok := s.flags("INBOX")["stay@x"]; !ok || len(f) != 0 {
+		t.Errorf("unmatched mail: present=%v flags=%v; want present, no flags", ok, f)
+	}
+}
+
+func TestSeveralMailboxes(t *testing.T) {
+	s := newTestServer(t, serverOpts{}, "Nagios", "Zabbix")
+	s.appendMail("Nagios", "n@x", "[PROBLEM] n")
+	s.appendMail("Zabbix", "z@x", "[PROBLEM] z")
+	// The same mail in two watched mailboxes raises one alert.
+	s.appendMail("Zabbix", "n@x", "[PROBLEM] n")
+	in := newIntake(nil)
+	cfg := testConfig(s)
+	cfg.Mailboxes = []string{"Nagios", "Zabbix"}
+	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	run(t, w)
+	eventually(t, "all marked", func() bool {
+		n, z := s.flags("Nagios"), s.flags("Zabbix")
+		return slices.Equal(n["n@x"], marked) && slices.Equal(z["z@x"], marked) && slices.Equal(z["n@x"], marked)
+	})
+	if a, _ := in.counts("n@x"); a != 1 {
+		t.Errorf("n@x raised %d alerts, want 1", a)
+	}
+	if a, _ := in.counts("z@x"); a != 1 {
+		t.Errorf("z@x raised %d alerts, want 1", a)
+	}
+}
+
+func TestNewRejectsPlainUnlessAllowed(t *testing.T) {
+	in := newIntake(nil)
+	cfg := Config{Addr: "127.0.0.1:143", TLS: TLSPlain, Username: "u"}
+	if _, err := New(cfg, in.deliver, newFakeSeen()); err == nil {
+		t.Error("New accepted plain mode without AllowPlain")
+	}
+	cfg.TLS = "ssl"
+	if _, err := New(cfg, in.deliver, newFakeSeen()); err == nil {
+		t.Error("New accepted an unknown TLS mode")
+	}
+	cfg.TLS, cfg.Keyword = TLSImplicit, `\Deleted`
+	if _, err := New(cfg, in.deliver, newFakeSeen()); err == nil {
+		t.Error("New accepted a system flag as keyword")
+	}
+}
+
+// selfSigned returns a server config for 127.0.0.1 and a client config
+// that trusts it (and only it).
+func selfSigned(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "imap.test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	return server, &tls.Config{RootCAs: pool}
+}
+
+func TestTLS(t *testing.T) {
+	for _, tc := range []struct {
+		mode     TLSMode
+		implicit bool
+	}{
+		{TLSImplicit, true},
+		{TLSStartTLS, false},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			srvTLS, cliTLS := selfSigned(t)
+			// InsecureAuth is off: the server only accepts a login over TLS.
+			s := newTestServer(t, serverOpts{tls: srvTLS, implicit: tc.implicit})
+			s.appendMail("INBOX", "tls@x", "[PROBLEM] tls")
+			in := newIntake(nil)
+			cfg := testConfig(s)
+			cfg.TLS, cfg.AllowPlain, cfg.TLSConfig = tc.mode, false, cliTLS
+			w := newTestWatcher(t, cfg, in, newFakeSeen())
+			run(t, w)
+			in.waitCall(t, "tls@x", 5*time.Second)
+			eventually(t, "marked", func() bool { return slices.Equal(s.flags("INBOX")["tls@x"], marked) })
+		})
+	}
+}
+
+// TestTLSUntrustedCert checks that the watcher doesn't log in to a server
+// whose certificate it can't verify.
+func TestTLSUntrustedCert(t *testing.T) {
+	srvTLS, _ := selfSigned(t)
+	s := newTestServer(t, serverOpts{tls: srvTLS, implicit: true})
+	s.appendMail("INBOX", "nope@x", "[PROBLEM] nope")
+	in := newIntake(nil)
+	cfg := testConfig(s)
+	cfg.TLS, cfg.AllowPlain = TLSImplicit, false
+	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	stop := run(t, w)
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	if _, c := in.counts("nope@x"); c != 0 {
+		t.Errorf("delivered through an unverified TLS connection")
+	}
+}
