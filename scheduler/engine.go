@@ -38,6 +38,9 @@ type Engine struct {
 	Log      *slog.Logger
 	Node     string   // this node's name, stored as the election value
 	Observer Observer // optional
+	// OnLeader, if set, hears when this node starts and stops leading, for
+	// work only the leader does (watching mailboxes).
+	OnLeader func(leading bool)
 
 	// TTL is the election lease in seconds: how long a dead leader's
 	// leadership outlives it. Default 2.
@@ -113,6 +116,9 @@ func (e *Engine) Run(ctx context.Context) error {
 
 func (e *Engine) setLeader(v bool) {
 	e.leader.Store(v)
+	if e.OnLeader != nil {
+		e.OnLeader(v)
+	}
 	if e.Observer != nil {
 		e.Observer.Leader(v)
 	}

@@ -41,6 +41,7 @@ type daemonConfig struct {
 	APITokenFile string       `yaml:"api_token_file"`
 	Etcd         etcdConfig   `yaml:"etcd"`
 	Twilio       twilioConfig `yaml:"twilio"`
+	IMAP         imapConfig   `yaml:"imap"`
 	// The least time between two messages to one person by one method;
 	// pages due sooner are bundled into the next message.
 	SMSInterval   time.Duration `yaml:"sms_interval"`
@@ -235,6 +236,7 @@ func mergeConfig(file, flags daemonConfig, set map[string]bool) daemonConfig {
 	pick("etcd-password-file", &out.Etcd.PasswordFile, flags.Etcd.PasswordFile)
 	pick("etcd-prefix", &out.Etcd.Prefix, flags.Etcd.Prefix)
 	out.Twilio = file.Twilio
+	out.IMAP = file.IMAP
 	if set["sms-interval"] || out.SMSInterval == 0 {
 		out.SMSInterval = flags.SMSInterval
 	}
@@ -350,6 +352,15 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 			}
 			return nil
 		}}
+	watcher, err := newMailWatcher(c.IMAP, st, srv, log)
+	if err != nil {
+		return err
+	}
+	if watcher != nil {
+		mailboxes := &leaderOnly{run: watcher.Run, log: log}
+		eng.OnLeader = mailboxes.Leader
+		defer mailboxes.stop()
+	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Listen, err)
