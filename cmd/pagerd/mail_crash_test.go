@@ -54,7 +54,9 @@ func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 	var is *imapserver.Server
 	serve := func(addr string) net.Listener {
 		is = imapserver.New(&imapserver.Options{
-			NewSession:   func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) { return mem.NewSession(), nil, nil },
+			NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+				return mem.NewSession(), nil, nil
+			},
 			Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 			InsecureAuth: true, Logger: log.New(io.Discard, "", 0),
 		})
