@@ -62,6 +62,17 @@ type Engine struct {
 
 	leader atomic.Bool
 	held   atomic.Int64
+	beat   atomic.Int64 // unix nanos of the lead loop's last turn
+}
+
+// Alive reports whether the engine is working: a follower always is; a
+// leader is while its loop has turned within the last 30 seconds. systemd's
+// watchdog uses it, so a wedged engine gets the process restarted.
+func (e *Engine) Alive() bool {
+	if !e.leader.Load() {
+		return true
+	}
+	return time.Since(time.Unix(0, e.beat.Load())) < 30*time.Second
 }
 
 // Held is how many pages wait in mailboxes for their person's interval to
@@ -250,7 +261,12 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 		e.Log.Info("resuming pages left by the previous leader", "pages", n)
 	}
 	retry := make(chan int64, 64)
+	// The loop turns at least this often, so Alive can tell a wedged loop
+	// from an idle one. Wall time on purpose: it watches this process.
+	heartbeat := time.NewTicker(5 * time.Second)
+	defer heartbeat.Stop()
 	for {
+		e.beat.Store(time.Now().UnixNano())
 		var wake <-chan time.Time
 		var tm clock.Timer
 		if due, ok := q.peek(); ok {
@@ -283,6 +299,7 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 			b.queue, b.waiting, b.last = nil, false, e.Clock.Now()
 			e.held.Add(-int64(len(batch)))
 			sendNow(batch)
+		case <-heartbeat.C:
 		case id := <-retry:
 			q.set(id, e.Clock.Now().Add(time.Second))
 		case now := <-wake:

@@ -518,3 +518,16 @@ func TestPageAckedWhileWaitingInMailboxIsNotSent(t *testing.T) {
 		t.Errorf("timeline:\n%s", tl)
 	}
 }
+
+func TestEngineAliveWhileLeading(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	stop := h.runEngine()
+	if !h.eng.Alive() {
+		t.Error("a leading engine whose loop turns is not alive")
+	}
+	stop()
+	if h.eng.IsLeader() || !h.eng.Alive() {
+		t.Error("a stopped engine should be a follower, and followers are alive")
+	}
+}
