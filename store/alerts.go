@@ -587,3 +587,12 @@ func (s *Store) WatchOutbox(ctx context.Context, rev int64) <-chan OutboxPage {
 	}()
 	return out
 }
+
+// OpenCount is how many alerts are open: each holds its dedup key.
+func (s *Store) OpenCount(ctx context.Context) (int64, error) {
+	resp, err := s.cli.Get(ctx, s.p+"dedup/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, fmt.Errorf("count open alerts: %w", err)
+	}
+	return resp.Count, nil
+}

@@ -80,6 +80,7 @@ type node struct {
 	cmd  *exec.Cmd
 	log  *os.File
 	logs []string // one file per run
+	env  []string // extra environment
 }
 
 func newNode(t *testing.T, name string, args ...string) *node {
@@ -97,7 +98,7 @@ func (n *node) start() {
 	// A short interval keeps bundling in play without slow tests.
 	args := append([]string{"serve", "--listen", n.addr, "--node", n.name, "--sms-interval", "1s"}, n.args...)
 	n.cmd = exec.Command(os.Args[0], args...)
-	n.cmd.Env = append(os.Environ(), "PAGERD_CHILD=1")
+	n.cmd.Env = append(append(os.Environ(), "PAGERD_CHILD=1"), n.env...)
 	n.cmd.Stdout, n.cmd.Stderr = f, f
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)

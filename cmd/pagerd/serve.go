@@ -27,6 +27,7 @@ import (
 	"github.com/pagerd/pagerd/notifier/twilio"
 	"github.com/pagerd/pagerd/rota"
 	"github.com/pagerd/pagerd/scheduler"
+	"github.com/pagerd/pagerd/service"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -378,6 +379,39 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 	if hooks.ready != nil {
 		hooks.ready(ln.Addr().String())
 	}
+	// Under systemd (Type=notify): READY once etcd, the rota and HTTP are
+	// up; a STATUS line an operator sees in systemctl status; watchdog pings
+	// while the engine's loop turns.
+	sd := service.New()
+	status := func() string {
+		role := "follower"
+		if eng.IsLeader() {
+			role = "leader"
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		open, err := st.OpenCount(sctx)
+		if err != nil {
+			return fmt.Sprintf("%s, rota r%d, etcd unreachable", role, holder.Get().Rev)
+		}
+		return fmt.Sprintf("%s, rota r%d, %d open alerts", role, holder.Get().Rev, open)
+	}
+	if err := sd.Ready(status()); err != nil {
+		log.Warn("systemd notify", "err", err)
+	}
+	go sd.RunWatchdog(engCtx, eng.Alive)
+	go func() {
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-engCtx.Done():
+				return
+			case <-t.C:
+				sd.Status(status())
+			}
+		}
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -386,6 +420,7 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 		<-engDone
 		return fmt.Errorf("http server: %w", err)
 	}
+	sd.Stopping()
 	log.Info("shutting down: no new requests; finishing those in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
