@@ -60,6 +60,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
 	mux.HandleFunc("GET /api/v1/reports/oncall", s.operator(s.payReport))
 	mux.HandleFunc("POST /api/v1/ledger/corrections", s.operator(s.correctLedger))
+	mux.HandleFunc("GET /api/v1/admin/snapshot", s.operator(s.snapshot))
 	if s.Twilio != nil {
 		mux.HandleFunc("POST /twilio/sms", s.twilioSMS)
 		mux.HandleFunc("POST "+twilio.GatherPath, s.twilioGather)
@@ -571,6 +572,20 @@ func (s *Server) onCall(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rota_rev": rt.Rev, "oncall": rows})
+}
+
+// snapshot streams an etcd snapshot: pagerd snapshot save FILE.
+func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	n, err := s.Store.Snapshot(r.Context(), w)
+	if err != nil {
+		s.Log.Error("snapshot failed", "err", err, "bytes", n)
+		if n == 0 {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}
+		return
+	}
+	s.Log.Info("snapshot taken", "bytes", n)
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

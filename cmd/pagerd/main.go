@@ -26,6 +26,8 @@ Usage:
   pagerd alert ID                        one alert with its timeline
   pagerd ack ID | resolve ID | escalate ID
                                          act on an alert (recorded as --as NAME, default $USER)
+  pagerd snapshot save FILE | snapshot restore FILE --data-dir DIR
+                                         back up etcd from a running daemon; restore into a new data dir
   pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
   pagerd report --from A --to B [--team T] [--person P] [--format table|csv|json]
                                          out-of-hours pay from the ledger
@@ -60,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdShifts(rest, stdout, stderr, now)
 	case "serve":
 		return cmdServe(rest, stdout, stderr)
+	case "snapshot":
+		return cmdSnapshot(rest, stdout, stderr)
 	case "route-test":
 		return cmdRouteTest(rest, stdout, stderr)
 	case "report":
