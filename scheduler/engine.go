@@ -38,6 +38,10 @@ type Engine struct {
 	Log      *slog.Logger
 	Node     string   // this node's name, stored as the election value
 	Observer Observer // optional
+	// Retention is how long a resolved alert stays in etcd before it is
+	// moved to Archive (both needed; zero keeps everything).
+	Retention time.Duration
+	Archive   *Archive
 	// OnLeader, if set, hears when this node starts and stops leading, for
 	// work only the leader does (watching mailboxes).
 	OnLeader func(leading bool)
@@ -203,10 +207,14 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	if err != nil {
 		return err
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		e.recordLedger(ctx, fence)
+	}()
+	go func() {
+		defer wg.Done()
+		e.retireLoop(ctx)
 	}()
 	tw := e.Store.WatchTimers(ctx, trev)
 	ow := e.Store.WatchOutbox(ctx, orev)

@@ -116,6 +116,9 @@ type harness struct {
 	eng    *scheduler.Engine
 	key    string
 	api    *ingest.Server
+
+	retention time.Duration // for the engine, when set
+	archive   *scheduler.Archive
 }
 
 // start is Tuesday 24 Nov 2026 12:00 UTC: alice primary, bob secondary,
@@ -174,7 +177,8 @@ func (h *harness) loadRota(edit func(name, data string) string) {
 func (h *harness) runEngine() (stop func()) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	h.eng = &scheduler.Engine{Store: h.st, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second}
+	h.eng = &scheduler.Engine{Store: h.st, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
+		Retention: h.retention, Archive: h.archive}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -9,12 +9,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -529,5 +531,36 @@ func TestEngineAliveWhileLeading(t *testing.T) {
 	stop()
 	if h.eng.IsLeader() || !h.eng.Alive() {
 		t.Error("a stopped engine should be a follower, and followers are alive")
+	}
+}
+
+func TestResolvedAlertsRetireToTheArchive(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	archive := &scheduler.Archive{Path: filepath.Join(t.TempDir(), "archive.jsonl")}
+	h.retention, h.archive = 30*24*time.Hour, archive
+	h.runEngine()
+	old := h.trigger("old and resolved", "")
+	open := h.trigger("still open", "")
+	h.act(old, "resolve", "alice")
+	h.settle()
+	// 31 days on: the resolved alert leaves etcd for the archive; the open
+	// one stays.
+	h.clk.Advance(31 * 24 * time.Hour)
+	h.eventually("retired", func() bool {
+		_, err := h.st.Get(context.Background(), old)
+		return errors.Is(err, store.ErrNotFound)
+	})
+	if _, err := h.st.Get(context.Background(), open); err != nil {
+		t.Fatalf("an open alert was retired: %v", err)
+	}
+	data, err := os.ReadFile(archive.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var a store.Alert
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &a) != nil || a.ID != old || len(a.Timeline) == 0 {
+		t.Fatalf("archive: %s", data)
 	}
 }

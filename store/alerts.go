@@ -596,3 +596,39 @@ func (s *Store) OpenCount(ctx context.Context) (int64, error) {
 	}
 	return resp.Count, nil
 }
+
+// LeaderName is the elected engine's node name, "" when none is elected.
+func (s *Store) LeaderName(ctx context.Context) (string, error) {
+	resp, err := s.cli.Get(ctx, s.p+"leader/", clientv3.WithFirstCreate()...)
+	if err != nil {
+		return "", fmt.Errorf("read leader: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return "", nil
+	}
+	return string(resp.Kvs[0].Value), nil
+}
+
+// Retire removes a resolved alert with its timeline, once archive has
+// kept it: retention keeps etcd small (it is not a bulk database).
+func (s *Store) Retire(ctx context.Context, id int64, archive func(*Alert) error) error {
+	a, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.Status() != escalation.StatusResolved {
+		return fmt.Errorf("alert %d is %s, not resolved", id, a.Status())
+	}
+	if err := archive(a); err != nil {
+		return fmt.Errorf("archive alert %d: %w", id, err)
+	}
+	_, err = s.cli.Txn(ctx).Then(
+		clientv3.OpDelete(s.alertKey(id)),
+		clientv3.OpDelete(s.eventsPrefix(id), clientv3.WithPrefix()),
+		clientv3.OpDelete(s.timerKey(id)),
+	).Commit()
+	if err != nil {
+		return fmt.Errorf("retire alert %d: %w", id, err)
+	}
+	return nil
+}
