@@ -37,6 +37,13 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Accepted, if set, is called once per alert event stored, for metrics.
 	Accepted func(source, outcome string)
+	// Metrics, if set, is served at /metrics.
+	Metrics http.Handler
+	// Acked, if set, hears each acknowledgement with how long it took.
+	Acked func(after time.Duration)
+	// CalendarSecret, if set, serves calendar feeds, each behind a token
+	// derived from it (see CalendarToken).
+	CalendarSecret []byte
 	// Twilio, if set, checks the signatures of Twilio's webhooks, which
 	// are then served: replies, keypresses and delivery reports.
 	Twilio *twilio.Notifier
@@ -65,6 +72,13 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST /twilio/sms", s.twilioSMS)
 		mux.HandleFunc("POST "+twilio.GatherPath, s.twilioGather)
 		mux.HandleFunc("POST "+twilio.StatusPath, s.twilioStatus)
+	}
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
+	if len(s.CalendarSecret) > 0 {
+		mux.HandleFunc("GET /api/v1/calendar/{kind}/{file}", s.calendarFeed)
+		mux.HandleFunc("GET /api/v1/calendar-urls", s.operator(s.calendarURLs))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -511,7 +525,15 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Log.Info("alert "+r.PathValue("action"), "alert", id, "team", a.Team, "by", by)
+	s.noteAck(a, ev)
 	writeJSON(w, http.StatusOK, view(a, true))
+}
+
+// noteAck reports an acknowledgement's delay to the metrics.
+func (s *Server) noteAck(a *store.Alert, ev escalation.Event) {
+	if _, ack := ev.(escalation.Ack); ack && s.Acked != nil && a.Status() == escalation.StatusAcknowledged {
+		s.Acked(a.Esc.AckedAt.Sub(a.CreatedAt))
+	}
 }
 
 // teamTime shows an instant in the alert's team's zone.

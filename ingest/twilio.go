@@ -199,6 +199,7 @@ func (s *Server) act(ctx context.Context, rt *scheduler.Rota, person string, id 
 		s.Log.Error("reply not applied", "alert", id, "person", person, "err", err)
 		return message.TryAgain(), false
 	}
+	s.noteAck(a, ev)
 	switch verb {
 	case message.VerbAck:
 		if a.Status() == escalation.StatusTriggered {

@@ -632,3 +632,16 @@ func (s *Store) Retire(ctx context.Context, id int64, archive func(*Alert) error
 	}
 	return nil
 }
+
+// KeyspaceSize is the etcd backend's size in bytes and, for the embedded
+// etcd, its quota (0 when unknown).
+func (s *Store) KeyspaceSize(ctx context.Context) (size, quota int64, err error) {
+	if s.etcd != nil {
+		return s.etcd.Server.Backend().Size(), s.etcd.Config().QuotaBackendBytes, nil
+	}
+	resp, err := s.cli.Status(ctx, s.cli.Endpoints()[0])
+	if err != nil {
+		return 0, 0, fmt.Errorf("etcd status: %w", err)
+	}
+	return resp.DbSize, 0, nil
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/metrics"
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/notifier/message"
 	"github.com/pagerd/pagerd/notifier/twilio"
@@ -43,6 +44,13 @@ type daemonConfig struct {
 	Etcd         etcdConfig   `yaml:"etcd"`
 	Twilio       twilioConfig `yaml:"twilio"`
 	IMAP         imapConfig   `yaml:"imap"`
+	// Retention of resolved alerts in etcd before they move to
+	// ArchiveFile (default: data_dir/archive.jsonl).
+	Retention   time.Duration `yaml:"retention"`
+	ArchiveFile string        `yaml:"archive_file"`
+	// CalendarSecretFile holds the secret calendar feed tokens derive
+	// from; without it there are no feeds.
+	CalendarSecretFile string `yaml:"calendar_secret_file"`
 	// The least time between two messages to one person by one method;
 	// pages due sooner are bundled into the next message.
 	SMSInterval   time.Duration `yaml:"sms_interval"`
@@ -175,6 +183,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.APITokenFile, "api-token-file", "", "file holding the token the operator API requires")
 	fs.DurationVar(&c.SMSInterval, "sms-interval", 30*time.Second, "least time between two texts to one person; pages due sooner are bundled (0: no bundling)")
 	fs.DurationVar(&c.VoiceInterval, "voice-interval", 60*time.Second, "least time between two calls to one person; pages due sooner are bundled (0: no bundling)")
+	fs.DurationVar(&c.Retention, "retention", 30*24*time.Hour, "how long resolved alerts stay in etcd before moving to the archive")
+	fs.StringVar(&c.ArchiveFile, "archive-file", "", "JSON-lines file retired alerts are appended to (default DATA_DIR/archive.jsonl)")
+	fs.StringVar(&c.CalendarSecretFile, "calendar-secret-file", "", "file holding the secret calendar feed tokens derive from (no feeds without it)")
 	endpoints := fs.String("etcd-endpoints", "", "comma-separated etcd endpoints; empty starts an embedded etcd")
 	fs.StringVar(&c.Etcd.CAFile, "etcd-ca", "", "etcd CA certificate file")
 	fs.StringVar(&c.Etcd.CertFile, "etcd-cert", "", "etcd client certificate file")
@@ -238,6 +249,11 @@ func mergeConfig(file, flags daemonConfig, set map[string]bool) daemonConfig {
 	pick("etcd-prefix", &out.Etcd.Prefix, flags.Etcd.Prefix)
 	out.Twilio = file.Twilio
 	out.IMAP = file.IMAP
+	pick("archive-file", &out.ArchiveFile, flags.ArchiveFile)
+	pick("calendar-secret-file", &out.CalendarSecretFile, flags.CalendarSecretFile)
+	if set["retention"] || out.Retention == 0 {
+		out.Retention = flags.Retention
+	}
 	if set["sms-interval"] || out.SMSInterval == 0 {
 		out.SMSInterval = flags.SMSInterval
 	}
@@ -341,18 +357,35 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 		nt = notifier.Log{Logger: log}
 	}
 	interval := map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval}
-	eng := &scheduler.Engine{Store: st, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node, Observer: hooks.observer,
-		Interval: interval, Compose: composeSMS}
+	m := metrics.New()
+	archive := c.ArchiveFile
+	if archive == "" {
+		archive = filepath.Join(c.DataDir, "archive.jsonl")
+	}
+	calSecret, err := readSecret(c.CalendarSecretFile)
+	if err != nil {
+		return err
+	}
+	eng := &scheduler.Engine{Store: st, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
+		Observer: observer{m: m, next: hooks.observer}, Interval: interval, Compose: composeSMS,
+		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive}}
 	srv := &ingest.Server{Store: st, Rota: holder, Clock: clk, Log: log, APIToken: token, Twilio: tw,
+		Metrics: m.Handler(), Acked: m.Acknowledged, Accepted: m.AlertReceived, CalendarSecret: []byte(calSecret),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("etcd: %w", err)
 			}
-			if holder.Get() == nil {
+			r := holder.Get()
+			if r == nil {
 				return errors.New("no rota loaded")
+			}
+			m.RotaRevision(r.Rev)
+			if name, err := st.LeaderName(ctx); err != nil || name == "" {
+				return errors.New("no leader elected yet")
 			}
 			return nil
 		}}
+	go watchKeyspace(rotaCtx, st, m, log)
 	watcher, err := newMailWatcher(c.IMAP, st, srv, log)
 	if err != nil {
 		return err
