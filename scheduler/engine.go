@@ -42,6 +42,9 @@ type Engine struct {
 	// moved to Archive (both needed; zero keeps everything).
 	Retention time.Duration
 	Archive   *Archive
+	// HandoffNotice is how long before a shift its person (and its
+	// shadows) get a text about it; zero sends none.
+	HandoffNotice time.Duration
 	// OnLeader, if set, hears when this node starts and stops leading, for
 	// work only the leader does (watching mailboxes).
 	OnLeader func(leading bool)
@@ -207,7 +210,11 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	if err != nil {
 		return err
 	}
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		e.noticeLoop(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		e.recordLedger(ctx, fence)

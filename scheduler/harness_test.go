@@ -119,6 +119,7 @@ type harness struct {
 
 	retention time.Duration // for the engine, when set
 	archive   *scheduler.Archive
+	notice    time.Duration
 }
 
 // start is Tuesday 24 Nov 2026 12:00 UTC: alice primary, bob secondary,
@@ -178,7 +179,7 @@ func (h *harness) runEngine() (stop func()) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.eng = &scheduler.Engine{Store: h.st, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
-		Retention: h.retention, Archive: h.archive}
+		Retention: h.retention, Archive: h.archive, HandoffNotice: h.notice}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -564,3 +564,40 @@ func TestResolvedAlertsRetireToTheArchive(t *testing.T) {
 		t.Fatalf("archive: %s", data)
 	}
 }
+
+func TestHandoffNoticesAnHourBefore(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.notice = time.Hour
+	// A shadow for next week's primary.
+	h.loadRota(func(name, data string) string {
+		return strings.Replace(data, "shadows:\n", "shadows:\n  - {person: frank, role: primary, from: 2026-11-30T09:00, until: 2026-12-07T09:00}\n", 1)
+	})
+	h.runEngine()
+	// Mon 30 Nov 09:00 UTC: bob takes primary from alice, carol secondary
+	// from bob. Nothing before 08:00.
+	h.clk.Set(time.Date(2026, 11, 30, 7, 58, 0, 0, time.UTC))
+	h.settle()
+	for i := 0; i < 3; i++ {
+		h.clk.Advance(time.Minute)
+	}
+	h.eventually("three notices", func() bool { return len(h.rec.sent()) >= 3 })
+	h.clk.Advance(time.Minute) // and no repeats
+	h.settle()
+	texts := map[string]string{}
+	for _, p := range h.rec.sent() {
+		texts[p.Person] = p.Text
+	}
+	if len(h.rec.sent()) != 3 {
+		t.Fatalf("notices: %v", texts)
+	}
+	for person, want := range map[string]string{
+		"bob":   "from Mon 30 Nov 09:00 UTC you are ops primary, taking over from alice",
+		"carol": "you are ops secondary, taking over from bob",
+		"frank": "you shadow ops primary; bob is on call",
+	} {
+		if !strings.Contains(texts[person], want) {
+			t.Errorf("%s got %q, want %q", person, texts[person], want)
+		}
+	}
+}

@@ -47,6 +47,9 @@ type daemonConfig struct {
 	// Retention of resolved alerts in etcd before they move to
 	// ArchiveFile (default: data_dir/archive.jsonl).
 	Retention   time.Duration `yaml:"retention"`
+	// HandoffNotice: a text this long before a shift to whoever takes it
+	// (and its shadows); 0 sends none.
+	HandoffNotice time.Duration `yaml:"handoff_notice"`
 	ArchiveFile string        `yaml:"archive_file"`
 	// CalendarSecretFile holds the secret calendar feed tokens derive
 	// from; without it there are no feeds.
@@ -183,6 +186,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.APITokenFile, "api-token-file", "", "file holding the token the operator API requires")
 	fs.DurationVar(&c.SMSInterval, "sms-interval", 30*time.Second, "least time between two texts to one person; pages due sooner are bundled (0: no bundling)")
 	fs.DurationVar(&c.VoiceInterval, "voice-interval", 60*time.Second, "least time between two calls to one person; pages due sooner are bundled (0: no bundling)")
+	fs.DurationVar(&c.HandoffNotice, "handoff-notice", time.Hour, "text people this long before their shift starts (0: never)")
 	fs.DurationVar(&c.Retention, "retention", 30*24*time.Hour, "how long resolved alerts stay in etcd before moving to the archive")
 	fs.StringVar(&c.ArchiveFile, "archive-file", "", "JSON-lines file retired alerts are appended to (default DATA_DIR/archive.jsonl)")
 	fs.StringVar(&c.CalendarSecretFile, "calendar-secret-file", "", "file holding the secret calendar feed tokens derive from (no feeds without it)")
@@ -251,6 +255,9 @@ func mergeConfig(file, flags daemonConfig, set map[string]bool) daemonConfig {
 	out.IMAP = file.IMAP
 	pick("archive-file", &out.ArchiveFile, flags.ArchiveFile)
 	pick("calendar-secret-file", &out.CalendarSecretFile, flags.CalendarSecretFile)
+	if set["handoff-notice"] || out.HandoffNotice == 0 {
+		out.HandoffNotice = flags.HandoffNotice
+	}
 	if set["retention"] || out.Retention == 0 {
 		out.Retention = flags.Retention
 	}
@@ -368,7 +375,7 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 	}
 	eng := &scheduler.Engine{Store: st, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
 		Observer: observer{m: m, next: hooks.observer}, Interval: interval, Compose: composeSMS,
-		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive}}
+		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive}, HandoffNotice: c.HandoffNotice}
 	srv := &ingest.Server{Store: st, Rota: holder, Clock: clk, Log: log, APIToken: token, Twilio: tw,
 		Metrics: m.Handler(), Acked: m.Acknowledged, Accepted: m.AlertReceived, CalendarSecret: []byte(calSecret),
 		Ready: func(ctx context.Context) error {
