@@ -46,11 +46,11 @@ type daemonConfig struct {
 	IMAP         imapConfig   `yaml:"imap"`
 	// Retention of resolved alerts in etcd before they move to
 	// ArchiveFile (default: data_dir/archive.jsonl).
-	Retention   time.Duration `yaml:"retention"`
+	Retention time.Duration `yaml:"retention"`
 	// HandoffNotice: a text this long before a shift to whoever takes it
 	// (and its shadows); 0 sends none.
 	HandoffNotice time.Duration `yaml:"handoff_notice"`
-	ArchiveFile string        `yaml:"archive_file"`
+	ArchiveFile   string        `yaml:"archive_file"`
 	// CalendarSecretFile holds the secret calendar feed tokens derive
 	// from; without it there are no feeds.
 	CalendarSecretFile string `yaml:"calendar_secret_file"`
