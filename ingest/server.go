@@ -308,9 +308,14 @@ func (s *Server) Handle(ctx context.Context, team string, ev Event) (Result, err
 		if ev.Action == Resolve {
 			e, status = escalation.Resolve{By: ev.Source}, "resolved"
 		}
-		_, err = s.Store.Update(ctx, id, nil, func(a *store.Alert) (store.Change, error) {
+		var before escalation.State
+		a, err := s.Store.Update(ctx, id, nil, func(a *store.Alert) (store.Change, error) {
+			before = a.Esc
 			return scheduler.Apply(a, e, now, rt)
 		})
+		if err == nil {
+			scheduler.LogTransition(s.Log, before, a)
+		}
 		var already *escalation.AlreadyError
 		if errors.As(err, &already) {
 			return Result{Status: "ignored", AlertID: id, DedupKey: ev.DedupKey, Message: err.Error()}, nil
@@ -509,7 +514,9 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	var before escalation.State
 	a, err := s.Store.Update(r.Context(), id, nil, func(a *store.Alert) (store.Change, error) {
+		before = a.Esc
 		return scheduler.Apply(a, ev, s.Clock.Now(), rt)
 	})
 	var already *escalation.AlreadyError
@@ -524,7 +531,7 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Log.Info("alert "+r.PathValue("action"), "alert", id, "team", a.Team, "by", by)
+	scheduler.LogTransition(s.Log, before, a)
 	s.noteAck(a, ev)
 	writeJSON(w, http.StatusOK, view(a, true))
 }

@@ -184,9 +184,14 @@ func (s *Server) act(ctx context.Context, rt *scheduler.Rota, person string, id 
 	default:
 		return message.Help(), false
 	}
+	var before escalation.State
 	a, err := s.Store.Update(ctx, id, nil, func(a *store.Alert) (store.Change, error) {
+		before = a.Esc
 		return scheduler.Apply(a, ev, s.Clock.Now(), rt)
 	})
+	if err == nil {
+		scheduler.LogTransition(s.Log, before, a)
+	}
 	var already *escalation.AlreadyError
 	switch {
 	case errors.Is(err, store.ErrNotFound):

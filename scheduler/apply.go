@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/pagerd/pagerd/escalation"
@@ -93,4 +94,24 @@ func eventKind(ev escalation.Event) (kind, by string) {
 		return "delivery", e.Person
 	}
 	return fmt.Sprintf("%T", ev), ""
+}
+
+// LogTransition logs an alert's change of state once, with its id and
+// team: acknowledged, resolved, reopened, escalated to another step, or
+// exhausted. Callers pass the state before the change.
+func LogTransition(log *slog.Logger, before escalation.State, a *store.Alert) {
+	after := a.Esc
+	attrs := []any{"alert", a.ID, "team", a.Team}
+	switch {
+	case before.Status != after.Status && after.Status == escalation.StatusAcknowledged:
+		log.Info("alert acknowledged", append(attrs, "by", after.AckedBy)...)
+	case before.Status != after.Status && after.Status == escalation.StatusResolved:
+		log.Info("alert resolved", append(attrs, "by", after.ResolvedBy)...)
+	case before.Status != after.Status && after.Status == escalation.StatusTriggered:
+		log.Info("alert reopened", append(attrs, "step", after.Step+1, "pass", after.Pass+1)...)
+	case !before.Exhausted && after.Exhausted:
+		log.Warn("alert exhausted its escalation policy: nobody acknowledged", attrs...)
+	case before.Step != after.Step || before.Pass != after.Pass:
+		log.Info("alert escalated", append(attrs, "step", after.Step+1, "pass", after.Pass+1)...)
+	}
 }

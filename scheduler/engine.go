@@ -348,14 +348,19 @@ func (e *Engine) tick(ctx context.Context, fence *store.Fence, id int64, due tim
 	if e.Observer != nil {
 		e.Observer.TimerFired(now.Sub(due))
 	}
-	_, err := e.Store.Update(ctx, id, fence, func(a *store.Alert) (store.Change, error) {
+	var before escalation.State
+	a, err := e.Store.Update(ctx, id, fence, func(a *store.Alert) (store.Change, error) {
 		if a.Esc.Timer.IsZero() || a.Esc.Timer.After(now) {
 			return store.Change{}, store.ErrNoChange // re-armed or stopped meanwhile
 		}
+		before = a.Esc
 		return Apply(a, escalation.Tick{}, now, e.Rota.Get())
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
+	}
+	if err == nil && a != nil && !before.StepDeadline.IsZero() {
+		LogTransition(e.Log, before, a)
 	}
 	return err
 }
