@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log"
-	"log/slog"
 	"net"
 	"os"
 	"testing"
@@ -15,13 +14,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
-	"github.com/pagerd/pagerd/clock"
-	"github.com/pagerd/pagerd/ingest"
 	"github.com/pagerd/pagerd/ingest/imapwatch"
 	"github.com/pagerd/pagerd/ingest/mail"
-	"github.com/pagerd/pagerd/rota"
-	"github.com/pagerd/pagerd/scheduler"
-	"github.com/pagerd/pagerd/store"
 )
 
 // TestMailWatcherKilledBetweenDeliveryAndMark: the alert is in etcd but the
@@ -30,19 +24,8 @@ import (
 func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	r, _, err := rota.LoadDir("../../configs/example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	holder := &scheduler.Holder{}
-	holder.Set(scheduler.NewRota(r, 1, quiet))
-	srv := &ingest.Server{Store: st, Rota: holder, Clock: clock.Real{}, Log: quiet}
+	st, srv := inProcessAPI(t)
+	quiet := srv.Log
 	srv.Handler()
 
 	mem := imapmemserver.New()

@@ -3,16 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pagerd/pagerd/ingest"
-	"github.com/pagerd/pagerd/rota"
-	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -22,18 +17,7 @@ import (
 func TestReportAndCorrectionFromTheCLI(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	r, _, err := rota.LoadDir("../../configs/example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	holder := &scheduler.Holder{}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	holder.Set(scheduler.NewRota(r, 1, log))
+	st, api := inProcessAPI(t)
 	// alice held payments' primary all of Saturday 28 Nov 2026 (London,
 	// GMT): 24h of weekend standby at 4.00 = 96.00.
 	sat := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
@@ -41,7 +25,7 @@ func TestReportAndCorrectionFromTheCLI(t *testing.T) {
 	if err := st.RecordHeld(ctx, nil, "payments", held, store.LedgerCursor{Upto: sat.Add(24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer((&ingest.Server{Store: st, Rota: holder, Log: log}).Handler())
+	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 
 	report := func(format string) string {
