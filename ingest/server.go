@@ -533,6 +533,10 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 	}
 	scheduler.LogTransition(s.Log, before, a)
 	s.noteAck(a, ev)
+	// Show the whole timeline, sends recorded beside the alert included.
+	if full, err := s.Store.Get(r.Context(), id); err == nil {
+		a = full
+	}
 	writeJSON(w, http.StatusOK, view(a, true))
 }
 
