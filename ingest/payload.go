@@ -361,6 +361,22 @@ type amAlert struct {
 	Fingerprint  string            `json:"fingerprint"`
 }
 
+// objectBody checks that body is within limits and a JSON object; what
+// names the object expected, for the error.
+func objectBody(body []byte, what string) error {
+	first, err := checkBody(body)
+	if err != nil {
+		return err
+	}
+	if first != '{' {
+		if err := syntaxError(body); err != nil {
+			return err
+		}
+		return badf("body must be a JSON object (%s), not %s", what, jsonKind(first))
+	}
+	return nil
+}
+
 // ParseAlertmanager parses the body of POST /api/v1/integrations/alertmanager,
 // Alertmanager's webhook_config payload, version "4". Each alert becomes one
 // Event: firing is Trigger, resolved is Resolve. The events carry no
@@ -381,15 +397,8 @@ type amAlert struct {
 //   - Links: annotations.runbook_url (the Prometheus convention, and the
 //     first thing the person paged wants), generatorURL, externalURL.
 func ParseAlertmanager(body []byte) ([]Event, error) {
-	first, err := checkBody(body)
-	if err != nil {
+	if err := objectBody(body, "an Alertmanager webhook message"); err != nil {
 		return nil, err
-	}
-	if first != '{' {
-		if err := syntaxError(body); err != nil {
-			return nil, err
-		}
-		return nil, badf("body must be a JSON object (an Alertmanager webhook message), not %s", jsonKind(first))
 	}
 	var m amMessage
 	if err := json.Unmarshal(body, &m); err != nil { // syntax errors included
@@ -599,15 +608,8 @@ type pdLink struct {
 //   - On acknowledge and resolve the payload is optional and not checked,
 //     as in PagerDuty; what it has is kept when valid.
 func ParsePagerDuty(body []byte) ([]Event, error) {
-	first, err := checkBody(body)
-	if err != nil {
+	if err := objectBody(body, "a PagerDuty Events API v2 event"); err != nil {
 		return nil, err
-	}
-	if first != '{' {
-		if err := syntaxError(body); err != nil {
-			return nil, err
-		}
-		return nil, badf("body must be a JSON object (a PagerDuty Events API v2 event), not %s", jsonKind(first))
 	}
 	var p pdEvent
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -615,6 +617,7 @@ func ParsePagerDuty(body []byte) ([]Event, error) {
 	}
 
 	ev := Event{Source: SourcePagerDuty}
+	var err error
 	if ev.RoutingKey, err = checkToken("routing_key", p.RoutingKey, MaxRoutingKey); err != nil {
 		return nil, err
 	}
