@@ -7,24 +7,26 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pagerd/pagerd/alerts"
 )
 
 // checkInvariants is what every caller of the parsers may rely on.
-func checkInvariants(t *testing.T, evs []Event) {
+func checkInvariants(t *testing.T, evs []alerts.Event) {
 	t.Helper()
 	if len(evs) == 0 {
 		t.Fatal("success with no events")
 	}
 	for i, ev := range evs {
 		switch ev.Action {
-		case Trigger:
+		case alerts.Trigger:
 			if ev.Summary == "" {
 				t.Errorf("event %d: trigger without a summary", i)
 			}
 			if !validSeverity(ev.Severity) {
 				t.Errorf("event %d: trigger with severity %q", i, ev.Severity)
 			}
-		case Acknowledge, Resolve:
+		case alerts.Acknowledge, alerts.Resolve:
 			if ev.DedupKey == "" {
 				t.Errorf("event %d: %s without a dedup key", i, ev.Action)
 			}
@@ -34,32 +36,32 @@ func checkInvariants(t *testing.T, evs []Event) {
 		default:
 			t.Errorf("event %d: action %q", i, ev.Action)
 		}
-		if len(ev.Summary) > MaxSummary || !utf8.ValidString(ev.Summary) || strings.ContainsFunc(ev.Summary, unicode.IsControl) {
+		if len(ev.Summary) > alerts.MaxSummary || !utf8.ValidString(ev.Summary) || strings.ContainsFunc(ev.Summary, unicode.IsControl) {
 			t.Errorf("event %d: summary %q", i, ev.Summary)
 		}
 		if ev.Summary != strings.TrimSpace(ev.Summary) {
 			t.Errorf("event %d: summary not trimmed: %q", i, ev.Summary)
 		}
-		if len(ev.Details) > MaxDetails || !utf8.ValidString(ev.Details) ||
+		if len(ev.Details) > alerts.MaxDetails || !utf8.ValidString(ev.Details) ||
 			strings.ContainsFunc(ev.Details, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
 			t.Errorf("event %d: details of %d bytes: %.200q", i, len(ev.Details), ev.Details)
 		}
-		if len(ev.DedupKey) > MaxDedupKey {
+		if len(ev.DedupKey) > alerts.MaxDedupKey {
 			t.Errorf("event %d: dedup key of %d bytes", i, len(ev.DedupKey))
 		}
-		if len(ev.RoutingKey) > MaxRoutingKey || len(ev.Team) > MaxTeam || len(ev.Origin) > MaxOrigin {
+		if len(ev.RoutingKey) > MaxRoutingKey || len(ev.Team) > alerts.MaxTeam || len(ev.Origin) > alerts.MaxOrigin {
 			t.Errorf("event %d: routing key %q, team %q, origin %q", i, ev.RoutingKey, ev.Team, ev.Origin)
 		}
-		if ev.Source != SourceAPI && ev.Source != SourceAlertmanager && ev.Source != SourcePagerDuty {
+		if ev.Source != alerts.SourceAPI && ev.Source != alerts.SourceAlertmanager && ev.Source != alerts.SourcePagerDuty {
 			t.Errorf("event %d: source %q", i, ev.Source)
 		}
-		if ev.Source == SourceAPI && ev.RoutingKey == "" && ev.Team == "" {
+		if ev.Source == alerts.SourceAPI && ev.RoutingKey == "" && ev.Team == "" {
 			t.Errorf("event %d: native event with neither routing key nor team", i)
 		}
-		if ev.Source == SourcePagerDuty && ev.RoutingKey == "" {
+		if ev.Source == alerts.SourcePagerDuty && ev.RoutingKey == "" {
 			t.Errorf("event %d: PagerDuty event without a routing key", i)
 		}
-		if len(ev.Links) > MaxLinks {
+		if len(ev.Links) > alerts.MaxLinks {
 			t.Errorf("event %d: %d links", i, len(ev.Links))
 		}
 		for _, l := range ev.Links {

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pagerd/pagerd/alerts"
 )
 
-type parser func([]byte) ([]Event, error)
+type parser func([]byte) ([]alerts.Event, error)
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
@@ -23,7 +25,7 @@ func readFixture(t testing.TB, name string) []byte {
 }
 
 // sameEvents reports every differing field, not just "not equal".
-func sameEvents(t *testing.T, got, want []Event) {
+func sameEvents(t *testing.T, got, want []alerts.Event) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
@@ -65,21 +67,21 @@ func TestFixtures(t *testing.T) {
 	tests := []struct {
 		file  string
 		parse parser
-		want  []Event
+		want  []alerts.Event
 	}{
-		{"alertmanager_firing.json", ParseAlertmanager, []Event{
+		{"alertmanager_firing.json", ParseAlertmanager, []alerts.Event{
 			{
-				Action:   Trigger,
+				Action:   alerts.Trigger,
 				Summary:  "Payments API 5xx rate above 5%",
 				Details:  amLabels1,
 				DedupKey: "am:a02a2256531cfe90",
-				Severity: SeverityCritical, // severity=page
-				Source:   SourceAlertmanager,
+				Severity: alerts.SeverityCritical, // severity=page
+				Source:   alerts.SourceAlertmanager,
 				Origin:   "api-1.payments.internal:9090",
 				Links:    []string{amRunbook, amGenURL1, amExtURL},
 			},
 			{
-				Action:  Trigger,
+				Action:  alerts.Trigger,
 				Summary: "Only 4.2% space left on /var/lib/postgresql.", // first line of description
 				Details: `labels:
   alertname=DiskSpaceLow
@@ -95,24 +97,24 @@ annotations:
     At the current rate it fills in about 6 hours.
 startsAt: 2026-11-24T03:05:15.871Z`,
 				DedupKey: "am:96e298574ef3af06",
-				Severity: SeverityWarning,
-				Source:   SourceAlertmanager,
+				Severity: alerts.SeverityWarning,
+				Source:   alerts.SourceAlertmanager,
 				Origin:   "db-2.payments.internal:9100",
 				Links:    []string{amGenURL2, amExtURL},
 			},
 		}},
-		{"alertmanager_resolved.json", ParseAlertmanager, []Event{{
-			Action:   Resolve,
+		{"alertmanager_resolved.json", ParseAlertmanager, []alerts.Event{{
+			Action:   alerts.Resolve,
 			Summary:  "Payments API 5xx rate above 5%",
 			Details:  amLabels1 + "\nendsAt: 2026-11-24T03:41:15.123Z",
 			DedupKey: "am:a02a2256531cfe90", // the same key as when it fired
-			Severity: SeverityCritical,
-			Source:   SourceAlertmanager,
+			Severity: alerts.SeverityCritical,
+			Source:   alerts.SourceAlertmanager,
 			Origin:   "api-1.payments.internal:9090",
 			Links:    []string{amRunbook, amGenURL1, amExtURL},
 		}}},
-		{"pagerduty_trigger.json", ParsePagerDuty, []Event{{
-			Action:     Trigger,
+		{"pagerduty_trigger.json", ParsePagerDuty, []alerts.Event{{
+			Action:     alerts.Trigger,
 			RoutingKey: pdKey,
 			Summary:    "DISK CRITICAL - free space: /var/lib/postgresql 2% on db-2.payments.internal",
 			Details: `component: postgres
@@ -128,8 +130,8 @@ timestamp: 2026-11-24T03:05:15.871+00:00
   "load avg": 0.75
 }`,
 			DedupKey: pdDedup,
-			Severity: SeverityCritical,
-			Source:   SourcePagerDuty,
+			Severity: alerts.SeverityCritical,
+			Source:   alerts.SourcePagerDuty,
 			Origin:   "db-2.payments.internal",
 			Links: []string{
 				"https://grafana.example.com/d/node/disk?var-instance=db-2",
@@ -137,14 +139,14 @@ timestamp: 2026-11-24T03:05:15.871+00:00
 				"https://monitoring.example.com/hosts/db-2",
 			},
 		}}},
-		{"pagerduty_acknowledge.json", ParsePagerDuty, []Event{{
-			Action: Acknowledge, RoutingKey: pdKey, DedupKey: pdDedup, Source: SourcePagerDuty,
+		{"pagerduty_acknowledge.json", ParsePagerDuty, []alerts.Event{{
+			Action: alerts.Acknowledge, RoutingKey: pdKey, DedupKey: pdDedup, Source: alerts.SourcePagerDuty,
 		}}},
-		{"pagerduty_resolve.json", ParsePagerDuty, []Event{{
-			Action: Resolve, RoutingKey: pdKey, DedupKey: pdDedup, Source: SourcePagerDuty,
+		{"pagerduty_resolve.json", ParsePagerDuty, []alerts.Event{{
+			Action: alerts.Resolve, RoutingKey: pdKey, DedupKey: pdDedup, Source: alerts.SourcePagerDuty,
 		}}},
-		{"native_trigger.json", ParseNative, []Event{{
-			Action:     Trigger,
+		{"native_trigger.json", ParseNative, []alerts.Event{{
+			Action:     alerts.Trigger,
 			RoutingKey: apiKey,
 			Summary:    "Card payments failing: 31% of authorisations declined",
 			Details: `{
@@ -153,23 +155,23 @@ timestamp: 2026-11-24T03:05:15.871+00:00
   "since": "2026-11-24T03:10:00Z"
 }`,
 			DedupKey: "payments-card-auth-errors",
-			Severity: SeverityCritical,
-			Source:   SourceAPI,
+			Severity: alerts.SeverityCritical,
+			Source:   alerts.SourceAPI,
 			Links:    []string{"https://grafana.example.com/d/payments/card-auth"},
 		}}},
-		{"native_batch.json", ParseNative, []Event{
+		{"native_batch.json", ParseNative, []alerts.Event{
 			{
-				Action:   Trigger,
+				Action:   alerts.Trigger,
 				Team:     "payments",
 				Summary:  "Settlement file not received from the acquirer by 02:00",
 				Details:  "Expected settlement_20261124.csv in s3://payments-settlement/inbound/.\nLast file arrived 2026-11-23T01:47:12Z.",
 				DedupKey: "settlement-missing-20261124",
-				Severity: SeverityError,
-				Source:   SourceAPI,
+				Severity: alerts.SeverityError,
+				Source:   alerts.SourceAPI,
 			},
-			{Action: Acknowledge, Team: "payments", DedupKey: "payments-card-auth-errors", Source: SourceAPI},
+			{Action: alerts.Acknowledge, Team: "payments", DedupKey: "payments-card-auth-errors", Source: alerts.SourceAPI},
 			{
-				Action: Resolve, RoutingKey: apiKey, DedupKey: "payments-card-auth-errors", Source: SourceAPI,
+				Action: alerts.Resolve, RoutingKey: apiKey, DedupKey: "payments-card-auth-errors", Source: alerts.SourceAPI,
 				Summary: "Card authorisations back to normal",
 			},
 		}},
@@ -353,45 +355,45 @@ func TestAlertmanagerDerived(t *testing.T) {
 	long := strings.Repeat("f", 300)
 	tests := []struct {
 		name, alert string
-		want        Event
+		want        alerts.Event
 	}{
 		{
 			name:  "alertname on instance, unknown severity, job as origin",
 			alert: `{"status":"firing","labels":{"alertname":"TargetDown","instance":"10.0.0.7:9100","job":"node","severity":"P1"},"fingerprint":"0123456789abcdef"}`,
-			want: Event{Action: Trigger, Summary: "TargetDown on 10.0.0.7:9100", DedupKey: "am:0123456789abcdef", Severity: SeverityCritical,
-				Source: SourceAlertmanager, Origin: "10.0.0.7:9100",
+			want: alerts.Event{Action: alerts.Trigger, Summary: "TargetDown on 10.0.0.7:9100", DedupKey: "am:0123456789abcdef", Severity: alerts.SeverityCritical,
+				Source: alerts.SourceAlertmanager, Origin: "10.0.0.7:9100",
 				Details: "labels:\n  alertname=TargetDown\n  instance=10.0.0.7:9100\n  job=node\n  severity=P1"},
 		},
 		{
 			name:  "no severity label, job origin, group status, fingerprint from labels",
 			alert: `{"labels":{"alertname":"Watchdog","job":"prometheus"}}`,
-			want: Event{Action: Trigger, Summary: "Watchdog", DedupKey: "am:" + labelsFingerprint(map[string]string{"alertname": "Watchdog", "job": "prometheus"}),
-				Severity: SeverityCritical, Source: SourceAlertmanager, Origin: "prometheus",
+			want: alerts.Event{Action: alerts.Trigger, Summary: "Watchdog", DedupKey: "am:" + labelsFingerprint(map[string]string{"alertname": "Watchdog", "job": "prometheus"}),
+				Severity: alerts.SeverityCritical, Source: alerts.SourceAlertmanager, Origin: "prometheus",
 				Details: "labels:\n  alertname=Watchdog\n  job=prometheus"},
 		},
 		{
 			name:  "nothing to say but a fingerprint; info",
 			alert: `{"status":"firing","labels":{"severity":"none"},"fingerprint":"c0ffee0000000001","generatorURL":"ftp://x/"}`,
-			want: Event{Action: Trigger, Summary: "Alertmanager alert c0ffee0000000001", DedupKey: "am:c0ffee0000000001", Severity: SeverityInfo,
-				Source: SourceAlertmanager, Details: "labels:\n  severity=none"},
+			want: alerts.Event{Action: alerts.Trigger, Summary: "Alertmanager alert c0ffee0000000001", DedupKey: "am:c0ffee0000000001", Severity: alerts.SeverityInfo,
+				Source: alerts.SourceAlertmanager, Details: "labels:\n  severity=none"},
 		},
 		{
 			name:  "resolved without severity keeps it empty; warn",
 			alert: `{"status":"resolved","labels":{"alertname":"A","severity":""},"annotations":{"description":"\n\n  second para\nmore"},"fingerprint":"1"}`,
-			want: Event{Action: Resolve, Summary: "second para", DedupKey: "am:1", Source: SourceAlertmanager,
+			want: alerts.Event{Action: alerts.Resolve, Summary: "second para", DedupKey: "am:1", Source: alerts.SourceAlertmanager,
 				Details: "labels:\n  alertname=A\n  severity=\nannotations:\n  description=second para\n    more"},
 		},
 		{
 			name:  "group status, truncated alerts",
 			alert: `{"labels":{"alertname":"B"},"fingerprint":"2"}],"truncatedAlerts":3,"x":[`,
-			want: Event{Action: Trigger, Summary: "B", DedupKey: "am:2", Severity: SeverityCritical, Source: SourceAlertmanager,
+			want: alerts.Event{Action: alerts.Trigger, Summary: "B", DedupKey: "am:2", Severity: alerts.SeverityCritical, Source: alerts.SourceAlertmanager,
 				Details: "labels:\n  alertname=B\ntruncatedAlerts: 3 (Alertmanager left that many alerts of this group out of the notification)"},
 		},
 		{
 			name:  "over-long fingerprint is hashed",
 			alert: `{"status":"firing","labels":{"alertname":"A","severity":"warn"},"fingerprint":"` + long + `"}`,
-			want: Event{Action: Trigger, Summary: "A", DedupKey: "am:sha256:9e9f4cdde6a7b4dfc4b7f50fb4f2d3ecd30ae38c3dd4aa7aac6b8b6ba8af8f1c", Severity: SeverityWarning,
-				Source: SourceAlertmanager, Details: "labels:\n  alertname=A\n  severity=warn"},
+			want: alerts.Event{Action: alerts.Trigger, Summary: "A", DedupKey: "am:sha256:9e9f4cdde6a7b4dfc4b7f50fb4f2d3ecd30ae38c3dd4aa7aac6b8b6ba8af8f1c", Severity: alerts.SeverityWarning,
+				Source: alerts.SourceAlertmanager, Details: "labels:\n  alertname=A\n  severity=warn"},
 		},
 	}
 	for _, tt := range tests {
@@ -407,7 +409,7 @@ func TestAlertmanagerDerived(t *testing.T) {
 					t.Errorf("DedupKey %q", evs[0].DedupKey)
 				}
 			}
-			sameEvents(t, evs, []Event{tt.want})
+			sameEvents(t, evs, []alerts.Event{tt.want})
 			checkInvariants(t, evs)
 		})
 	}
@@ -439,7 +441,7 @@ func TestPagerDutyBad(t *testing.T) {
 
 func TestPagerDutyLenient(t *testing.T) {
 	// Unknown fields, bad links and a payload on resolve are all fine, as
-	// with PagerDuty; links are capped at MaxLinks.
+	// with PagerDuty; links are capped at alerts.MaxLinks.
 	body := `{"routing_key":"k","event_action":"RESOLVE","dedup_key":"d","new_field":1,
 		"payload":{"summary":"fixed","severity":"bogus","custom_details":"freed 40GB"},
 		"links":[{"href":"not a url"},{"href":"https://a/1"},{"href":"https://a/1"},{"href":"https://a/2"},{"href":"https://a/3"},{"href":"https://a/4"},{"href":"https://a/5"},{"href":"https://a/6"}]}`
@@ -447,8 +449,8 @@ func TestPagerDutyLenient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameEvents(t, evs, []Event{{
-		Action: Resolve, RoutingKey: "k", DedupKey: "d", Summary: "fixed", Details: "freed 40GB", Source: SourcePagerDuty,
+	sameEvents(t, evs, []alerts.Event{{
+		Action: alerts.Resolve, RoutingKey: "k", DedupKey: "d", Summary: "fixed", Details: "freed 40GB", Source: alerts.SourcePagerDuty,
 		Links: []string{"https://a/1", "https://a/2", "https://a/3", "https://a/4", "https://a/5"},
 	}})
 }
@@ -456,10 +458,10 @@ func TestPagerDutyLenient(t *testing.T) {
 // TestCutAndClean: over-long text is cut, not refused, and control
 // characters never reach a Summary, in every format.
 func TestCutAndClean(t *testing.T) {
-	long := strings.Repeat("é", MaxSummary) // 2 bytes each: the cut must not split one
+	long := strings.Repeat("é", alerts.MaxSummary) // 2 bytes each: the cut must not split one
 	dirty := "disk\u0000 full\u001b[0m on\tdb-2\r\n\u202eexploit\u0085 now\u200d!"
 	const clean = "disk full[0m on db-2 exploit now\u200d!"
-	bigDetails := strings.Repeat("0123456789\n", MaxDetails/5)
+	bigDetails := strings.Repeat("0123456789\n", alerts.MaxDetails/5)
 
 	tests := []struct {
 		name  string
@@ -483,10 +485,10 @@ func TestCutAndClean(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := evs[0].Summary
-			if len(s) > MaxSummary || !utf8.ValidString(s) || !strings.HasSuffix(s, "…") || !strings.HasPrefix(s, "éé") {
+			if len(s) > alerts.MaxSummary || !utf8.ValidString(s) || !strings.HasSuffix(s, "…") || !strings.HasPrefix(s, "éé") {
 				t.Errorf("summary of %d bytes, valid %v, ends %q", len(s), utf8.ValidString(s), s[max(0, len(s)-8):])
 			}
-			if d := evs[0].Details; len(d) > MaxDetails || !strings.HasSuffix(d, "\n[truncated]") {
+			if d := evs[0].Details; len(d) > alerts.MaxDetails || !strings.HasSuffix(d, "\n[truncated]") {
 				t.Errorf("details of %d bytes ending %q", len(d), d[max(0, len(d)-20):])
 			}
 			checkInvariants(t, evs)

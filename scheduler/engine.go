@@ -13,8 +13,10 @@ import (
 
 	"go.etcd.io/etcd/client/v3/concurrency"
 
+	"github.com/pagerd/pagerd/alerts"
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/store"
 )
@@ -32,7 +34,8 @@ type Observer interface {
 // Engine runs escalations on whichever node etcd elects.
 type Engine struct {
 	Store    *store.Store
-	Rota     *Holder
+	Alerts   *alerts.Service // changes alerts: timers fired, sends failed
+	Rota     *inforce.Current
 	Notifier notifier.Notifier
 	Clock    clock.Clock
 	Log      *slog.Logger
@@ -344,25 +347,10 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 
 // tick handles an alert's due timer.
 func (e *Engine) tick(ctx context.Context, fence *store.Fence, id int64, due time.Time) error {
-	now := e.Clock.Now()
 	if e.Observer != nil {
-		e.Observer.TimerFired(now.Sub(due))
+		e.Observer.TimerFired(e.Clock.Now().Sub(due))
 	}
-	var before escalation.State
-	a, err := e.Store.Update(ctx, id, fence, func(a *store.Alert) (store.Change, error) {
-		if a.Esc.Timer.IsZero() || a.Esc.Timer.After(now) {
-			return store.Change{}, store.ErrNoChange // re-armed or stopped meanwhile
-		}
-		before = a.Esc
-		return Apply(a, escalation.Tick{}, now, e.Rota.Get())
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err == nil && a != nil && !before.StepDeadline.IsZero() {
-		LogTransition(e.Log, before, a)
-	}
-	return err
+	return e.Alerts.TimerFired(ctx, fence, id, due)
 }
 
 // send delivers pages for one person by one method: one page, or several
@@ -521,29 +509,11 @@ func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, kind, format s
 }
 
 // failed records a page that could not be sent and moves the person on to
-// their next contact method.
+// their next contact method. The record outlives the term, like finish.
 func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, attempts int) error {
-	e.Log.Warn("page failed", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method, "err", cause)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	_, err := e.Store.Update(rctx, pg.AlertID, nil, func(a *store.Alert) (store.Change, error) {
-		now := e.Clock.Now()
-		tries := ""
-		if attempts > 1 {
-			tries = fmt.Sprintf(" after %d attempts", attempts)
-		}
-		a.Note(now, "failed", "", "%s to %s failed%s: %v", pg.Method, pg.Person, tries, cause)
-		ch, aerr := Apply(a, escalation.DeliveryFailed{Person: pg.Person, Method: pg.Method, Reason: cause.Error()}, now, e.Rota.Get())
-		if aerr != nil && !errors.Is(aerr, store.ErrNoChange) {
-			e.Log.Info("delivery failure not applied", "alert", pg.AlertID, "err", aerr)
-		}
-		ch.Done = append(ch.Done, pg)
-		return ch, nil
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	return err
+	return e.Alerts.SendFailed(rctx, pg, cause, attempts)
 }
 
 // mailbox is the pages waiting for one person and method.

@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/clock"
-	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/notifier"
-	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/store"
 
@@ -110,12 +112,13 @@ type harness struct {
 	t      *testing.T
 	st     *store.Store
 	clk    *clock.Fake
-	holder *scheduler.Holder
+	holder *inforce.Current
 	rec    *recorder
 	srv    *httptest.Server
 	eng    *scheduler.Engine
 	key    string
-	api    *ingest.Server
+	api    *api.Server
+	svc    *alerts.Service
 
 	retention time.Duration // for the engine, when set
 	archive   *scheduler.Archive
@@ -136,9 +139,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h := &harness{t: t, st: st, clk: clock.NewFake(start), holder: &scheduler.Holder{}, rec: &recorder{}, key: "k-" + prefix}
+	h := &harness{t: t, st: st, clk: clock.NewFake(start), holder: &inforce.Current{}, rec: &recorder{}, key: "k-" + prefix}
 	h.loadRota(nil)
-	h.api = &ingest.Server{Store: st, Rota: h.holder, Clock: h.clk, Log: quietLog()}
+	h.svc = &alerts.Service{Store: st, Rota: h.holder, Clock: h.clk, Log: quietLog()}
+	h.api = &api.Server{Store: st, Alerts: h.svc, Rota: h.holder, Clock: h.clk, Log: quietLog()}
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
@@ -152,7 +156,7 @@ func (h *harness) loadRota(edit func(name, data string) string) {
 	if err := os.WriteFile(keyFile, []byte(h.key+"\n"), 0o600); err != nil {
 		h.t.Fatal(err)
 	}
-	files, err := rota.ReadDir("testdata/rota")
+	files, err := rotafile.ReadDir("testdata/rota")
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -163,7 +167,7 @@ func (h *harness) loadRota(edit func(name, data string) string) {
 		}
 		files[i].Data = []byte(data)
 	}
-	r, diags := rota.Load(files)
+	r, diags := rotafile.Load(files)
 	if err := diags.Err(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -171,14 +175,14 @@ func (h *harness) loadRota(edit func(name, data string) string) {
 	if cur := h.holder.Get(); cur != nil {
 		rev = cur.Rev + 1
 	}
-	h.holder.Set(scheduler.NewRota(r, rev, quietLog()))
+	h.holder.Set(inforce.New(r, rev, quietLog()))
 }
 
 // runEngine starts an engine; stop it with the returned function.
 func (h *harness) runEngine() (stop func()) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	h.eng = &scheduler.Engine{Store: h.st, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
+	h.eng = &scheduler.Engine{Store: h.st, Alerts: h.svc, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
 		Retention: h.retention, Archive: h.archive, HandoffNotice: h.notice}
 	done := make(chan struct{})
 	go func() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/rotation"
 	"github.com/pagerd/pagerd/store"
 )
@@ -68,7 +69,7 @@ func (e *Engine) recordLedger(ctx context.Context, fence *store.Fence) {
 // record. At takeover (first) the time since the last leader was alive is
 // noted as a gap, and entries overlapping a gap are marked reconstructed.
 // At shutdown (cut) shifts under way are recorded up to now.
-func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *Rota, team string, s *rotation.Schedule, now time.Time, first, cut bool) (time.Time, error) {
+func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *inforce.Rota, team string, s *rotation.Schedule, now time.Time, first, cut bool) (time.Time, error) {
 	cur, ok, err := e.Store.Cursor(ctx, team)
 	if err != nil {
 		return time.Time{}, err

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pagerd/pagerd/rota"
-	"github.com/pagerd/pagerd/scheduler"
+	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/report"
+	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/timesheet"
 )
 
@@ -44,7 +45,7 @@ pay:
 
 func (h *harness) loadFiles(people, team string) {
 	h.t.Helper()
-	r, diags := rota.Load([]rota.File{{Name: "people.yaml", Data: []byte(people)}, {Name: "pay.yaml", Data: []byte(team)}})
+	r, diags := rotafile.Load([]rotafile.File{{Name: "people.yaml", Data: []byte(people)}, {Name: "pay.yaml", Data: []byte(team)}})
 	if err := diags.Err(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func (h *harness) loadFiles(people, team string) {
 	if cur := h.holder.Get(); cur != nil {
 		rev = cur.Rev + 1
 	}
-	h.holder.Set(scheduler.NewRota(r, rev, quietLog()))
+	h.holder.Set(inforce.New(r, rev, quietLog()))
 }
 
 // until moves the fake clock to t in steps, letting the ledger record at
@@ -158,7 +159,7 @@ func TestSimulatedMonthPaysWhatWasWorked(t *testing.T) {
 		t.Errorf("reconstructed entries %d, cut at shutdown %d\n%+v", reconstructed, cut, held)
 	}
 
-	lines, err := scheduler.PayReport(ctx, h.st, h.holder.Get(), from, to, "", "")
+	lines, err := report.Pay(ctx, h.st, h.holder.Get().Rota, from, to, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +213,7 @@ func TestSimulatedMonthPaysWhatWasWorked(t *testing.T) {
 	if !reflect.DeepEqual(held, held2) {
 		t.Errorf("a rota edit changed the past ledger")
 	}
-	lines2, _ := scheduler.PayReport(ctx, h.st, h.holder.Get(), from, to, "", "")
+	lines2, _ := report.Pay(ctx, h.st, h.holder.Get().Rota, from, to, "", "")
 	if !reflect.DeepEqual(lines, lines2) {
 		t.Errorf("a rota edit changed December's report:\n%v\n%v", lines, lines2)
 	}
@@ -223,7 +224,7 @@ func TestSimulatedMonthPaysWhatWasWorked(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("correction: %d %v", code, out)
 	}
-	lines3, _ := scheduler.PayReport(ctx, h.st, h.holder.Get(), from, to, "", "")
+	lines3, _ := report.Pay(ctx, h.st, h.holder.Get().Rota, from, to, "", "")
 	amount := func(ls []timesheet.Line, key string) int64 {
 		for _, l := range ls {
 			if fmt.Sprintf("%s %s %s", l.Person, l.Kind, l.Class) == key {

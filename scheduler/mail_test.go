@@ -38,7 +38,7 @@ func TestMailRaisesPagesAndResolves(t *testing.T) {
 	})
 	h.runEngine()
 	ctx := context.Background()
-	handled, err := h.api.DeliverMail(ctx, parseFixture(t, "nagios_problem.eml"))
+	handled, err := (&mail.Intake{Alerts: h.svc, Rota: h.holder, Log: quietLog()}).Deliver(ctx, parseFixture(t, "nagios_problem.eml"))
 	if err != nil || !handled {
 		t.Fatalf("problem mail: %v %v", handled, err)
 	}
@@ -49,20 +49,20 @@ func TestMailRaisesPagesAndResolves(t *testing.T) {
 	id := alerts[0].ID
 	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
 	// The same mail again (a re-send) is counted, not paged.
-	if handled, _ := h.api.DeliverMail(ctx, parseFixture(t, "nagios_problem.eml")); !handled {
+	if handled, _ := (&mail.Intake{Alerts: h.svc, Rota: h.holder, Log: quietLog()}).Deliver(ctx, parseFixture(t, "nagios_problem.eml")); !handled {
 		t.Fatal("repeat not handled")
 	}
 	if a := h.alert(id); a.Count != 2 {
 		t.Errorf("count = %d", a.Count)
 	}
-	if handled, err := h.api.DeliverMail(ctx, parseFixture(t, "nagios_recovery.eml")); err != nil || !handled {
+	if handled, err := (&mail.Intake{Alerts: h.svc, Rota: h.holder, Log: quietLog()}).Deliver(ctx, parseFixture(t, "nagios_recovery.eml")); err != nil || !handled {
 		t.Fatalf("recovery mail: %v %v", handled, err)
 	}
 	if a := h.alert(id); a.Status() != escalation.StatusResolved || a.Esc.ResolvedBy != "email" {
 		t.Fatalf("after recovery: %s by %s", a.Status(), a.Esc.ResolvedBy)
 	}
 	// Mail no route matches is not handled: the watcher leaves it alone.
-	if handled, err := h.api.DeliverMail(ctx, parseFixture(t, "zabbix_problem.eml")); err != nil || handled {
+	if handled, err := (&mail.Intake{Alerts: h.svc, Rota: h.holder, Log: quietLog()}).Deliver(ctx, parseFixture(t, "zabbix_problem.eml")); err != nil || handled {
 		t.Fatalf("unmatched mail: %v %v", handled, err)
 	}
 	if n := len(h.alerts()); n != 1 {

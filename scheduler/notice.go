@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/rotation"
 )
@@ -37,7 +38,7 @@ func (e *Engine) noticeLoop(ctx context.Context) {
 	}
 }
 
-func (e *Engine) noticeRole(ctx context.Context, r *Rota, team string, s *rotation.Schedule, role string, now time.Time) {
+func (e *Engine) noticeRole(ctx context.Context, r *inforce.Rota, team string, s *rotation.Schedule, role string, now time.Time) {
 	cur, ok := s.Holder(role, now)
 	if !ok || cur.End.IsZero() || cur.End.Sub(now) > e.HandoffNotice {
 		return

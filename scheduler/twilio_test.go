@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/escalation"
-	"github.com/pagerd/pagerd/ingest"
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/notifier/message"
 	"github.com/pagerd/pagerd/notifier/twilio"
@@ -45,7 +45,7 @@ func newTwilioHarness(t *testing.T) *twilioHarness {
 		t.Fatal(err)
 	}
 	th.tw = tw
-	h.api = &ingest.Server{Store: h.st, Rota: h.holder, Clock: h.clk, Log: quietLog(), Twilio: tw}
+	h.api = &api.Server{Store: h.st, Alerts: h.svc, Rota: h.holder, Clock: h.clk, Log: quietLog(), Twilio: tw}
 	handler = h.api.Handler()
 	h.srv = srv
 	return th
@@ -54,7 +54,7 @@ func newTwilioHarness(t *testing.T) *twilioHarness {
 func (th *twilioHarness) runEngine() {
 	th.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	th.eng = &scheduler.Engine{Store: th.st, Rota: th.holder, Notifier: th.tw, Clock: th.clk, Log: quietLog(), Node: th.t.Name(),
+	th.eng = &scheduler.Engine{Store: th.st, Alerts: th.svc, Rota: th.holder, Notifier: th.tw, Clock: th.clk, Log: quietLog(), Node: th.t.Name(),
 		Backoff: time.Second, Compose: func(p notifier.Page, pages []store.OutboxPage) string {
 			var as []message.Alert
 			for _, q := range pages {

@@ -10,7 +10,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotafile"
 )
 
 // RotaRecord is the rota the whole cluster pages from: the files as they
@@ -18,13 +18,13 @@ import (
 type RotaRecord struct {
 	Rev         int64       `json:"rev"`
 	Digest      string      `json:"digest"`
-	Files       []rota.File `json:"files"`
+	Files       []rotafile.File `json:"files"`
 	PublishedAt time.Time   `json:"published_at"`
 	PublishedBy string      `json:"published_by"`
 }
 
 // Digest is a content hash of rota files, to tell an edit from a re-read.
-func Digest(files []rota.File) string {
+func Digest(files []rotafile.File) string {
 	h := sha256.New()
 	for _, f := range files {
 		fmt.Fprintf(h, "%d:%s\n%d:", len(f.Name), f.Name, len(f.Data))
@@ -35,7 +35,7 @@ func Digest(files []rota.File) string {
 
 func (s *Store) rotaKey() string { return s.p + "rota" }
 
-// Rota reads the published rota. ok is false when none was published.
+// Rota reads the published rotafile. ok is false when none was published.
 func (s *Store) Rota(ctx context.Context) (rec RotaRecord, ok bool, err error) {
 	resp, err := s.cli.Get(ctx, s.rotaKey())
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Store) Rota(ctx context.Context) (rec RotaRecord, ok bool, err error) {
 
 // PublishRota makes files the cluster's rota, with the next revision,
 // unless the same files are published already. The caller has checked them.
-func (s *Store) PublishRota(ctx context.Context, files []rota.File, by string, now time.Time) (RotaRecord, bool, error) {
+func (s *Store) PublishRota(ctx context.Context, files []rotafile.File, by string, now time.Time) (RotaRecord, bool, error) {
 	digest := Digest(files)
 	for {
 		resp, err := s.cli.Get(ctx, s.rotaKey())

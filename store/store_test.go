@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/pagerd/pagerd/escalation"
-	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotafile"
 )
 
 func openTest(t *testing.T) *Store {
@@ -242,7 +242,7 @@ func TestRotaPublishRevisions(t *testing.T) {
 	watch, cancel := context.WithCancel(ctx)
 	defer cancel()
 	recs := st.WatchRota(watch)
-	f1 := []rota.File{{Name: "a.yaml", Data: []byte("one")}}
+	f1 := []rotafile.File{{Name: "a.yaml", Data: []byte("one")}}
 	r1, changed, err := st.PublishRota(ctx, f1, "node1", now)
 	if err != nil || !changed || r1.Rev != 1 {
 		t.Fatalf("first publish: %+v %v %v", r1, changed, err)
@@ -250,7 +250,7 @@ func TestRotaPublishRevisions(t *testing.T) {
 	if _, changed, _ := st.PublishRota(ctx, f1, "node2", now); changed {
 		t.Error("the same files published again made a new revision")
 	}
-	r2, changed, _ := st.PublishRota(ctx, []rota.File{{Name: "a.yaml", Data: []byte("two")}}, "node1", now)
+	r2, changed, _ := st.PublishRota(ctx, []rotafile.File{{Name: "a.yaml", Data: []byte("two")}}, "node1", now)
 	if !changed || r2.Rev != 2 {
 		t.Fatalf("second publish: %+v", r2)
 	}

@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/api"
 )
 
 // apiClient talks to a running pagerd's HTTP API.
@@ -130,7 +130,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		if *team != "" {
 			q.Set("team", *team)
 		}
-		var out struct{ Alerts []ingest.AlertView }
+		var out struct{ Alerts []api.AlertView }
 		if err := c.do("GET", "/api/v1/alerts?"+q.Encode(), nil, &out); err != nil {
 			fmt.Fprintf(stderr, "pagerd alerts: %v\n", err)
 			return 1
@@ -152,7 +152,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	id := strings.TrimPrefix(pos[0], "#")
-	var a ingest.AlertView
+	var a api.AlertView
 	var path string
 	var body any
 	method := "POST"
@@ -161,7 +161,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		method, path = "GET", "/api/v1/alerts/"+url.PathEscape(id)
 	default:
 		path = "/api/v1/alerts/" + url.PathEscape(id) + "/" + cmd
-		body = ingest.ActionRequest{By: *as}
+		body = api.ActionRequest{By: *as}
 	}
 	if err := c.do(method, path, body, &a); err != nil {
 		fmt.Fprintf(stderr, "pagerd %s: %v\n", cmd, err)

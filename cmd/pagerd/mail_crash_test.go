@@ -80,7 +80,7 @@ func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 	wctx, kill := context.WithCancel(ctx)
 	delivered := 0
 	deliver := func(dctx context.Context, m mail.Message) (bool, error) {
-		handled, err := srv.DeliverMail(dctx, m)
+		handled, err := (&mail.Intake{Alerts: srv.Alerts, Rota: srv.Rota, Log: quiet}).Deliver(dctx, m)
 		if handled {
 			st.MailRemember(dctx, imapwatch.DeliveryKeys(dctx)...)
 			delivered++
@@ -114,7 +114,7 @@ func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 		t.Fatal("the mail was flagged although the watcher died first")
 	}
 	// The restart: the real watcher, as serve builds it.
-	w2, err := newMailWatcher(cfg, st, srv, quiet)
+	w2, err := newMailWatcher(cfg, st, &mail.Intake{Alerts: srv.Alerts, Rota: srv.Rota, Log: quiet}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pagerd/pagerd/ingest"
 	"github.com/pagerd/pagerd/ingest/imapwatch"
 	"github.com/pagerd/pagerd/ingest/mail"
 	"github.com/pagerd/pagerd/store"
@@ -40,7 +39,7 @@ func (s seenStore) Remember(ctx context.Context, keys ...string) error {
 }
 
 // newMailWatcher builds the watcher, or nil when no mailbox is configured.
-func newMailWatcher(c imapConfig, st *store.Store, srv *ingest.Server, log *slog.Logger) (*imapwatch.Watcher, error) {
+func newMailWatcher(c imapConfig, st *store.Store, intake *mail.Intake, log *slog.Logger) (*imapwatch.Watcher, error) {
 	if c.Addr == "" {
 		return nil, nil
 	}
@@ -53,7 +52,7 @@ func newMailWatcher(c imapConfig, st *store.Store, srv *ingest.Server, log *slog
 		mode = imapwatch.TLSImplicit
 	}
 	deliver := func(ctx context.Context, m mail.Message) (bool, error) {
-		handled, err := srv.DeliverMail(ctx, m)
+		handled, err := intake.Deliver(ctx, m)
 		if handled {
 			// Remembered at once: the watcher remembers too, but a crash
 			// between the two would offer the mail again (and then it would

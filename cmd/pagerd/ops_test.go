@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/api"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -92,7 +92,7 @@ func TestMetricsReadinessAndCalendars(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&urls)
 	resp.Body.Close()
 	feed := urls["person/alice"]
-	if !strings.Contains(feed, ingest.CalendarToken([]byte("s3cret"), "person/alice")) {
+	if !strings.Contains(feed, api.CalendarToken([]byte("s3cret"), "person/alice")) {
 		t.Fatalf("feeds: %v", urls)
 	}
 	code, ics := get(t, base+feed)

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/timesheet"
 )
 
@@ -62,7 +62,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	}
 	var out struct {
 		From, To time.Time
-		Lines    []ingest.ReportLine
+		Lines    []api.ReportLine
 	}
 	if err := c.do("GET", "/api/v1/reports/oncall?"+q.Encode(), nil, &out); err != nil {
 		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
@@ -95,7 +95,7 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("ledger correct", "ledger correct --team T --role R --person P --from A --to B --reason WHY", stderr)
 	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
 	tokenFile := fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with the API token")
-	var req ingest.CorrectionRequest
+	var req api.CorrectionRequest
 	fs.StringVar(&req.Team, "team", "", "team")
 	fs.StringVar(&req.Role, "role", "", "role")
 	fs.StringVar(&req.Person, "person", "", "who really held it (empty: nobody)")

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/rotation"
 )
 
@@ -53,9 +53,9 @@ func oneDir(fs *flag.FlagSet, pos []string, stderr io.Writer) (string, bool) {
 
 // loadRota loads a directory and prints its diagnostics; it returns nil when
 // the rota has errors.
-func loadRota(dir string, stderr io.Writer) *rota.Rota {
-	r, diags, err := rota.LoadDir(dir)
-	var le *rota.LoadError
+func loadRota(dir string, stderr io.Writer) *rotafile.Rota {
+	r, diags, err := rotafile.LoadDir(dir)
+	var le *rotafile.LoadError
 	if err != nil && !errors.As(err, &le) {
 		fmt.Fprintf(stderr, "pagerd: %v\n", err)
 		return nil
@@ -80,14 +80,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer, now func() time.Time) int
 	if !ok {
 		return 2
 	}
-	r, diags, err := rota.LoadDir(dir)
-	var le *rota.LoadError
+	r, diags, err := rotafile.LoadDir(dir)
+	var le *rotafile.LoadError
 	if err != nil && !errors.As(err, &le) {
 		fmt.Fprintf(stderr, "pagerd check: %v\n", err)
 		return 1
 	}
 	if r != nil {
-		diags = append(diags, rota.Health(r, now())...)
+		diags = append(diags, rotafile.Health(r, now())...)
 	}
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d)
@@ -102,7 +102,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer, now func() time.Time) int
 }
 
 // teamsFor picks the teams a command is about.
-func teamsFor(r *rota.Rota, team string, stderr io.Writer) ([]*rota.Team, bool) {
+func teamsFor(r *rotafile.Rota, team string, stderr io.Writer) ([]*rotafile.Team, bool) {
 	if team == "" {
 		return r.Teams, true
 	}
@@ -115,7 +115,7 @@ func teamsFor(r *rota.Rota, team string, stderr io.Writer) ([]*rota.Team, bool) 
 		fmt.Fprintf(stderr, "pagerd: no team %q; teams: %s\n", team, strings.Join(ids, ", "))
 		return nil, false
 	}
-	return []*rota.Team{t}, true
+	return []*rotafile.Team{t}, true
 }
 
 func fmtTime(t time.Time, loc *time.Location) string {
@@ -160,7 +160,7 @@ func cmdWho(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	for _, t := range teams {
 		instant := now()
 		if *at != "" {
-			instant, err = rota.ParseTime(*at, t.Location)
+			instant, err = rotafile.ParseTime(*at, t.Location)
 			if err != nil {
 				fmt.Fprintf(stderr, "pagerd who: --at: %v\n", err)
 				return 2
@@ -239,14 +239,14 @@ func cmdShifts(args []string, stdout, stderr io.Writer, now func() time.Time) in
 	t := teams[0]
 	from := now()
 	if *fromS != "" {
-		if from, err = rota.ParseTime(*fromS, t.Location); err != nil {
+		if from, err = rotafile.ParseTime(*fromS, t.Location); err != nil {
 			fmt.Fprintf(stderr, "pagerd shifts: --from: %v\n", err)
 			return 2
 		}
 	}
 	to := from.Add(14 * 24 * time.Hour)
 	if *toS != "" {
-		if to, err = rota.ParseTime(*toS, t.Location); err != nil {
+		if to, err = rotafile.ParseTime(*toS, t.Location); err != nil {
 			fmt.Fprintf(stderr, "pagerd shifts: --to: %v\n", err)
 			return 2
 		}

@@ -29,18 +29,18 @@ func TestCheckExample(t *testing.T) {
 }
 
 func TestCheckBrokenListsAllErrorsAndExits1(t *testing.T) {
-	code, _, errs := runCLI("check", "../../rota/testdata/broken")
+	code, _, errs := runCLI("check", "../../rotafile/testdata/broken")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	for _, want := range []string{
-		"rota/testdata/broken/ops.yaml:5:27: error: member \"carl\" is not a person",
-		"rota/testdata/broken/ops.yaml:6:14: error:",
-		"rota/testdata/broken/ops.yaml:10:27: error: unknown key \"ack_timout\"",
-		"rota/testdata/broken/people.yaml:8:15: error: timezone \"Europe/Lndon\"",
-		"rota/testdata/broken/people.yaml:9:21: error: sms number \"07700 900002\" is not an E.164",
-		"rota/testdata/broken/people.yaml:14:5: error: unknown key \"notfy\"",
-		"rota/testdata/broken/web.yaml:2:11: error: timezone \"Mars/Olympus_Mons\"",
+		"rotafile/testdata/broken/ops.yaml:5:27: error: member \"carl\" is not a person",
+		"rotafile/testdata/broken/ops.yaml:6:14: error:",
+		"rotafile/testdata/broken/ops.yaml:10:27: error: unknown key \"ack_timout\"",
+		"rotafile/testdata/broken/people.yaml:8:15: error: timezone \"Europe/Lndon\"",
+		"rotafile/testdata/broken/people.yaml:9:21: error: sms number \"07700 900002\" is not an E.164",
+		"rotafile/testdata/broken/people.yaml:14:5: error: unknown key \"notfy\"",
+		"rotafile/testdata/broken/web.yaml:2:11: error: timezone \"Mars/Olympus_Mons\"",
 		"7 error(s), 1 warning(s)",
 	} {
 		if !strings.Contains(errs, want) {

@@ -19,16 +19,19 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"gopkg.in/yaml.v3"
 
+	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
-	"github.com/pagerd/pagerd/ingest"
+	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/ingest/mail"
 	"github.com/pagerd/pagerd/metrics"
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/notifier/message"
 	"github.com/pagerd/pagerd/notifier/twilio"
-	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/scheduler"
-	"github.com/pagerd/pagerd/service"
+	"github.com/pagerd/pagerd/sdnotify"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -286,7 +289,7 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 	if hooks == nil {
 		hooks = &serveHooks{}
 	}
-	var files []rota.File
+	var files []rotafile.File
 	if c.RotaDir != "" {
 		var err error
 		files, err = checkRota(c.RotaDir, log)
@@ -333,7 +336,7 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 		}
 		log.Warn("running on the rota the cluster already has")
 	}
-	holder := &scheduler.Holder{}
+	holder := &inforce.Current{}
 	rotaCtx, stopRota := context.WithCancel(ctx)
 	defer stopRota()
 	loaded := make(chan struct{})
@@ -376,8 +379,11 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 	eng := &scheduler.Engine{Store: st, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
 		Observer: observer{m: m, next: hooks.observer}, Interval: interval, Compose: composeSMS,
 		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive}, HandoffNotice: c.HandoffNotice}
-	srv := &ingest.Server{Store: st, Rota: holder, Clock: clk, Log: log, APIToken: token, Twilio: tw,
-		Metrics: m.Handler(), Acked: m.Acknowledged, Accepted: m.AlertReceived, CalendarSecret: []byte(calSecret),
+	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
+		Received: func(source, team, outcome string) { m.AlertReceived(source, outcome) }}
+	eng.Alerts = svc
+	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Twilio: tw,
+		Metrics: m.Handler(), CalendarSecret: []byte(calSecret),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("etcd: %w", err)
@@ -393,7 +399,7 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 			return nil
 		}}
 	go watchKeyspace(rotaCtx, st, m, log)
-	watcher, err := newMailWatcher(c.IMAP, st, srv, log)
+	watcher, err := newMailWatcher(c.IMAP, st, &mail.Intake{Alerts: svc, Rota: holder, Log: log}, log)
 	if err != nil {
 		return err
 	}
@@ -422,7 +428,7 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 	// Under systemd (Type=notify): READY once etcd, the rota and HTTP are
 	// up; a STATUS line an operator sees in systemctl status; watchdog pings
 	// while the engine's loop turns.
-	sd := service.New()
+	sd := sdnotify.New()
 	status := func() string {
 		role := "follower"
 		if eng.IsLeader() {
@@ -483,16 +489,16 @@ func isLoadError(err error) bool {
 
 // checkRota loads the rota directory, logging every problem. A rota with
 // errors returns a loadErr: the cluster keeps the rota it has.
-func checkRota(dir string, log *slog.Logger) ([]rota.File, error) {
-	files, err := rota.ReadDir(dir)
+func checkRota(dir string, log *slog.Logger) ([]rotafile.File, error) {
+	files, err := rotafile.ReadDir(dir)
 	if err != nil {
 		log.Error("rota not loaded", "err", err)
 		return nil, loadErr{err}
 	}
-	_, diags := rota.Load(files)
+	_, diags := rotafile.Load(files)
 	for _, d := range diags {
 		lvl := slog.LevelWarn
-		if d.Severity == rota.Error {
+		if d.Severity == rotafile.Error {
 			lvl = slog.LevelError
 		}
 		log.Log(context.Background(), lvl, "rota: "+d.Msg, "pos", fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Col), "hint", d.Hint)
@@ -504,7 +510,7 @@ func checkRota(dir string, log *slog.Logger) ([]rota.File, error) {
 	return files, nil
 }
 
-func publish(ctx context.Context, st *store.Store, files []rota.File, node string, clk clock.Clock, log *slog.Logger) (store.RotaRecord, error) {
+func publish(ctx context.Context, st *store.Store, files []rotafile.File, node string, clk clock.Clock, log *slog.Logger) (store.RotaRecord, error) {
 	rec, changed, err := st.PublishRota(ctx, files, node, clk.Now())
 	if err != nil {
 		return rec, err
@@ -515,21 +521,21 @@ func publish(ctx context.Context, st *store.Store, files []rota.File, node strin
 	return rec, nil
 }
 
-// followRota keeps holder on the cluster's published rota.
-func followRota(ctx context.Context, st *store.Store, holder *scheduler.Holder, log *slog.Logger, loaded chan<- struct{}) {
+// followRota keeps holder on the cluster's published rotafile.
+func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}) {
 	first := true
 	for rec := range st.WatchRota(ctx) {
 		if cur := holder.Get(); cur != nil && cur.Rev >= rec.Rev {
 			continue
 		}
-		r, diags := rota.Load(rec.Files)
+		r, diags := rotafile.Load(rec.Files)
 		if err := diags.Err(); err != nil {
 			// Published rotas were checked, but by a node that may run
 			// another version: keep the one in force.
 			log.Error("published rota does not load here; keeping the one in force", "rev", rec.Rev, "err", err)
 			continue
 		}
-		holder.Set(scheduler.NewRota(r, rec.Rev, log))
+		holder.Set(inforce.New(r, rec.Rev, log))
 		log.Info("rota in force", "rev", rec.Rev, "teams", len(r.Teams), "by", rec.PublishedBy)
 		if first {
 			first = false

@@ -39,7 +39,7 @@ etcd:
 
 func TestServeRefusesABrokenRotaWithNothingToFallBackOn(t *testing.T) {
 	var out, errb strings.Builder
-	code := run([]string{"serve", "--config", "../../rota/testdata/broken", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0"}, &out, &errb, timeNow)
+	code := run([]string{"serve", "--config", "../../rotafile/testdata/broken", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0"}, &out, &errb, timeNow)
 	if code != 1 || !strings.Contains(errb.String(), "no valid rota") || !strings.Contains(errb.String(), `member \"carl\" is not a person`) {
 		t.Fatalf("exit %d\n%s", code, errb.String())
 	}

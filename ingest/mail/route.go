@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotafile"
 )
 
 // Match is the route a mail matched and what it says about the alert.
@@ -22,7 +22,7 @@ type Match struct {
 // are tried before the trigger patterns, so a RECOVERY mail that a broad
 // trigger pattern would also match closes the alert instead of raising
 // one. ok is false when nothing matched: the mail is left alone.
-func Route(r *rota.Rota, m Message) (Match, bool) {
+func Route(r *rotafile.Rota, m Message) (Match, bool) {
 	if r == nil {
 		return Match{}, false
 	}
@@ -53,7 +53,7 @@ type groups struct {
 
 // match reports whether every non-nil pattern of em matches m. A nil
 // EmailMatch (an HTTP route, a route without resolve) matches nothing.
-func match(em *rota.EmailMatch, m Message) (groups, bool) {
+func match(em *rotafile.EmailMatch, m Message) (groups, bool) {
 	var g groups
 	if em == nil {
 		return g, false

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/pagerd/pagerd/rota"
+	"github.com/pagerd/pagerd/rotafile"
 
 	_ "time/tzdata"
 )
@@ -56,9 +56,9 @@ routes:
     email: {from: '^alertes@enviromon\.', body: '(?m)^La sonde (?P<key>\S+)'}
 `
 
-func testRota(t testing.TB) *rota.Rota {
+func testRota(t testing.TB) *rotafile.Rota {
 	t.Helper()
-	r, diags := rota.Load([]rota.File{
+	r, diags := rotafile.Load([]rotafile.File{
 		{Name: "people.yaml", Data: []byte(testPeople)},
 		{Name: "infra.yaml", Data: []byte(testInfra)},
 		{Name: "platform.yaml", Data: []byte(testPlatform)},
@@ -140,9 +140,9 @@ func TestRouteFromTo(t *testing.T) {
 // Within a route, resolve is tried first: a broad trigger pattern that also
 // matches the RECOVERY mail must not raise an alert.
 func TestRouteResolveBeforeTrigger(t *testing.T) {
-	r := &rota.Rota{Teams: []*rota.Team{{ID: "web", Routes: []rota.Route{{
-		Email:   &rota.EmailMatch{Subject: regexp.MustCompile(`Service Alert: (?P<key>\S+)`)},
-		Resolve: &rota.EmailMatch{Subject: regexp.MustCompile(`^\*\* RECOVERY Service Alert: (?P<key>\S+)`)},
+	r := &rotafile.Rota{Teams: []*rotafile.Team{{ID: "web", Routes: []rotafile.Route{{
+		Email:   &rotafile.EmailMatch{Subject: regexp.MustCompile(`Service Alert: (?P<key>\S+)`)},
+		Resolve: &rotafile.EmailMatch{Subject: regexp.MustCompile(`^\*\* RECOVERY Service Alert: (?P<key>\S+)`)},
 	}}}}}
 	got, ok := Route(r, parseFixture(t, "nagios_recovery.eml"))
 	want := Match{Team: "web", Route: "email route 1", Resolve: true, Key: "web-1/HTTP", Summary: "** RECOVERY Service Alert: web-1/HTTP is OK **"}
@@ -159,7 +159,7 @@ func TestRouteResolveBeforeTrigger(t *testing.T) {
 // matched nothing does not give an empty key.
 func TestRouteKeyOrder(t *testing.T) {
 	m := Message{From: "a@b.example", To: []string{"x@y.example"}, Subject: "Alert host-9", Body: "id=77"}
-	r := &rota.Rota{Teams: []*rota.Team{{ID: "t", Routes: []rota.Route{{Name: "r", Email: &rota.EmailMatch{
+	r := &rotafile.Rota{Teams: []*rotafile.Team{{ID: "t", Routes: []rotafile.Route{{Name: "r", Email: &rotafile.EmailMatch{
 		From:    regexp.MustCompile(`^(?P<key>[^@]+)@`),
 		To:      regexp.MustCompile(`^(?P<summary>[^@]+)@`),
 		Subject: regexp.MustCompile(`Alert (?P<key>\S*)(?P<summary>Z?)`),

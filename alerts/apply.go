@@ -1,0 +1,119 @@
+package alerts
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/store"
+)
+
+// apply runs one event through the alert's escalation state machine and
+// turns the actions into timeline entries and outbox pages. It changes a in
+// place; the caller writes a and the Change in one transaction. It is the
+// only caller of escalation.Step outside tests.
+func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) (store.Change, error) {
+	var ch store.Change
+	if r == nil {
+		return ch, errors.New("no rota loaded yet")
+	}
+	team, ok := r.Team(a.Team)
+	var policy escalation.Policy
+	var env escalation.Env
+	if ok {
+		policy, env = team.Escalation, inforce.Env{Rota: r, Team: team}
+	}
+	kind, by := eventKind(ev)
+	st, actions, err := escalation.Step(a.Esc, ev, now, policy, env)
+	if err != nil {
+		if !ok && !errors.Is(err, escalation.ErrAlreadyAcknowledged) && !errors.Is(err, escalation.ErrAlreadyResolved) {
+			// The team left the rota while this alert was open: nobody can
+			// be paged for it any more. Say so once, and stop its timer.
+			if a.Esc.Timer.IsZero() {
+				return ch, err
+			}
+			a.Esc.Timer = time.Time{}
+			a.UpdatedAt = now
+			a.Note(now, "error", "", "team %q is no longer in the rota (r%d): escalation stopped", a.Team, r.Rev)
+			return ch, nil
+		}
+		return ch, err
+	}
+	wasResolved := a.Esc.Status == escalation.StatusResolved
+	a.Esc = st
+	a.UpdatedAt = now
+	if !wasResolved && st.Status == escalation.StatusResolved && st.AckedBy != "" && !st.AckedAt.IsZero() {
+		// Whoever acknowledged worked the alert until it was resolved:
+		// engaged time, for the pay ledger.
+		if _, person := r.People[st.AckedBy]; person && st.ResolvedAt.After(st.AckedAt) {
+			ch.Worked = append(ch.Worked, store.Worked{AlertID: a.ID, Team: a.Team, Person: st.AckedBy, Paged: a.CreatedAt,
+				Start: st.AckedAt, End: st.ResolvedAt, ResolvedBy: st.ResolvedBy, RecordedAt: now})
+		}
+	}
+	paged := false
+	for _, act := range actions {
+		switch act := act.(type) {
+		case escalation.Note:
+			a.Note(now, kind, by, "%s", act.Text)
+		case escalation.Exhausted:
+			// The machine's own note says so; mark it for readers.
+			if n := len(a.Timeline); n > 0 {
+				a.Timeline[n-1].Kind = "exhausted"
+			}
+		case escalation.Page:
+			paged = true
+			ch.Pages = append(ch.Pages, store.OutboxPage{
+				AlertID: a.ID, PageID: act.ID, Person: act.Person, Method: act.Method,
+				Role: act.Role, Shadow: act.Shadow, Due: act.Due, Late: act.Late, Queued: now,
+				Team: a.Team, Summary: a.Summary, Severity: a.Severity,
+			})
+		}
+	}
+	if paged && a.RotaRev != r.Rev {
+		// Recorded when it changes: which rota chose whom to page.
+		a.Note(now, "rota", "", "paging from rota r%d", r.Rev)
+		a.RotaRev = r.Rev
+	}
+	return ch, nil
+}
+
+func eventKind(ev escalation.Event) (kind, by string) {
+	switch e := ev.(type) {
+	case escalation.Trigger:
+		return "trigger", ""
+	case escalation.Tick:
+		return "escalation", ""
+	case escalation.Ack:
+		return "ack", e.By
+	case escalation.Resolve:
+		return "resolve", e.By
+	case escalation.EscalateNow:
+		return "escalate", e.By
+	case escalation.DeliveryFailed:
+		return "delivery", e.Person
+	}
+	return fmt.Sprintf("%T", ev), ""
+}
+
+// logTransition logs an alert's change of state once, with its id and
+// team: acknowledged, resolved, reopened, escalated to another step, or
+// exhausted. Callers pass the state before the change.
+func logTransition(log *slog.Logger, before escalation.State, a *store.Alert) {
+	after := a.Esc
+	attrs := []any{"alert", a.ID, "team", a.Team}
+	switch {
+	case before.Status != after.Status && after.Status == escalation.StatusAcknowledged:
+		log.Info("alert acknowledged", append(attrs, "by", after.AckedBy)...)
+	case before.Status != after.Status && after.Status == escalation.StatusResolved:
+		log.Info("alert resolved", append(attrs, "by", after.ResolvedBy)...)
+	case before.Status != after.Status && after.Status == escalation.StatusTriggered:
+		log.Info("alert reopened", append(attrs, "step", after.Step+1, "pass", after.Pass+1)...)
+	case !before.Exhausted && after.Exhausted:
+		log.Warn("alert exhausted its escalation policy: nobody acknowledged", attrs...)
+	case before.Step != after.Step || before.Pass != after.Pass:
+		log.Info("alert escalated", append(attrs, "step", after.Step+1, "pass", after.Pass+1)...)
+	}
+}

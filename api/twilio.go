@@ -1,0 +1,194 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/notifier/message"
+	"github.com/pagerd/pagerd/notifier/twilio"
+)
+
+// Twilio webhooks: SMS replies, voice keypresses and delivery status. Each
+// is checked against X-Twilio-Signature before anything else; a request
+// that fails gets 403 and changes nothing.
+
+// maxForm bounds a webhook body: Twilio's are a few kilobytes.
+const maxForm = 64 << 10
+
+// twilioForm reads and authenticates a webhook. It answers 403 itself.
+func (s *Server) twilioForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxForm))
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return nil, false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return nil, false
+	}
+	if !s.Twilio.Valid(r, form) {
+		s.Log.Warn("twilio webhook with a bad signature refused", "path", r.URL.Path, "remote", r.RemoteAddr)
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return nil, false
+	}
+	return form, true
+}
+
+func writeTwiML(w http.ResponseWriter, xml string, err error) {
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	io.WriteString(w, xml)
+}
+
+// twilioSMS takes a person's reply to a page.
+func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request) {
+	form, ok := s.twilioForm(w, r)
+	if !ok {
+		return
+	}
+	rt, err := s.rota()
+	if err != nil {
+		writeTwiMLs(w)(twilio.MessageTwiML("pagerd is starting; try again in a minute."))
+		return
+	}
+	person, known := rt.PersonByNumber(form.Get("From"))
+	if !known {
+		// Unknown numbers learn nothing, not even that this is pagerd.
+		s.Log.Warn("sms from an unknown number ignored", "from", redact(form.Get("From")))
+		writeTwiML(w, emptyTwiML, nil)
+		return
+	}
+	answer := s.Alerts.Reply(r.Context(), person, form.Get("Body"))
+	s.Log.Info("sms reply", "person", person, "answer", answer)
+	x, err := twilio.MessageTwiML(answer)
+	writeTwiML(w, x, err)
+}
+
+// writeTwiMLs curries writeTwiML so a TwiML builder's (xml, err) can be
+// passed straight in.
+func writeTwiMLs(w http.ResponseWriter) func(string, error) {
+	return func(x string, err error) { writeTwiML(w, x, err) }
+}
+
+const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
+
+// redact keeps the country code and the last two digits of a number.
+func redact(n string) string {
+	if len(n) < 6 {
+		return "***"
+	}
+	return n[:3] + strings.Repeat("*", len(n)-5) + n[len(n)-2:]
+}
+
+// twilioGather takes a keypress on a call.
+func (s *Server) twilioGather(w http.ResponseWriter, r *http.Request) {
+	form, ok := s.twilioForm(w, r)
+	if !ok {
+		return
+	}
+	rt, err := s.rota()
+	if err != nil {
+		writeTwiMLs(w)(twilio.SayTwiML("pagerd is starting. Goodbye."))
+		return
+	}
+	person, known := rt.PersonByNumber(form.Get("To"))
+	ids := queryIDs(r.URL.Query())
+	if !known || len(ids) == 0 {
+		writeTwiML(w, emptyTwiML, nil)
+		return
+	}
+	var verb message.Verb
+	switch strings.TrimSpace(form.Get("Digits")) {
+	case twilio.AckDigit:
+		verb = message.VerbAck
+	case twilio.ResolveDigit:
+		verb = message.VerbResolve
+	case twilio.EscalateDigit:
+		verb = message.VerbEscalate
+	case twilio.RepeatDigit:
+		a, err := s.Store.Get(r.Context(), ids[len(ids)-1])
+		if err != nil {
+			writeTwiMLs(w)(twilio.SayTwiML("Sorry, that alert is gone. Goodbye."))
+			return
+		}
+		speech := message.Announce(message.Alert{ID: a.ID, Team: a.Team, Summary: a.Summary})
+		writeTwiMLs(w)(twilio.GatherTwiML(speech, s.Twilio.GatherURL(r.URL.RawQuery)))
+		return
+	default:
+		writeTwiMLs(w)(twilio.SayTwiML("No action taken. Goodbye."))
+		return
+	}
+	var said []string
+	for _, id := range ids {
+		answer, _ := s.Alerts.ActFor(r.Context(), person, id, verb)
+		said = append(said, answer)
+	}
+	s.Log.Info("voice keypress", "person", person, "digits", form.Get("Digits"), "alerts", ids)
+	// The SMS answers, read aloud: "#42" would be spoken "hash 42".
+	text := strings.ReplaceAll(strings.Join(said, " "), "#", "alert ")
+	writeTwiMLs(w)(twilio.SayTwiML(text + " Goodbye."))
+}
+
+func queryIDs(q url.Values) []int64 {
+	var ids []int64
+	for _, part := range strings.Split(q.Get("alerts"), ",") {
+		if id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		if id, err := strconv.ParseInt(q.Get("alert"), 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// twilioStatus records a delivery report; a page that didn't arrive moves
+// the person on to their next contact method at once.
+func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request) {
+	form, ok := s.twilioForm(w, r)
+	if !ok {
+		return
+	}
+	st := twilio.ParseStatus(form)
+	ids := queryIDs(r.URL.Query())
+	page := r.URL.Query().Get("page")
+	rt, err := s.rota()
+	if err != nil || len(ids) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	person, _ := rt.PersonByNumber(form.Get("To"))
+	for _, id := range ids {
+		text := fmt.Sprintf("%s to %s: %s", st.Kind, person, st.State)
+		if st.AnsweredBy != "" {
+			text += " (answered by " + st.AnsweredBy + ")"
+		}
+		if st.ErrorCode != "" {
+			text += ", Twilio error " + st.ErrorCode
+		}
+		rep := alerts.DeliveryReport{
+			Key:    fmt.Sprintf("%s-status-%s-%s", page, st.Kind, st.State),
+			Person: person, Method: escalation.Method(st.Kind), Text: text, Failed: st.Failed,
+		}
+		if err := s.Alerts.Delivery(r.Context(), id, rep); err != nil {
+			// Twilio retries webhooks that fail, and a report is recorded
+			// once by its key: let it.
+			s.Log.Error("status callback not recorded", "alert", id, "page", page, "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

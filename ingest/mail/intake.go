@@ -1,0 +1,53 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/inforce"
+)
+
+// Intake turns parsed email into alert events by the teams' email routes,
+// for the alerts service.
+type Intake struct {
+	Alerts *alerts.Service
+	Rota   *inforce.Current
+	Log    *slog.Logger
+}
+
+// cutNote ends the details of a mail whose body was cut.
+const cutNote = "\n[the mail's body was cut at the size limit]"
+
+// Deliver routes one mail. handled is false when no route matches (the
+// mail is left alone); it is true only once the outcome is durable in
+// etcd, so the watcher may then mark the mail processed.
+func (in *Intake) Deliver(ctx context.Context, m Message) (handled bool, err error) {
+	rt := in.Rota.Get()
+	if rt == nil {
+		return false, alerts.ErrNoRota
+	}
+	match, ok := Route(rt.Rota, m)
+	if !ok {
+		return false, nil
+	}
+	summary := alerts.CleanLine(match.Summary, alerts.MaxSummary)
+	if summary == "" {
+		summary = "(no subject)"
+	}
+	ev := alerts.Event{Action: alerts.Trigger, Team: match.Team, Summary: summary, DedupKey: match.Key,
+		Severity: alerts.SeverityCritical, Source: alerts.SourceEmail, Origin: m.From, Details: m.Body}
+	if match.Resolve {
+		ev.Action = alerts.Resolve
+	}
+	if m.Truncated || len(ev.Details) > alerts.MaxDetails {
+		ev.Details = alerts.Cut(ev.Details, alerts.MaxDetails-len(cutNote), "") + cutNote
+	}
+	res, err := in.Alerts.Receive(ctx, match.Team, ev)
+	if err != nil {
+		return false, fmt.Errorf("mail %s: %w", m.MessageID, err)
+	}
+	in.Log.Info("mail", "message_id", m.MessageID, "team", match.Team, "route", match.Route, "outcome", res.Status, "alert", res.AlertID)
+	return true, nil
+}

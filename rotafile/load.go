@@ -1,0 +1,470 @@
+package rotafile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// File is one rota file's name (as shown in diagnostics) and content.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// MaxFileSize bounds one rota file; a rota is a few kilobytes.
+const MaxFileSize = 1 << 20
+
+// ReadDir reads every .yaml and .yml file under dir, skipping hidden files
+// and folders, sorted by path.
+func ReadDir(dir string) ([]File, error) {
+	var files []File
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if path != dir && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+			return nil
+		}
+		data, err := readLimited(path)
+		if err != nil {
+			return err
+		}
+		files = append(files, File{Name: path, Data: data})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read rota directory %s: %w", dir, err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("read rota directory %s: no .yaml or .yml files", dir)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	return files, nil
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// LoadDir reads and loads a rota directory. The error is non-nil when the
+// directory can't be read or the rota has errors (a *LoadError listing all).
+func LoadDir(dir string) (*Rota, Diagnostics, error) {
+	files, err := ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, diags := Load(files)
+	return r, diags, diags.Err()
+}
+
+// Load builds the rota from files. It returns every problem found; the Rota
+// is nil when any of them is an error.
+func Load(files []File) (*Rota, Diagnostics) {
+	l := &loader{peopleByID: map[string]*Person{}, teams: map[string]*Team{}}
+	type doc struct {
+		file string
+		m    mapping
+	}
+	var docs []doc
+	files = slices.Clone(files)
+	sort.SliceStable(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	for _, f := range files {
+		root, ok := l.parseFile(f)
+		if !ok {
+			continue
+		}
+		m, ok := l.mapping(f.Name, root, "", "rota file")
+		if !ok {
+			continue
+		}
+		docs = append(docs, doc{f.Name, m})
+	}
+	// People first: teams refer to them, from any file.
+	for _, d := range docs {
+		if p, ok := d.m.get("people"); ok {
+			l.people(d.file, p.val)
+		}
+	}
+	for _, d := range docs {
+		if _, ok := d.m.get("team"); ok {
+			l.team(d.file, d.m)
+			continue
+		}
+		for _, k := range d.m.order {
+			if k != "people" {
+				f := d.m.fields[k]
+				l.errf(d.file, f.key, `add "team: <id>" to make this a team file, or move the key to one`,
+					"key %q belongs in a team file, but this file has no \"team:\"", k)
+			}
+		}
+	}
+	if len(l.teams) == 0 && len(l.diags.Errors()) == 0 {
+		l.diags = append(l.diags, Diagnostic{File: firstName(files), Line: 1, Col: 1, Severity: Error,
+			Msg: "the rota defines no team", Hint: `a team file starts with "team: <id>"`})
+	}
+	l.sortDiags()
+	if len(l.diags.Errors()) > 0 {
+		return nil, l.diags
+	}
+	r := &Rota{People: l.peopleByID, Files: files}
+	for _, t := range l.teams {
+		r.Teams = append(r.Teams, t)
+	}
+	sort.Slice(r.Teams, func(i, j int) bool { return r.Teams[i].ID < r.Teams[j].ID })
+	return r, l.diags
+}
+
+func firstName(files []File) string {
+	if len(files) == 0 {
+		return "(rota)"
+	}
+	return files[0].Name
+}
+
+type loader struct {
+	diags      Diagnostics
+	peopleByID map[string]*Person
+	teams      map[string]*Team
+}
+
+func (l *loader) sortDiags() {
+	sort.SliceStable(l.diags, func(i, j int) bool {
+		a, b := l.diags[i], l.diags[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+}
+
+func (l *loader) report(sev Severity, file string, n *yaml.Node, hint, format string, args ...any) {
+	d := Diagnostic{File: file, Line: 1, Col: 1, Severity: sev, Msg: fmt.Sprintf(format, args...), Hint: hint}
+	if n != nil && n.Line > 0 {
+		d.Line, d.Col = n.Line, n.Column
+	}
+	l.diags = append(l.diags, d)
+}
+
+func (l *loader) errf(file string, n *yaml.Node, hint, format string, args ...any) {
+	l.report(Error, file, n, hint, format, args...)
+}
+
+func (l *loader) warnf(file string, n *yaml.Node, hint, format string, args ...any) {
+	l.report(Warning, file, n, hint, format, args...)
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseFile parses one YAML document and returns its root node.
+func (l *loader) parseFile(f File) (*yaml.Node, bool) {
+	if len(f.Data) > MaxFileSize {
+		l.errf(f.Name, nil, "split it into smaller files", "file is larger than %d bytes", MaxFileSize)
+		return nil, false
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(f.Data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			l.errf(f.Name, nil, "delete the empty file, or add a team or people to it", "file is empty")
+			return nil, false
+		}
+		l.yamlErr(f.Name, err)
+		return nil, false
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err == nil {
+		l.errf(f.Name, &more, "put each team in a file of its own", "a rota file holds one YAML document, and this one has another after ---")
+		return nil, false
+	} else if !errors.Is(err, io.EOF) {
+		l.yamlErr(f.Name, err)
+		return nil, false
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	return root, true
+}
+
+func (l *loader) yamlErr(file string, err error) {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	for _, msg := range msgs {
+		line := 1
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		hint := "check the indentation and quoting around this line"
+		if strings.Contains(msg, "tab") {
+			hint = "YAML indents with spaces, never tabs"
+		}
+		l.diags = append(l.diags, Diagnostic{File: file, Line: line, Col: 1, Severity: Error, Msg: "YAML syntax: " + msg, Hint: hint})
+	}
+}
+
+// field is a key and its value in a mapping.
+type field struct{ key, val *yaml.Node }
+
+// mapping is a YAML mapping with its keys checked against KnownKeys.
+type mapping struct {
+	node   *yaml.Node
+	fields map[string]field
+	order  []string
+	typos  map[string]bool // known keys that an unknown key looked like
+}
+
+func (m mapping) get(k string) (field, bool) {
+	f, ok := m.fields[k]
+	if ok && f.val.Kind == yaml.ScalarNode && f.val.Tag == "!!null" {
+		return f, false // "key:" with no value counts as absent
+	}
+	return f, ok
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// mapping checks that n is a mapping whose keys are all known for path, and
+// reports unknown keys (with the closest known one) and duplicates.
+func (l *loader) mapping(file string, n *yaml.Node, path, what string) (mapping, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		l.errf(file, n, "", "%s must be a mapping of key: value lines, not %s", what, kindName(n))
+		return mapping{}, false
+	}
+	allowed := KnownKeys()[path]
+	m := mapping{node: n, fields: map[string]field{}, typos: map[string]bool{}}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k == nil || v == nil || k.Kind != yaml.ScalarNode {
+			l.errf(file, n.Content[i], "", "keys in %s must be plain words", what)
+			continue
+		}
+		if k.Value == "<<" {
+			l.errf(file, k, "write the keys out; rota files are read by people", "YAML merge keys (<<) are not supported")
+			continue
+		}
+		if !slices.Contains(allowed, k.Value) {
+			hint := "known keys here: " + strings.Join(allowed, ", ")
+			if s := suggest(k.Value, allowed); s != "" {
+				hint = fmt.Sprintf("did you mean %q?", s)
+				m.typos[s] = true
+			}
+			l.errf(file, k, hint, "unknown key %q in %s", k.Value, what)
+			continue
+		}
+		if prev, dup := m.fields[k.Value]; dup {
+			l.errf(file, k, "delete one of them", "key %q appears twice in %s (first at line %d)", k.Value, what, prev.key.Line)
+			continue
+		}
+		m.fields[k.Value] = field{k, v}
+		m.order = append(m.order, k.Value)
+	}
+	return m, true
+}
+
+func kindName(n *yaml.Node) string {
+	switch {
+	case n == nil:
+		return "nothing"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		return "empty"
+	case n.Kind == yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+// need reports a missing required key.
+func (l *loader) need(file string, m mapping, key, what, hint string) (field, bool) {
+	f, ok := m.get(key)
+	if !ok && m.typos[key] {
+		return f, false // the typo is reported, with this key as its hint
+	}
+	if !ok {
+		n := m.node
+		if g, present := m.fields[key]; present {
+			n = g.key
+		}
+		l.errf(file, n, hint, "%s needs %q", what, key)
+	}
+	return f, ok
+}
+
+// str reads a scalar as text.
+func (l *loader) str(file string, n *yaml.Node, what string) (string, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		l.errf(file, n, "", "%s must be a single value, not %s", what, kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// list reads a sequence; a lone scalar is accepted as a list of one when
+// single is true (so "notify: primary" works like "notify: [primary]").
+func (l *loader) list(file string, n *yaml.Node, what string, single bool) ([]*yaml.Node, bool) {
+	n = deref(n)
+	if n != nil && n.Kind == yaml.SequenceNode {
+		out := make([]*yaml.Node, len(n.Content))
+		for i, c := range n.Content {
+			out[i] = deref(c)
+		}
+		return out, true
+	}
+	if single && n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return []*yaml.Node{n}, true
+	}
+	l.errf(file, n, "write a list as [a, b] or as lines starting with \"- \"", "%s must be a list, not %s", what, kindName(n))
+	return nil, false
+}
+
+func (l *loader) duration(file string, n *yaml.Node, what string, allowZero bool) (time.Duration, bool) {
+	s, ok := l.str(file, n, what)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		l.errf(file, n, "write a duration such as 30s, 5m, 1h30m", "%s: %q is not a duration", what, s)
+		return 0, false
+	}
+	if d < 0 || (d == 0 && !allowZero) {
+		l.errf(file, n, "", "%s must be more than zero", what)
+		return 0, false
+	}
+	return d, true
+}
+
+func (l *loader) integer(file string, n *yaml.Node, what string, lo, hi int) (int, bool) {
+	s, ok := l.str(file, n, what)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		l.errf(file, n, "", "%s must be a whole number from %d to %d, not %q", what, lo, hi, s)
+		return 0, false
+	}
+	return v, true
+}
+
+func (l *loader) boolean(file string, n *yaml.Node, what string) (bool, bool) {
+	s, ok := l.str(file, n, what)
+	if !ok {
+		return false, false
+	}
+	switch s {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	l.errf(file, n, "", "%s must be true or false, not %q", what, s)
+	return false, false
+}
+
+func (l *loader) timeIn(file string, n *yaml.Node, what string, loc *time.Location) (time.Time, bool) {
+	s, ok := l.str(file, n, what)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := ParseTime(s, loc)
+	if err != nil {
+		l.errf(file, n, "write 2026-11-24T18:00 (in the team's time zone) or 2026-11-24T18:00:00Z", "%s: %q is not a time", what, s)
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func (l *loader) location(file string, n *yaml.Node, what string) (*time.Location, bool) {
+	s, ok := l.str(file, n, what)
+	if !ok {
+		return nil, false
+	}
+	if s == "" || strings.EqualFold(s, "local") {
+		l.errf(file, n, "name an IANA zone such as Europe/London or America/New_York", "%s %q is not a time zone", what, s)
+		return nil, false
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		hint := "use an IANA zone name such as Europe/London, America/New_York or UTC (names are case-sensitive)"
+		l.errf(file, n, hint, "%s %q is not a known time zone", what, s)
+		return nil, false
+	}
+	return loc, true
+}
+
+var (
+	idRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	roleRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,30}$`)
+	e164RE  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$`)
+)
+
+// personRef checks a person id and returns it if the person exists.
+func (l *loader) personRef(file string, n *yaml.Node, what string) (string, bool) {
+	id, ok := l.str(file, n, what)
+	if !ok {
+		return "", false
+	}
+	if _, ok := l.peopleByID[id]; ok {
+		return id, true
+	}
+	hint := "add them under people: in a rota file"
+	ids := make([]string, 0, len(l.peopleByID))
+	for k := range l.peopleByID {
+		ids = append(ids, k)
+	}
+	sort.Strings(ids)
+	if s := suggest(id, ids); s != "" {
+		hint = fmt.Sprintf("did you mean %q?", s)
+	}
+	l.errf(file, n, hint, "%s %q is not a person in the rota", what, id)
+	return "", false
+}

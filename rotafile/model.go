@@ -1,0 +1,119 @@
+// Package rotafile reads the rota directory (YAML files kept in git by team
+// leads) into the model the rest of pagerd uses. Every problem it finds is
+// reported at once, with file:line:col and, where one helps, a hint.
+package rotafile
+
+import (
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/rotation"
+)
+
+// Rota is a whole rota directory: every person and every team.
+type Rota struct {
+	People map[string]*Person
+	Teams  []*Team // sorted by ID
+	Files  []File  // the files it was read from, sorted by name
+}
+
+// Team returns the team with the given id.
+func (r *Rota) Team(id string) (*Team, bool) {
+	i := sort.Search(len(r.Teams), func(i int) bool { return r.Teams[i].ID >= id })
+	if i < len(r.Teams) && r.Teams[i].ID == id {
+		return r.Teams[i], true
+	}
+	return nil, false
+}
+
+// Person is someone who can be paged.
+type Person struct {
+	ID       string
+	Name     string
+	Location *time.Location
+	SMS      string // E.164, or ""
+	Voice    string // E.164, or ""
+	Notify   []NotifyRule
+	Pos      Pos
+}
+
+// NotifyRule: page by Method this long after being paged, while the page is
+// unacknowledged.
+type NotifyRule struct {
+	Method string // "sms" or "voice"
+	After  time.Duration
+}
+
+// Team is one team's rota.
+type Team struct {
+	ID            string
+	Name          string
+	Location      *time.Location
+	BusinessHours BusinessHours
+	Holidays      []Holiday
+	Schedule      *rotation.Schedule
+	Escalation    escalation.Policy
+	Routes        []Route
+	Pay           *Pay // nil when the file has no pay block
+	Pos           Pos  // where `team:` is
+
+	rotationPos map[string]Pos
+	brokenRoles map[string]bool // declared, but with errors: references to them add no errors
+}
+
+// Pos is a position in a rota file.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// BusinessHours are the team's working hours; time outside them (and all of
+// weekends and holidays) is out of hours.
+type BusinessHours struct {
+	Days       [7]bool       // indexed by time.Weekday
+	Start, End time.Duration // since local midnight
+}
+
+// Holiday is a whole local day off for the team.
+type Holiday struct {
+	Date string // YYYY-MM-DD
+	Name string
+}
+
+// Route tells how an incoming alert finds this team.
+type Route struct {
+	Name    string
+	Email   *EmailMatch // patterns that raise (or re-raise) an alert
+	Resolve *EmailMatch // patterns that resolve the matching open alert
+	HTTP    *HTTPRoute
+}
+
+// EmailMatch holds RE2 patterns; a nil pattern matches anything. Named
+// groups `key` and `summary` give the dedup key and the summary.
+type EmailMatch struct {
+	From, To, Subject, Body *regexp.Regexp
+}
+
+// HTTPRoute accepts alerts carrying an integration key whose value is read
+// from an environment variable or a file, never from the rota.
+type HTTPRoute struct {
+	KeyEnv  string
+	KeyFile string
+}
+
+// Pay holds the team's rates in minor units of Currency (pence, cents).
+type Pay struct {
+	Currency              string
+	StandbyWeekdayOOH     int64 // per hour
+	StandbyWeekend        int64
+	StandbyHoliday        int64
+	EngagedPerHour        int64
+	ShadowPerHour         int64
+	MinimumCalloutMinutes int
+	MaxPerDay             int64 // 0: no cap
+	// People holds whole rate sets for people paid differently (a
+	// contractor, another country's terms): each replaces the team's.
+	People map[string]*Pay
+}
