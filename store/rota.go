@@ -16,11 +16,11 @@ import (
 // RotaRecord is the rota the whole cluster pages from: the files as they
 // were checked, with a revision that only goes up.
 type RotaRecord struct {
-	Rev         int64       `json:"rev"`
-	Digest      string      `json:"digest"`
+	Rev         int64           `json:"rev"`
+	Digest      string          `json:"digest"`
 	Files       []rotafile.File `json:"files"`
-	PublishedAt time.Time   `json:"published_at"`
-	PublishedBy string      `json:"published_by"`
+	PublishedAt time.Time       `json:"published_at"`
+	PublishedBy string          `json:"published_by"`
 }
 
 // Digest is a content hash of rota files, to tell an edit from a re-read.
