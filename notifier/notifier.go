@@ -25,7 +25,6 @@ type Page struct {
 	Role       string // the role paged, "" for a person target
 	Shadow     bool   // a copy for someone shadowing the role
 	Late       time.Duration
-	Repeat     int // times this alert was received, dedup included
 
 	// Text, if set, is the SMS body to send as it is (the engine composes
 	// it, for example to bundle several alerts into one message).

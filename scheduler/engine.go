@@ -232,45 +232,32 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	for id, due := range timers {
 		q.set(id, due)
 	}
-	// Mailboxes hold pages that fall due while their person was messaged by
-	// the same method less than Interval ago; when the interval is up they
-	// go together, so a storm becomes a few messages, not hundreds.
-	boxes := map[string]*mailbox{}
+	boxes := newBundler(e.Clock, e.Interval)
 	flush := make(chan string, 64)
 	sendNow := func(pgs []store.OutboxPage) { spawn(func() { fenced(e.send(ctx, fence, pgs)) }) }
 	send := func(pg store.OutboxPage) {
-		key := pg.Person + "|" + string(pg.Method)
-		b := boxes[key]
-		if b == nil {
-			b = &mailbox{}
-			boxes[key] = b
+		now, key, wait, arm := boxes.add(pg)
+		e.held.Store(int64(boxes.held))
+		if now != nil {
+			sendNow(now)
 		}
-		now := e.Clock.Now()
-		gap := e.Interval[pg.Method]
-		if !b.waiting && (b.last.IsZero() || now.Sub(b.last) >= gap) {
-			b.last = now
-			sendNow([]store.OutboxPage{pg})
+		if !arm {
 			return
 		}
-		b.queue = append(b.queue, pg)
-		e.held.Add(1)
-		if !b.waiting {
-			b.waiting = true
-			t := e.Clock.NewTimer(b.last.Add(gap).Sub(e.Clock.Now()))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+		t := e.Clock.NewTimer(wait)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-t.C():
 				select {
-				case <-t.C():
-					select {
-					case flush <- key:
-					case <-ctx.Done():
-					}
+				case flush <- key:
 				case <-ctx.Done():
-					t.Stop()
 				}
-			}()
-		}
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}()
 	}
 	for _, pg := range pages {
 		send(pg)
@@ -312,10 +299,8 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 			}
 			send(pg)
 		case key := <-flush:
-			b := boxes[key]
-			batch := b.queue
-			b.queue, b.waiting, b.last = nil, false, e.Clock.Now()
-			e.held.Add(-int64(len(batch)))
+			batch := boxes.flush(key)
+			e.held.Store(int64(boxes.held))
 			sendNow(batch)
 		case <-heartbeat.C:
 		case id := <-retry:
@@ -514,13 +499,6 @@ func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, a
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	return e.Alerts.SendFailed(rctx, pg, cause, attempts)
-}
-
-// mailbox is the pages waiting for one person and method.
-type mailbox struct {
-	last    time.Time // when the last message went
-	queue   []store.OutboxPage
-	waiting bool // a flush is armed
 }
 
 // timerQueue is a min-heap of alert timers with an index for updates.

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -55,49 +54,8 @@ func (a *Alert) Note(at time.Time, kind, by, format string, args ...any) {
 	a.Timeline = append(a.Timeline, Entry{At: at, Kind: kind, By: by, Text: fmt.Sprintf(format, args...)})
 }
 
-// OutboxPage is a page waiting to be sent: written with the state change
-// that decided it, removed once the send is recorded.
-type OutboxPage struct {
-	AlertID int64             `json:"alert_id"`
-	PageID  string            `json:"page_id"`
-	Person  string            `json:"person"`
-	Method  escalation.Method `json:"method"`
-	Role    string            `json:"role,omitempty"`
-	Shadow  bool              `json:"shadow,omitempty"`
-	Due     time.Time         `json:"due"`
-	Late    time.Duration     `json:"late,omitempty"`
-	Queued  time.Time         `json:"queued"`
-	// What the page says, copied so sending needs no read of the alert.
-	Team     string `json:"team"`
-	Summary  string `json:"summary"`
-	Severity string `json:"severity,omitempty"`
-}
-
-// Key is the outbox key of the page.
-func (o OutboxPage) key(p string) string {
-	return p + "outbox/" + idKey(o.AlertID) + "/" + o.PageID
-}
-
-// Fence makes a write conditional on leadership: the election key must
-// still exist with the revision it was created at.
-type Fence struct {
-	Key string
-	Rev int64
-}
-
-func (f *Fence) cmps() []clientv3.Cmp {
-	if f == nil {
-		return nil
-	}
-	return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(f.Key), "=", f.Rev)}
-}
-
 // ErrNotFound is returned for an alert that doesn't exist.
 var ErrNotFound = errors.New("no such alert")
-
-// ErrFenced is returned when a fenced write fails because this node is no
-// longer the leader.
-var ErrFenced = errors.New("no longer the leader")
 
 // ErrNoChange from an update function leaves the alert as it was.
 var ErrNoChange = errors.New("no change")
@@ -108,74 +66,6 @@ func (s *Store) timerKey(id int64) string { return s.p + "timers/" + idKey(id) }
 func (s *Store) dedupKey(team, key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return s.p + "dedup/" + team + "/" + hex.EncodeToString(sum[:16])
-}
-
-// idBlock is how many alert ids a process reserves at once: few enough that
-// ids stay short for SMS replies, enough that reservations are rare.
-const idBlock = 50
-
-// NextID returns a new alert id, unique across the cluster. Ids come from
-// blocks reserved in etcd; the next block is reserved in the background
-// when half of the current one is used, so callers rarely wait on it.
-func (s *Store) NextID(ctx context.Context) (int64, error) {
-	s.idMu.Lock()
-	defer s.idMu.Unlock()
-	if s.idNext >= s.idTo {
-		if s.idSpare.to > s.idSpare.from {
-			s.idNext, s.idTo, s.idSpare = s.idSpare.from, s.idSpare.to, idRange{}
-		} else {
-			r, err := s.reserveIDs(ctx)
-			if err != nil {
-				return 0, err
-			}
-			s.idNext, s.idTo = r.from, r.to
-		}
-	}
-	id := s.idNext
-	s.idNext++
-	if !s.idFetching && s.idSpare.to == 0 && s.idTo-s.idNext <= idBlock/2 {
-		s.idFetching = true
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-			defer cancel()
-			r, err := s.reserveIDs(ctx)
-			s.idMu.Lock()
-			defer s.idMu.Unlock()
-			s.idFetching = false
-			if err == nil {
-				s.idSpare = r
-			}
-		}()
-	}
-	return id, nil
-}
-
-// idRange is a block of reserved ids, [from, to).
-type idRange struct{ from, to int64 }
-
-func (s *Store) reserveIDs(ctx context.Context) (idRange, error) {
-	key := s.p + "ids"
-	for {
-		resp, err := s.cli.Get(ctx, key)
-		if err != nil {
-			return idRange{}, fmt.Errorf("reserve alert ids: %w", err)
-		}
-		var last, rev int64
-		if len(resp.Kvs) == 1 {
-			last, _ = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64)
-			rev = resp.Kvs[0].ModRevision
-		}
-		tx, err := s.cli.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(key), "=", rev)).
-			Then(clientv3.OpPut(key, strconv.FormatInt(last+idBlock, 10))).
-			Commit()
-		if err != nil {
-			return idRange{}, fmt.Errorf("reserve alert ids: %w", err)
-		}
-		if tx.Succeeded {
-			return idRange{last + 1, last + 1 + idBlock}, nil
-		}
-	}
 }
 
 // OpenByDedup finds the open alert of team with dedup key, if any. It is a
@@ -243,25 +133,6 @@ func (s *Store) Create(ctx context.Context, a *Alert, pages []OutboxPage) (exist
 	return id, true, err
 }
 
-func (s *Store) timerOps(a *Alert) []clientv3.Op {
-	if a.Esc.Timer.IsZero() {
-		return []clientv3.Op{clientv3.OpDelete(s.timerKey(a.ID))}
-	}
-	return []clientv3.Op{clientv3.OpPut(s.timerKey(a.ID), a.Esc.Timer.UTC().Format(time.RFC3339Nano))}
-}
-
-func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
-	ops := make([]clientv3.Op, 0, len(pages))
-	for _, pg := range pages {
-		v, err := json.Marshal(pg)
-		if err != nil {
-			return nil, fmt.Errorf("encode page %s: %w", pg.PageID, err)
-		}
-		ops = append(ops, clientv3.OpPut(pg.key(s.p), string(v)))
-	}
-	return ops, nil
-}
-
 // Get reads one alert with its whole timeline: the entries kept in the
 // record and those recorded beside it (RecordEvent), in time order.
 func (s *Store) Get(ctx context.Context, id int64) (*Alert, error) {
@@ -290,37 +161,6 @@ func (s *Store) Get(ctx context.Context, id int64) (*Alert, error) {
 	}
 	sort.SliceStable(a.Timeline, func(i, j int) bool { return a.Timeline[i].At.Before(a.Timeline[j].At) })
 	return a, nil
-}
-
-// RecordSent is RecordEvent for a page that went out: it also notes the
-// alert as the latest paged to the person, which a bare "ack" reply means.
-func (s *Store) RecordSent(ctx context.Context, pg OutboxPage, e Entry) error {
-	v, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode timeline entry: %w", err)
-	}
-	ops := []clientv3.Op{
-		clientv3.OpPut(s.eventsPrefix(pg.AlertID)+pg.PageID+"-sent", string(v)),
-		clientv3.OpDelete(pg.key(s.p)),
-		clientv3.OpPut(s.p+"lastpage/"+pg.Person, strconv.FormatInt(pg.AlertID, 10)),
-	}
-	if err := s.batched(ctx, &write{ops: ops, key: s.p + "lastpage/" + pg.Person}); err != nil {
-		return fmt.Errorf("record page %s on alert %d: %w", pg.PageID, pg.AlertID, err)
-	}
-	return nil
-}
-
-// LastPaged is the alert most recently paged to person.
-func (s *Store) LastPaged(ctx context.Context, person string) (int64, bool, error) {
-	resp, err := s.cli.Get(ctx, s.p+"lastpage/"+person)
-	if err != nil {
-		return 0, false, fmt.Errorf("read last page of %s: %w", person, err)
-	}
-	if len(resp.Kvs) == 0 {
-		return 0, false, nil
-	}
-	id, err := parseID(string(resp.Kvs[0].Value))
-	return id, err == nil, err
 }
 
 func (s *Store) eventsPrefix(id int64) string { return s.p + "events/" + idKey(id) + "/" }
@@ -438,14 +278,6 @@ func (s *Store) Update(ctx context.Context, id int64, fence *Fence, fn func(a *A
 	}
 }
 
-func (s *Store) holds(ctx context.Context, f *Fence) (bool, error) {
-	resp, err := s.cli.Get(ctx, f.Key)
-	if err != nil {
-		return false, fmt.Errorf("check leadership: %w", err)
-	}
-	return len(resp.Kvs) == 1 && resp.Kvs[0].CreateRevision == f.Rev, nil
-}
-
 // List returns alerts, newest first, that pass keep (nil keeps all), at
 // most limit of them (0: no limit).
 func (s *Store) List(ctx context.Context, keep func(*Alert) bool, limit int) ([]*Alert, error) {
@@ -470,145 +302,6 @@ func (s *Store) List(ctx context.Context, keep func(*Alert) bool, limit int) ([]
 	return out, nil
 }
 
-// Timers returns every armed alert timer and the revision they were read at.
-func (s *Store) Timers(ctx context.Context) (map[int64]time.Time, int64, error) {
-	resp, err := s.cli.Get(ctx, s.p+"timers/", clientv3.WithPrefix())
-	if err != nil {
-		return nil, 0, fmt.Errorf("read timers: %w", err)
-	}
-	out := make(map[int64]time.Time, len(resp.Kvs))
-	for _, kv := range resp.Kvs {
-		id, due, err := s.decodeTimer(kv.Key, kv.Value)
-		if err != nil {
-			s.log.Error("bad timer record", "key", string(kv.Key), "err", err)
-			continue
-		}
-		out[id] = due
-	}
-	return out, resp.Header.Revision, nil
-}
-
-func (s *Store) decodeTimer(k, v []byte) (int64, time.Time, error) {
-	id, err := parseID(strings.TrimPrefix(string(k), s.p+"timers/"))
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	if v == nil {
-		return id, time.Time{}, nil
-	}
-	due, err := time.Parse(time.RFC3339Nano, string(v))
-	return id, due, err
-}
-
-// TimerEvent is a timer armed (Due set) or disarmed (Due zero).
-type TimerEvent struct {
-	ID  int64
-	Due time.Time
-}
-
-// WatchTimers reports timer changes after rev. The channel closes when the
-// watch fails (the caller reloads) or ctx ends.
-func (s *Store) WatchTimers(ctx context.Context, rev int64) <-chan TimerEvent {
-	out := make(chan TimerEvent, 256)
-	go func() {
-		defer close(out)
-		wc := s.cli.Watch(clientv3.WithRequireLeader(ctx), s.p+"timers/", clientv3.WithPrefix(), clientv3.WithRev(rev+1))
-		for wr := range wc {
-			if err := wr.Err(); err != nil {
-				s.log.Warn("timer watch failed", "err", err)
-				return
-			}
-			for _, ev := range wr.Events {
-				var v []byte
-				if ev.Type == clientv3.EventTypePut {
-					v = ev.Kv.Value
-				}
-				id, due, err := s.decodeTimer(ev.Kv.Key, v)
-				if err != nil {
-					continue
-				}
-				select {
-				case out <- TimerEvent{id, due}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out
-}
-
-// Outbox returns every page waiting to be sent, oldest alert first, and
-// the revision it was read at.
-func (s *Store) Outbox(ctx context.Context) ([]OutboxPage, int64, error) {
-	resp, err := s.cli.Get(ctx, s.p+"outbox/", clientv3.WithPrefix())
-	if err != nil {
-		return nil, 0, fmt.Errorf("read outbox: %w", err)
-	}
-	var out []OutboxPage
-	for _, kv := range resp.Kvs {
-		var pg OutboxPage
-		if err := json.Unmarshal(kv.Value, &pg); err != nil {
-			s.log.Error("bad outbox record", "key", string(kv.Key), "err", err)
-			continue
-		}
-		out = append(out, pg)
-	}
-	return out, resp.Header.Revision, nil
-}
-
-// WatchOutbox reports pages enqueued after rev. The channel closes when the
-// watch fails or ctx ends.
-func (s *Store) WatchOutbox(ctx context.Context, rev int64) <-chan OutboxPage {
-	out := make(chan OutboxPage, 1024)
-	go func() {
-		defer close(out)
-		wc := s.cli.Watch(clientv3.WithRequireLeader(ctx), s.p+"outbox/", clientv3.WithPrefix(), clientv3.WithRev(rev+1), clientv3.WithFilterDelete())
-		for wr := range wc {
-			if err := wr.Err(); err != nil {
-				s.log.Warn("outbox watch failed", "err", err)
-				return
-			}
-			for _, ev := range wr.Events {
-				if ev.Kv.Version != 1 {
-					continue // rewritten, not new
-				}
-				var pg OutboxPage
-				if err := json.Unmarshal(ev.Kv.Value, &pg); err != nil {
-					continue
-				}
-				select {
-				case out <- pg:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out
-}
-
-// OpenCount is how many alerts are open: each holds its dedup key.
-func (s *Store) OpenCount(ctx context.Context) (int64, error) {
-	resp, err := s.cli.Get(ctx, s.p+"dedup/", clientv3.WithPrefix(), clientv3.WithCountOnly())
-	if err != nil {
-		return 0, fmt.Errorf("count open alerts: %w", err)
-	}
-	return resp.Count, nil
-}
-
-// LeaderName is the elected engine's node name, "" when none is elected.
-func (s *Store) LeaderName(ctx context.Context) (string, error) {
-	resp, err := s.cli.Get(ctx, s.p+"leader/", clientv3.WithFirstCreate()...)
-	if err != nil {
-		return "", fmt.Errorf("read leader: %w", err)
-	}
-	if len(resp.Kvs) == 0 {
-		return "", nil
-	}
-	return string(resp.Kvs[0].Value), nil
-}
-
 // Retire removes a resolved alert with its timeline, once archive has
 // kept it: retention keeps etcd small (it is not a bulk database).
 func (s *Store) Retire(ctx context.Context, id int64, archive func(*Alert) error) error {
@@ -631,28 +324,4 @@ func (s *Store) Retire(ctx context.Context, id int64, archive func(*Alert) error
 		return fmt.Errorf("retire alert %d: %w", id, err)
 	}
 	return nil
-}
-
-// KeyspaceSize is the etcd backend's size in bytes and, for the embedded
-// etcd, its quota (0 when unknown).
-func (s *Store) KeyspaceSize(ctx context.Context) (size, quota int64, err error) {
-	if s.etcd != nil {
-		return s.etcd.Server.Backend().Size(), s.etcd.Config().QuotaBackendBytes, nil
-	}
-	resp, err := s.cli.Status(ctx, s.cli.Endpoints()[0])
-	if err != nil {
-		return 0, 0, fmt.Errorf("etcd status: %w", err)
-	}
-	return resp.DbSize, 0, nil
-}
-
-// Claim marks name as done, once across the cluster: it returns true to
-// the one caller that claimed it first.
-func (s *Store) Claim(ctx context.Context, name string) (bool, error) {
-	k := s.p + "claims/" + name
-	tx, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(k), "=", 0)).Then(clientv3.OpPut(k, "1")).Commit()
-	if err != nil {
-		return false, fmt.Errorf("claim %s: %w", name, err)
-	}
-	return tx.Succeeded, nil
 }

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Fence makes a write conditional on leadership: the election key must
+// still exist with the revision it was created at.
+type Fence struct {
+	Key string
+	Rev int64
+}
+
+func (f *Fence) cmps() []clientv3.Cmp {
+	if f == nil {
+		return nil
+	}
+	return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(f.Key), "=", f.Rev)}
+}
+
+// ErrFenced is returned when a fenced write fails because this node is no
+// longer the leader.
+var ErrFenced = errors.New("no longer the leader")
+
+func (s *Store) holds(ctx context.Context, f *Fence) (bool, error) {
+	resp, err := s.cli.Get(ctx, f.Key)
+	if err != nil {
+		return false, fmt.Errorf("check leadership: %w", err)
+	}
+	return len(resp.Kvs) == 1 && resp.Kvs[0].CreateRevision == f.Rev, nil
+}
+
+// LeaderName is the elected engine's node name, "" when none is elected.
+func (s *Store) LeaderName(ctx context.Context) (string, error) {
+	resp, err := s.cli.Get(ctx, s.p+"leader/", clientv3.WithFirstCreate()...)
+	if err != nil {
+		return "", fmt.Errorf("read leader: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return "", nil
+	}
+	return string(resp.Kvs[0].Value), nil
+}

@@ -1,0 +1,30 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// OpenCount is how many alerts are open: each holds its dedup key.
+func (s *Store) OpenCount(ctx context.Context) (int64, error) {
+	resp, err := s.cli.Get(ctx, s.p+"dedup/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, fmt.Errorf("count open alerts: %w", err)
+	}
+	return resp.Count, nil
+}
+
+// KeyspaceSize is the etcd backend's size in bytes and, for the embedded
+// etcd, its quota (0 when unknown).
+func (s *Store) KeyspaceSize(ctx context.Context) (size, quota int64, err error) {
+	if s.etcd != nil {
+		return s.etcd.Server.Backend().Size(), s.etcd.Config().QuotaBackendBytes, nil
+	}
+	resp, err := s.cli.Status(ctx, s.cli.Endpoints()[0])
+	if err != nil {
+		return 0, 0, fmt.Errorf("etcd status: %w", err)
+	}
+	return resp.DbSize, 0, nil
+}

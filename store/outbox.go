@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/pagerd/pagerd/escalation"
+)
+
+// OutboxPage is a page waiting to be sent: written with the state change
+// that decided it, removed once the send is recorded.
+type OutboxPage struct {
+	AlertID int64             `json:"alert_id"`
+	PageID  string            `json:"page_id"`
+	Person  string            `json:"person"`
+	Method  escalation.Method `json:"method"`
+	Role    string            `json:"role,omitempty"`
+	Shadow  bool              `json:"shadow,omitempty"`
+	Due     time.Time         `json:"due"`
+	Late    time.Duration     `json:"late,omitempty"`
+	Queued  time.Time         `json:"queued"`
+	// What the page says, copied so sending needs no read of the alert.
+	Team     string `json:"team"`
+	Summary  string `json:"summary"`
+	Severity string `json:"severity,omitempty"`
+}
+
+// Key is the outbox key of the page.
+func (o OutboxPage) key(p string) string {
+	return p + "outbox/" + idKey(o.AlertID) + "/" + o.PageID
+}
+
+func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
+	ops := make([]clientv3.Op, 0, len(pages))
+	for _, pg := range pages {
+		v, err := json.Marshal(pg)
+		if err != nil {
+			return nil, fmt.Errorf("encode page %s: %w", pg.PageID, err)
+		}
+		ops = append(ops, clientv3.OpPut(pg.key(s.p), string(v)))
+	}
+	return ops, nil
+}
+
+// RecordSent is RecordEvent for a page that went out: it also notes the
+// alert as the latest paged to the person, which a bare "ack" reply means.
+func (s *Store) RecordSent(ctx context.Context, pg OutboxPage, e Entry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode timeline entry: %w", err)
+	}
+	ops := []clientv3.Op{
+		clientv3.OpPut(s.eventsPrefix(pg.AlertID)+pg.PageID+"-sent", string(v)),
+		clientv3.OpDelete(pg.key(s.p)),
+		clientv3.OpPut(s.p+"lastpage/"+pg.Person, strconv.FormatInt(pg.AlertID, 10)),
+	}
+	if err := s.batched(ctx, &write{ops: ops, key: s.p + "lastpage/" + pg.Person}); err != nil {
+		return fmt.Errorf("record page %s on alert %d: %w", pg.PageID, pg.AlertID, err)
+	}
+	return nil
+}
+
+// LastPaged is the alert most recently paged to person.
+func (s *Store) LastPaged(ctx context.Context, person string) (int64, bool, error) {
+	resp, err := s.cli.Get(ctx, s.p+"lastpage/"+person)
+	if err != nil {
+		return 0, false, fmt.Errorf("read last page of %s: %w", person, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return 0, false, nil
+	}
+	id, err := parseID(string(resp.Kvs[0].Value))
+	return id, err == nil, err
+}
+
+// Outbox returns every page waiting to be sent, oldest alert first, and
+// the revision it was read at.
+func (s *Store) Outbox(ctx context.Context) ([]OutboxPage, int64, error) {
+	resp, err := s.cli.Get(ctx, s.p+"outbox/", clientv3.WithPrefix())
+	if err != nil {
+		return nil, 0, fmt.Errorf("read outbox: %w", err)
+	}
+	var out []OutboxPage
+	for _, kv := range resp.Kvs {
+		var pg OutboxPage
+		if err := json.Unmarshal(kv.Value, &pg); err != nil {
+			s.log.Error("bad outbox record", "key", string(kv.Key), "err", err)
+			continue
+		}
+		out = append(out, pg)
+	}
+	return out, resp.Header.Revision, nil
+}
+
+// WatchOutbox reports pages enqueued after rev. The channel closes when the
+// watch fails or ctx ends.
+func (s *Store) WatchOutbox(ctx context.Context, rev int64) <-chan OutboxPage {
+	out := make(chan OutboxPage, 1024)
+	go func() {
+		defer close(out)
+		wc := s.cli.Watch(clientv3.WithRequireLeader(ctx), s.p+"outbox/", clientv3.WithPrefix(), clientv3.WithRev(rev+1), clientv3.WithFilterDelete())
+		for wr := range wc {
+			if err := wr.Err(); err != nil {
+				s.log.Warn("outbox watch failed", "err", err)
+				return
+			}
+			for _, ev := range wr.Events {
+				if ev.Kv.Version != 1 {
+					continue // rewritten, not new
+				}
+				var pg OutboxPage
+				if err := json.Unmarshal(ev.Kv.Value, &pg); err != nil {
+					continue
+				}
+				select {
+				case out <- pg:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
