@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/pagerd/pagerd/alerts"
@@ -102,7 +101,7 @@ func (s *Server) twilioGather(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	person, known := rt.PersonByNumber(form.Get("To"))
-	ids := queryIDs(r.URL.Query())
+	ids, _ := s.callbackAlerts(r)
 	if !known || len(ids) == 0 {
 		writeTwiML(w, emptyTwiML, nil)
 		return
@@ -139,19 +138,19 @@ func (s *Server) twilioGather(w http.ResponseWriter, r *http.Request) {
 	writeTwiMLs(w)(twilio.SayTwiML(text + " Goodbye."))
 }
 
-func queryIDs(q url.Values) []int64 {
-	var ids []int64
-	for _, part := range strings.Split(q.Get("alerts"), ",") {
-		if id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64); err == nil && id > 0 {
-			ids = append(ids, id)
-		}
+// callbackAlerts reads the alerts a callback URL (built by the Twilio
+// notifier) is about: every alert of a bundle, or the one alert. A query
+// that isn't one of ours is logged and means none.
+func (s *Server) callbackAlerts(r *http.Request) ([]int64, string) {
+	cb, err := twilio.ParseCallback(r.URL.Query())
+	if err != nil {
+		s.Log.Warn("twilio callback with a query pagerd did not write", "path", r.URL.Path, "err", err)
+		return nil, ""
 	}
-	if len(ids) == 0 {
-		if id, err := strconv.ParseInt(q.Get("alert"), 10, 64); err == nil && id > 0 {
-			ids = append(ids, id)
-		}
+	if len(cb.Alerts) > 0 {
+		return cb.Alerts, cb.PageID
 	}
-	return ids
+	return []int64{cb.AlertID}, cb.PageID
 }
 
 // twilioStatus records a delivery report; a page that didn't arrive moves
@@ -162,8 +161,7 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := twilio.ParseStatus(form)
-	ids := queryIDs(r.URL.Query())
-	page := r.URL.Query().Get("page")
+	ids, page := s.callbackAlerts(r)
 	rt, err := s.rota()
 	if err != nil || len(ids) == 0 {
 		w.WriteHeader(http.StatusNoContent)

@@ -42,10 +42,10 @@ func (l *loader) person(file string, m mapping) {
 	}
 	p := &Person{ID: id, Pos: Pos{file, idf.val.Line, idf.val.Column}}
 	if f, ok := l.need(file, m, "name", fmt.Sprintf("person %q", id), `e.g. "name: Alice Archer"`); ok {
-		p.Name, ok = l.str(file, f.val, "name")
+		p.Name, _ = l.str(file, f.val, "name") // l.str reports a bad value itself
 	}
 	if f, ok := l.need(file, m, "timezone", fmt.Sprintf("person %q", id), `their home zone, e.g. "timezone: Europe/London"; times in their messages are shown in it`); ok {
-		p.Location, ok = l.location(file, f.val, "timezone")
+		p.Location, _ = l.location(file, f.val, "timezone") // reported by l.location
 	}
 	if f, ok := l.need(file, m, "contacts", fmt.Sprintf("person %q", id), `e.g. contacts: {sms: "+447700900123", voice: "+447700900123"}`); ok {
 		if cm, ok := l.mapping(file, f.val, "people[].contacts", "contacts"); ok {

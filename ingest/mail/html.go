@@ -70,8 +70,7 @@ func htmlToText(s string) string {
 			// Skip to the matching end tag (or the end of the document).
 			j := indexFold(s[i:], "</"+name)
 			if j < 0 {
-				i = len(s)
-				break
+				break // skipped to the end of the document
 			}
 			i += j
 			continue

@@ -407,7 +407,7 @@ func (n *Notifier) do(ctx context.Context, call func(*openapi.ApiService) (strin
 	}
 	if r.err == nil {
 		if r.sid == "" {
-			return "", errors.New("Twilio answered without a sid")
+			return "", errors.New("the Twilio API answered without a sid")
 		}
 		return r.sid, nil
 	}
