@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/didyoumean"
 )
 
 // Native JSON: pagerd's own format.
@@ -107,7 +108,7 @@ func parseNativeOne(data []byte, base int64) (alerts.Event, error) {
 	if err := dec.Decode(&a); err != nil {
 		if name, ok := unknownField(err); ok {
 			msg := fmt.Sprintf("unknown field %s", quote(name))
-			if s := suggest(name, strings.Split(nativeFieldSet, ", ")); s != "" {
+			if s := didyoumean.Closest(name, strings.Split(nativeFieldSet, ", ")); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			return alerts.Event{}, badf("%s; the fields are %s", msg, nativeFieldSet)
@@ -186,39 +187,4 @@ func unknownField(err error) (string, bool) {
 		name = s
 	}
 	return name, true
-}
-
-// suggest returns the candidate within two edits of name, for "did you mean".
-func suggest(name string, candidates []string) string {
-	if len(name) > 40 {
-		return ""
-	}
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance over bytes (field names are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pagerd/pagerd/didyoumean"
 	"gopkg.in/yaml.v3"
 )
 
@@ -287,7 +288,7 @@ func (l *loader) mapping(file string, n *yaml.Node, path, what string) (mapping,
 		}
 		if !slices.Contains(allowed, k.Value) {
 			hint := "known keys here: " + strings.Join(allowed, ", ")
-			if s := suggest(k.Value, allowed); s != "" {
+			if s := didyoumean.Closest(k.Value, allowed); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 				m.typos[s] = true
 			}
@@ -462,7 +463,7 @@ func (l *loader) personRef(file string, n *yaml.Node, what string) (string, bool
 		ids = append(ids, k)
 	}
 	sort.Strings(ids)
-	if s := suggest(id, ids); s != "" {
+	if s := didyoumean.Closest(id, ids); s != "" {
 		hint = fmt.Sprintf("did you mean %q?", s)
 	}
 	l.errf(file, n, hint, "%s %q is not a person in the rota", what, id)

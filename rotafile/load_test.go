@@ -9,6 +9,8 @@ import (
 	"time"
 
 	_ "time/tzdata"
+
+	"github.com/pagerd/pagerd/didyoumean"
 )
 
 // exampleDir is the example rota shipped in configs/.
@@ -497,8 +499,8 @@ func TestSuggestPrefersSwappedLetters(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"dna", "dan"}, {"ack_timout", "ack_timeout"}, {"escalaton", "escalation"}, {"zzzz", ""},
 	} {
-		if got := suggest(c.in, []string{"ann", "dan", "ack_timeout", "escalation"}); got != c.want {
-			t.Errorf("suggest(%q) = %q, want %q", c.in, got, c.want)
+		if got := didyoumean.Closest(c.in, []string{"ann", "dan", "ack_timeout", "escalation"}); got != c.want {
+			t.Errorf("didyoumean.Closest(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

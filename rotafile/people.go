@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pagerd/pagerd/didyoumean"
 	"gopkg.in/yaml.v3"
 )
 
@@ -124,7 +125,7 @@ func (l *loader) notifyRules(file string, n *yaml.Node, p *Person) ([]NotifyRule
 				good = false
 			case method != "sms" && method != "voice":
 				hint := "use sms or voice"
-				if s := suggest(method, []string{"sms", "voice"}); s != "" {
+				if s := didyoumean.Closest(method, []string{"sms", "voice"}); s != "" {
 					hint = fmt.Sprintf("did you mean %q?", s)
 				}
 				l.errf(file, f.val, hint, "unknown notification method %q", method)

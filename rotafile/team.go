@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/pagerd/pagerd/didyoumean"
 	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/rotation"
 )
@@ -281,7 +282,7 @@ func rolesHint(bad string, s *rotation.Schedule) string {
 	for i, r := range s.Rotations {
 		roles[i] = r.Role
 	}
-	if sg := suggest(bad, roles); sg != "" {
+	if sg := didyoumean.Closest(bad, roles); sg != "" {
 		return fmt.Sprintf("did you mean %q?", sg)
 	}
 	if len(roles) == 0 {
@@ -641,7 +642,7 @@ func (l *loader) target(file string, n *yaml.Node, t *Team) (escalation.Target, 
 				ids = append(ids, k)
 			}
 			sort.Strings(ids)
-			if sg := suggest(id, ids); sg != "" {
+			if sg := didyoumean.Closest(id, ids); sg != "" {
 				hint = fmt.Sprintf("did you mean \"person:%s\"?", sg)
 			}
 			l.errf(file, n, hint, "escalation step names %q, who is not a person in the rota", id)

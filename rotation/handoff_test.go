@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pagerd/pagerd/instant"
 	"github.com/teambition/rrule-go"
 )
 
@@ -334,7 +335,7 @@ func TestHandoffCacheMatchesBruteForce(t *testing.T) {
 		// just short of the cache's horizon after every extension.
 		ho = mustHandoff(t, rule, start, loc)
 		for from, i := start, 0; from.Before(window); {
-			to := earlier(from.Add(time.Duration(1+rng.IntN(300))*time.Minute), window)
+			to := instant.Earlier(from.Add(time.Duration(1+rng.IntN(300))*time.Minute), window)
 			j := sort0(want, to)
 			if got := ho.Between(from, to); !slices.EqualFunc(got, want[i:j], time.Time.Equal) {
 				t.Fatalf("seed %d %s %s from %s: Between(%s, %s)\n got %s\nwant %s", seed, loc, rule, start, from, to, fmtTimes(got), fmtTimes(want[i:j]))

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pagerd/pagerd/instant"
 )
 
 // TestScheduleProperties builds random schedules (zones with DST, hourly,
@@ -234,7 +236,7 @@ func checkSchedule(t *testing.T, name string, s *Schedule, rng *rand.Rand) {
 // checkTiling asserts that shifts cover [max(from, start), min(to, end))
 // exactly, in order, each non-empty.
 func checkTiling(t *testing.T, name, role string, shifts []Shift, from, to, start, end time.Time) {
-	lo, hi := later(from, start), earlier(to, end)
+	lo, hi := instant.Later(from, start), instant.Earlier(to, end)
 	if !lo.Before(hi) {
 		if len(shifts) != 0 {
 			t.Fatalf("%s: %s has shifts outside its life: %v", name, role, fmtShifts(shifts))

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/pagerd/pagerd/instant"
 )
 
 // farFutureUnix stands in for "no end" inside the index, so that open
@@ -308,7 +310,7 @@ func (s *Schedule) holder(c *compiled, ri *roleIndex, t time.Time) (Shift, bool)
 		start = time.Unix(h.times[j-1], 0)
 	}
 	if j < len(h.times) {
-		end = earlier(end, time.Unix(h.times[j], 0))
+		end = instant.Earlier(end, time.Unix(h.times[j], 0))
 	}
 	if p >= 0 && ovs[p].Until.After(start) {
 		start = ovs[p].Until
@@ -359,7 +361,7 @@ func (s *Schedule) Shifts(from, to time.Time) []Shift {
 			break
 		}
 		if sh.Until.After(from) {
-			out = append(out, s.shadowShift(sh, later(sh.From, from), earlier(sh.Until, to)))
+			out = append(out, s.shadowShift(sh, instant.Later(sh.From, from), instant.Earlier(sh.Until, to)))
 		}
 	}
 	return out
@@ -381,7 +383,7 @@ func (s *Schedule) RoleShifts(role string, from, to time.Time) []Shift {
 // roleShifts appends role ri's holder shifts in [from, to) to out: it walks
 // the rotation shifts in order and lays the overrides over them.
 func (s *Schedule) roleShifts(c *compiled, ri *roleIndex, from, to time.Time, out []Shift) []Shift {
-	lo, hi := later(from, ri.start), earlier(to, ri.end)
+	lo, hi := instant.Later(from, ri.start), instant.Earlier(to, ri.end)
 	if !lo.Before(hi) {
 		return out
 	}
@@ -399,7 +401,7 @@ func (s *Schedule) roleShifts(c *compiled, ri *roleIndex, from, to time.Time, ou
 				out = append(out, s.overrideShift(c, ri, o, lo, hi))
 				emitted++
 			}
-			a = later(a, o.Until)
+			a = instant.Later(a, o.Until)
 			if o.Until.After(b) {
 				return // the override runs on into the next rotation shift
 			}
@@ -413,7 +415,7 @@ func (s *Schedule) roleShifts(c *compiled, ri *roleIndex, from, to time.Time, ou
 	h := ri.handoff.through(hi.Unix(), false)
 	for e := sort.Search(len(ri.eras), func(i int) bool { return ri.eras[i].from.After(lo) }) - 1; e < len(ri.eras) && ri.eras[e].from.Before(hi); e++ {
 		er := &ri.eras[e]
-		segLo, segHi := later(lo, er.from), earlier(hi, er.end)
+		segLo, segHi := instant.Later(lo, er.from), instant.Earlier(hi, er.end)
 		i0, j := h.index(er.from.Unix()), h.index(segLo.Unix())
 		start := er.from
 		if j > i0 {
@@ -422,9 +424,9 @@ func (s *Schedule) roleShifts(c *compiled, ri *roleIndex, from, to time.Time, ou
 		for {
 			end := er.end
 			if j < len(h.times) {
-				end = earlier(end, time.Unix(h.times[j], 0))
+				end = instant.Earlier(end, time.Unix(h.times[j], 0))
 			}
-			rotationShift(member(er.members, j-i0, ri.offset), later(start, segLo), earlier(end, segHi))
+			rotationShift(member(er.members, j-i0, ri.offset), instant.Later(start, segLo), instant.Earlier(end, segHi))
 			if !end.Before(segHi) {
 				break
 			}
@@ -449,7 +451,7 @@ func member(members []string, k, offset int) string {
 // overrideShift is o as a shift, cut to [lo, hi) (at most the rotation's
 // life: an override does not outlive its rotation).
 func (s *Schedule) overrideShift(c *compiled, ri *roleIndex, o Override, lo, hi time.Time) Shift {
-	return s.shift(c, ri, o.Person, later(o.From, lo), earlier(o.Until, hi), SourceOverride, o.Note)
+	return s.shift(c, ri, o.Person, instant.Later(o.From, lo), instant.Earlier(o.Until, hi), SourceOverride, o.Note)
 }
 
 func (s *Schedule) shift(c *compiled, ri *roleIndex, person string, start, end time.Time, src Source, note string) Shift {
@@ -467,18 +469,4 @@ func outEnd(t time.Time, loc *time.Location) time.Time {
 		return time.Time{}
 	}
 	return t.In(loc)
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

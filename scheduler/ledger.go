@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/instant"
 	"github.com/pagerd/pagerd/rotation"
 	"github.com/pagerd/pagerd/store"
 )
@@ -96,9 +97,9 @@ func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *inforce.
 					sh.End = now
 				case sh.Start.Before(midnight):
 					sh.End = midnight // close the days that have ended
-					upto = earlier(upto, midnight)
+					upto = instant.Earlier(upto, midnight)
 				default:
-					upto = earlier(upto, sh.Start)
+					upto = instant.Earlier(upto, sh.Start)
 					continue
 				}
 			}
@@ -127,10 +128,10 @@ func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *inforce.
 	next := rotation.ResolveWall(time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, time.UTC), s.Location)
 	for _, rot := range s.Rotations {
 		if h, ok := s.Holder(rot.Role, now); ok && !h.End.IsZero() {
-			next = earlier(next, h.End)
+			next = instant.Earlier(next, h.End)
 		}
 		for _, sh := range s.ShadowsAt(rot.Role, now) {
-			next = earlier(next, sh.End)
+			next = instant.Earlier(next, sh.End)
 		}
 	}
 	return next, e.Store.RecordHeld(ctx, fence, team, held, store.LedgerCursor{Upto: upto, Alive: now, Gaps: gaps})
@@ -140,13 +141,6 @@ func (e *Engine) recordTeam(ctx context.Context, fence *store.Fence, r *inforce.
 func localMidnight(t time.Time, loc *time.Location) time.Time {
 	l := t.In(loc)
 	return rotation.ResolveWall(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC), loc)
-}
-
-func earlier(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
 }
 
 func inGap(gaps []store.Gap, from, to time.Time) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pagerd/pagerd/instant"
 	"github.com/pagerd/pagerd/rotation"
 )
 
@@ -169,7 +170,7 @@ func (c *calendar) split(from, to time.Time, out []Piece) []Piece {
 	}
 	for start.Before(to) {
 		next := day.AddDate(0, 0, 1)
-		end := later(c.wall(next, 0), start)
+		end := instant.Later(c.wall(next, 0), start)
 		date := Date{day.Year(), day.Month(), day.Day()}
 		switch {
 		case c.holidays[date]:
@@ -177,8 +178,8 @@ func (c *calendar) split(from, to time.Time, out []Piece) []Piece {
 		case !c.days[day.Weekday()]:
 			out = c.emit(out, Weekend, date, start, end, from, to)
 		default:
-			bs := clamp(c.wall(day, c.start), start, end)
-			be := clamp(c.wall(day, c.end), bs, end)
+			bs := instant.Clamp(c.wall(day, c.start), start, end)
+			be := instant.Clamp(c.wall(day, c.end), bs, end)
 			out = c.emit(out, WeekdayOutOfHours, date, start, bs, from, to)
 			out = c.emit(out, Business, date, bs, be, from, to)
 			out = c.emit(out, WeekdayOutOfHours, date, be, end, from, to)
@@ -192,7 +193,7 @@ func (c *calendar) split(from, to time.Time, out []Piece) []Piece {
 // when that one is of the same class and day and ends where it starts (as
 // with empty business hours).
 func (c *calendar) emit(out []Piece, cl Class, day Date, a, b, from, to time.Time) []Piece {
-	a, b = later(a, from), earlier(b, to)
+	a, b = instant.Later(a, from), instant.Earlier(b, to)
 	if !a.Before(b) {
 		return out
 	}
@@ -202,19 +203,3 @@ func (c *calendar) emit(out []Piece, cl Class, day Date, a, b, from, to time.Tim
 	}
 	return append(out, Piece{Class: cl, Day: day, Start: a.In(c.loc), End: b.In(c.loc)})
 }
-
-func later(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return b
-	}
-	return a
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.After(b) {
-		return b
-	}
-	return a
-}
-
-func clamp(t, lo, hi time.Time) time.Time { return earlier(later(t, lo), hi) }
