@@ -67,7 +67,7 @@ func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) 
 			paged = true
 			ch.Pages = append(ch.Pages, store.OutboxPage{
 				AlertID: a.ID, PageID: act.ID, Person: act.Person, Method: act.Method,
-				Role: act.Role, Shadow: act.Shadow, Due: act.Due, Late: act.Late, Queued: now,
+				Role: act.Role, Shadow: act.Shadow, Due: act.Due, Late: act.Late, Queued: now, Pass: act.Pass, Step: act.Step,
 				Team: a.Team, Summary: a.Summary, Severity: a.Severity,
 			})
 		}

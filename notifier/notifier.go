@@ -85,6 +85,37 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+type ambiguous struct{ err error }
+
+func (a ambiguous) Error() string { return a.err.Error() }
+func (a ambiguous) Unwrap() error { return a.err }
+
+// Ambiguous marks err as an outcome that leaves it unknown whether the
+// provider accepted the page: a timeout, a dropped connection, an answer
+// from something between us and the provider. Before sending again the
+// engine asks the provider (Finder) instead of risking a second page.
+func Ambiguous(err error) error {
+	if err == nil {
+		return nil
+	}
+	return ambiguous{err}
+}
+
+// IsAmbiguous reports whether err was marked Ambiguous.
+func IsAmbiguous(err error) bool {
+	var a ambiguous
+	return errors.As(err, &a)
+}
+
+// Finder is a notifier that can look up what it sent: the engine asks it
+// after an ambiguous send, and when a new leader finds a send that its
+// predecessor started but never recorded.
+type Finder interface {
+	// Find reports whether a message or call for p (to p.To, and for an
+	// SMS with p's text) was created at the provider at or after since.
+	Find(ctx context.Context, p Page, since time.Time) (Receipt, bool, error)
+}
+
 // Log writes each page to the log instead of sending it: the default when
 // Twilio isn't configured, so a dry run shows exactly who would be woken.
 type Log struct {

@@ -12,8 +12,8 @@ import (
 // while their person was messaged by the same method less than the
 // method's interval ago wait in a mailbox; when the interval is up they go
 // together in one message, so a storm becomes a few messages, not hundreds.
-// It decides only; the lead loop arms the timers and sends. It is used
-// from the lead loop alone, so it needs no lock.
+// It decides only; the lead loop sends. It is used from the lead loop
+// alone, so it needs no lock.
 type bundler struct {
 	clock    clock.Clock
 	interval map[escalation.Method]time.Duration
@@ -25,7 +25,7 @@ type bundler struct {
 type mailbox struct {
 	last    time.Time // when the last message went
 	queue   []store.OutboxPage
-	waiting bool // a flush is armed
+	flushAt time.Time // when queue goes; zero when empty
 }
 
 func newBundler(c clock.Clock, interval map[escalation.Method]time.Duration) *bundler {
@@ -35,11 +35,10 @@ func newBundler(c clock.Clock, interval map[escalation.Method]time.Duration) *bu
 func boxKey(pg store.OutboxPage) string { return pg.Person + "|" + string(pg.Method) }
 
 // add takes a page that is due. It returns the pages to send now: the page
-// alone when its person's interval has passed. Otherwise the page is held
-// and add returns nil; when arm is true the caller must call flush(key)
-// after wait (once per mailbox: later pages join the armed one).
-func (b *bundler) add(pg store.OutboxPage) (send []store.OutboxPage, key string, wait time.Duration, arm bool) {
-	key = boxKey(pg)
+// alone when its person's interval has passed. Otherwise the page waits in
+// its mailbox until flushDue hands it out, and add returns nil.
+func (b *bundler) add(pg store.OutboxPage) []store.OutboxPage {
+	key := boxKey(pg)
 	m := b.boxes[key]
 	if m == nil {
 		m = &mailbox{}
@@ -47,27 +46,46 @@ func (b *bundler) add(pg store.OutboxPage) (send []store.OutboxPage, key string,
 	}
 	now := b.clock.Now()
 	gap := b.interval[pg.Method]
-	if !m.waiting && (m.last.IsZero() || now.Sub(m.last) >= gap) {
+	if m.flushAt.IsZero() && (m.last.IsZero() || now.Sub(m.last) >= gap) {
 		m.last = now
-		return []store.OutboxPage{pg}, key, 0, false
+		return []store.OutboxPage{pg}
 	}
 	m.queue = append(m.queue, pg)
 	b.held++
-	if m.waiting {
-		return nil, key, 0, false
+	if m.flushAt.IsZero() {
+		m.flushAt = m.last.Add(gap)
 	}
-	m.waiting = true
-	return nil, key, m.last.Add(gap).Sub(now), true
+	return nil
 }
 
-// flush empties mailbox key: its pages go now, as one message.
-func (b *bundler) flush(key string) []store.OutboxPage {
-	m := b.boxes[key]
-	if m == nil {
-		return nil
+// next is when the earliest mailbox is due to go.
+func (b *bundler) next() (time.Time, bool) {
+	var at time.Time
+	for _, m := range b.boxes {
+		if !m.flushAt.IsZero() && (at.IsZero() || m.flushAt.Before(at)) {
+			at = m.flushAt
+		}
 	}
-	batch := m.queue
-	m.queue, m.waiting, m.last = nil, false, b.clock.Now()
-	b.held -= len(batch)
-	return batch
+	return at, !at.IsZero()
+}
+
+// flushDue empties every mailbox due by now: each one's pages go as one
+// message, in the order they came.
+func (b *bundler) flushDue(now time.Time) [][]store.OutboxPage {
+	var out [][]store.OutboxPage
+	for key, m := range b.boxes {
+		if m.flushAt.IsZero() {
+			if now.Sub(m.last) > time.Hour {
+				delete(b.boxes, key) // idle: forget it, so the map stays small
+			}
+			continue
+		}
+		if m.flushAt.After(now) {
+			continue
+		}
+		out = append(out, m.queue)
+		b.held -= len(m.queue)
+		m.queue, m.flushAt, m.last = nil, time.Time{}, now
+	}
+	return out
 }

@@ -479,7 +479,7 @@ func TestStormIsBundledIntoFewMessages(t *testing.T) {
 		}
 	}
 	if len(alice) != 2 {
-		t.Fatalf("alice got %d texts for 40 alerts, want 2", len(alice))
+		t.Fatalf("alice got %d texts for 40 alerts, want 2\n%s", len(alice), h.timeline(ids[5]))
 	}
 	if len(alice[0].Bundled) != 0 || len(alice[1].Bundled) != 39 {
 		t.Fatalf("bundles: %d then %d alerts", len(alice[0].Bundled), len(alice[1].Bundled))

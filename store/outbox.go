@@ -24,11 +24,37 @@ type OutboxPage struct {
 	Due     time.Time         `json:"due"`
 	Late    time.Duration     `json:"late,omitempty"`
 	Queued  time.Time         `json:"queued"`
+	// Pass and Step are the escalation step that decided the page: once
+	// the alert has moved past it, the page is no longer wanted.
+	Pass int `json:"pass,omitempty"`
+	Step int `json:"step,omitempty"`
 	// What the page says, copied so sending needs no read of the alert.
 	Team     string `json:"team"`
 	Summary  string `json:"summary"`
 	Severity string `json:"severity,omitempty"`
+	// Intent is set just before the page is handed to the provider and
+	// goes with the page when its outcome is recorded: a page found with
+	// one may have been sent, so the provider is asked before it is sent
+	// again.
+	Intent *Intent `json:"intent,omitempty"`
 }
+
+// Intent records that a leader was about to send a page.
+type Intent struct {
+	Term    int64     `json:"term"` // the leadership (election key revision)
+	Node    string    `json:"node"`
+	Attempt int       `json:"attempt"`
+	At      time.Time `json:"at"`
+	// Message names the message the page went in ("alert/page" of the
+	// newest page of a bundle), so a new leader regroups a bundle.
+	Message string `json:"message"`
+	// Text is what an SMS said, to find it at the provider.
+	Text string `json:"text,omitempty"`
+}
+
+// Key is the page's outbox key without the store's prefix ("alert/page"),
+// unique across the cluster.
+func (o OutboxPage) Key() string { return idKey(o.AlertID) + "/" + o.PageID }
 
 // Key is the outbox key of the page.
 func (o OutboxPage) key(p string) string {
@@ -45,6 +71,60 @@ func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
 		ops = append(ops, clientv3.OpPut(pg.key(s.p), string(v)))
 	}
 	return ops, nil
+}
+
+// MarkSending records the intent to send pages as one message, on the
+// leader's fence, before they go to the provider. It returns the pages
+// still in the outbox (with the intent set); one already recorded by
+// someone is left out.
+func (s *Store) MarkSending(ctx context.Context, fence *Fence, pages []OutboxPage, in Intent) ([]OutboxPage, error) {
+	for attempt := 0; len(pages) > 0; attempt++ {
+		cmps := fence.cmps()
+		var puts, gets []clientv3.Op
+		out := make([]OutboxPage, len(pages))
+		for i, pg := range pages {
+			k := pg.key(s.p)
+			intent := in
+			pg.Intent = &intent
+			v, err := json.Marshal(pg)
+			if err != nil {
+				return nil, fmt.Errorf("encode page %s: %w", pg.PageID, err)
+			}
+			out[i] = pg
+			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), ">", 0))
+			puts = append(puts, clientv3.OpPut(k, string(v)))
+			gets = append(gets, clientv3.OpGet(k, clientv3.WithKeysOnly()))
+		}
+		// One round trip when every page is still there, as it almost
+		// always is; else learn which are gone and whether we still lead.
+		if fence != nil {
+			gets = append(gets, clientv3.OpGet(fence.Key, clientv3.WithKeysOnly()))
+		}
+		tx, err := s.cli.Txn(ctx).If(cmps...).Then(puts...).Else(gets...).Commit()
+		if err != nil {
+			return nil, fmt.Errorf("record intent to send %s: %w", in.Message, err)
+		}
+		if tx.Succeeded {
+			return out, nil
+		}
+		if fence != nil {
+			kvs := tx.Responses[len(pages)].GetResponseRange().Kvs
+			if len(kvs) != 1 || kvs[0].CreateRevision != fence.Rev {
+				return nil, ErrFenced
+			}
+		}
+		var live []OutboxPage
+		for i, pg := range pages {
+			if len(tx.Responses[i].GetResponseRange().Kvs) > 0 {
+				live = append(live, pg)
+			}
+		}
+		if len(live) == len(pages) || attempt >= 3 {
+			return nil, fmt.Errorf("record intent to send %s: the outbox keeps changing", in.Message)
+		}
+		pages = live // the others were recorded meanwhile: not to be sent
+	}
+	return nil, nil
 }
 
 // RecordSent is RecordEvent for a page that went out: it also notes the

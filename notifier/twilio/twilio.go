@@ -363,9 +363,24 @@ func (n *Notifier) callbackURL(path string, p notifier.Page) string {
 	return b.String()
 }
 
-// do runs one twilio-go call with a client of its own whose transport puts
-// every request under ctx and the timeout, and classifies the result.
+// do runs one twilio-go call that creates a message or a call and returns
+// its sid, classifying a failure.
 func (n *Notifier) do(ctx context.Context, call func(*openapi.ApiService) (string, error)) (string, error) {
+	var sid string
+	err := n.run(ctx, func(api *openapi.ApiService) error {
+		var err error
+		sid, err = call(api)
+		if err == nil && sid == "" {
+			return errors.New("the Twilio API answered without a sid")
+		}
+		return err
+	})
+	return sid, err
+}
+
+// run runs twilio-go calls with a client of its own whose transport puts
+// every request under ctx and the timeout, and classifies the result.
+func (n *Notifier) run(ctx context.Context, call func(*openapi.ApiService) error) error {
 	cctx, cancel := context.WithTimeout(ctx, n.timeout)
 	defer cancel()
 
@@ -386,43 +401,33 @@ func (n *Notifier) do(ctx context.Context, call func(*openapi.ApiService) (strin
 	// requests to another host behind our back.
 	api := openapi.NewApiService(&client.RequestHandler{Client: c})
 
-	type result struct {
-		sid string
-		err error
-	}
-	done := make(chan result, 1) // buffered: the goroutine never blocks
-	go func() {
-		sid, err := call(api)
-		done <- result{sid, err}
-	}()
+	done := make(chan error, 1) // buffered: the goroutine never blocks
+	go func() { done <- call(api) }()
 
-	var r result
+	var err error
 	select {
-	case r = <-done:
+	case err = <-done:
 	case <-cctx.Done():
 		// The transport aborts the request with cctx, so the goroutine
 		// ends soon; this return doesn't wait for a transport that
 		// ignores contexts.
-		return "", n.ctxError(ctx)
+		return n.ctxError(ctx)
 	}
-	if r.err == nil {
-		if r.sid == "" {
-			return "", errors.New("the Twilio API answered without a sid")
-		}
-		return r.sid, nil
+	if err == nil {
+		return nil
 	}
 	if cctx.Err() != nil {
-		return "", n.ctxError(ctx)
+		return n.ctxError(ctx)
 	}
 	// rt.status is safe to read: the goroutine wrote it before sending on done.
-	return "", classify(r.err, rt.status)
+	return classify(err, rt.status)
 }
 
 func (n *Notifier) ctxError(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("gave up waiting for Twilio (it may still have accepted the request): %w", err)
+		return notifier.Ambiguous(fmt.Errorf("gave up waiting for Twilio (it may still have accepted the request): %w", err))
 	}
-	return fmt.Errorf("no answer from Twilio within %v (it may still have accepted the request): %w", n.timeout, context.DeadlineExceeded)
+	return notifier.Ambiguous(fmt.Errorf("no answer from Twilio within %v (it may still have accepted the request): %w", n.timeout, context.DeadlineExceeded))
 }
 
 // classify wraps a twilio-go error, marking it permanent when retrying the
@@ -447,10 +452,13 @@ func classify(err error, status int) error {
 	default:
 		if status != 0 {
 			// An error status whose body isn't Twilio's JSON: something
-			// between us and Twilio (a proxy, a load balancer). Retry.
-			return fmt.Errorf("HTTP %d from the Twilio API (not a Twilio error body): %w", status, err)
+			// between us and Twilio (a proxy, a load balancer), which may
+			// have passed the request on. Look before retrying.
+			return notifier.Ambiguous(fmt.Errorf("HTTP %d from the Twilio API (not a Twilio error body): %w", status, err))
 		}
-		return fmt.Errorf("calling the Twilio API: %w", err)
+		// A connection refused never reached Twilio; one reset after the
+		// request was written may have: look before retrying either way.
+		return notifier.Ambiguous(fmt.Errorf("calling the Twilio API: %w", err))
 	}
 
 	text := fmt.Sprintf("Twilio error %d (HTTP %d): %s", code, status, msg)

@@ -1,0 +1,370 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pagerd/pagerd/store"
+)
+
+// overdueWarn is how overdue a page may be before the leader warns.
+const overdueWarn = 30 * time.Second
+
+// leadership is one term's state. Only the lead loop goroutine touches it;
+// sends and timer handlings run in workers and report back on channels.
+type leadership struct {
+	e     *Engine
+	fence *store.Fence
+	ctx   context.Context
+	stop  context.CancelCauseFunc
+	wg    sync.WaitGroup
+	sem   chan struct{}
+
+	timers  *timerQueue
+	ticking map[int64]bool // timers handed to a worker
+	boxes   *bundler
+
+	// inflight holds the outbox keys of pages this term is working on:
+	// held in a mailbox, or being sent. The sweep leaves them alone.
+	inflight map[string]bool
+	// retry holds pages whose last send (or its bookkeeping) failed: the
+	// sweep offers them again after their backoff.
+	retry map[string]retryState
+	// warned holds overdue pages already warned about, so the log says so
+	// once per page, not every sweep.
+	warned map[string]bool
+
+	sent   chan sendDone
+	ticked chan tickDone
+}
+
+type retryState struct {
+	at   time.Time
+	wait time.Duration
+}
+
+type sendDone struct {
+	pages []store.OutboxPage
+	err   error
+}
+
+type tickDone struct {
+	id  int64
+	err error
+}
+
+// lead runs escalations until ctx ends (the session is lost, or shutdown)
+// or a fenced write says another node leads now. A failed watch does not
+// end the term: the sweep covers the gap and the watch is made again.
+func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	l := &leadership{
+		e: e, fence: fence, ctx: ctx, stop: cancel, sem: make(chan struct{}, e.Workers),
+		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{},
+		boxes:    newBundler(e.Clock, e.Interval),
+		inflight: map[string]bool{}, retry: map[string]retryState{}, warned: map[string]bool{},
+		sent: make(chan sendDone), ticked: make(chan tickDone),
+	}
+	defer func() {
+		cancel(nil)
+		l.wg.Wait() // no send or tick of this term outlives it
+		e.held.Store(0)
+	}()
+	l.wg.Add(3)
+	go func() {
+		defer l.wg.Done()
+		e.noticeLoop(ctx)
+	}()
+	go func() {
+		defer l.wg.Done()
+		e.recordLedger(ctx, fence)
+	}()
+	go func() {
+		defer l.wg.Done()
+		e.retireLoop(ctx)
+	}()
+	return l.loop()
+}
+
+func (l *leadership) loop() error {
+	e := l.e
+	// The first sweep reads what the previous leader left: pages to send
+	// (those it may have sent are looked up first) and timers to arm.
+	n, trev, orev, err := l.sweep()
+	if err != nil {
+		return err
+	}
+	tw, ow := e.Store.WatchTimers(l.ctx, trev), e.Store.WatchOutbox(l.ctx, orev)
+	if n > 0 {
+		e.Log.Info("resuming pages left by the previous leader", "pages", n)
+	}
+	sweepAt := e.Clock.Now().Add(e.SweepEvery)
+	// The loop turns at least this often, so Alive can tell a wedged loop
+	// from an idle one. Wall time on purpose: it watches this process.
+	heartbeat := time.NewTicker(5 * time.Second)
+	defer heartbeat.Stop()
+	for {
+		e.beat.Store(time.Now().UnixNano())
+		// Everything due by now is handed out before the loop sleeps: the
+		// escalation timers, the mailboxes whose interval is up, the sweep.
+		now := e.Clock.Now()
+		for {
+			id, due, ok := l.timers.popDue(now)
+			if !ok {
+				break
+			}
+			l.tick(id, due)
+		}
+		for _, batch := range l.boxes.flushDue(now) {
+			l.send(batch)
+		}
+		e.held.Store(int64(l.boxes.held))
+		if !sweepAt.After(now) {
+			_, trev, orev, err := l.sweep()
+			switch {
+			case errors.Is(err, store.ErrFenced):
+				return err
+			case err != nil && l.ctx.Err() == nil:
+				e.Log.Warn("outbox sweep failed; trying again", "in", e.SweepEvery.String(), "err", err)
+			case err != nil:
+			default:
+				if tw == nil {
+					tw = e.Store.WatchTimers(l.ctx, trev)
+				}
+				if ow == nil {
+					ow = e.Store.WatchOutbox(l.ctx, orev)
+				}
+			}
+			sweepAt = e.Clock.Now().Add(e.SweepEvery)
+		}
+		next := sweepAt
+		if due, ok := l.timers.peek(); ok && due.Before(next) {
+			next = due
+		}
+		if due, ok := l.boxes.next(); ok && due.Before(next) {
+			next = due
+		}
+		// Armed from the clock's reading now, not the one above: a clock
+		// that moved meanwhile makes the timer fire at once.
+		wake := e.Clock.NewTimer(next.Sub(e.Clock.Now()))
+		e.sleepsUntil.Store(next.UnixNano())
+		select {
+		case <-l.ctx.Done():
+			wake.Stop()
+			return context.Cause(l.ctx)
+		case ev, ok := <-tw:
+			if !ok {
+				if l.ctx.Err() != nil {
+					return context.Cause(l.ctx)
+				}
+				// The sweep reads the timers back and watches again.
+				e.Log.Warn("timer watch ended; the next sweep watches again", "in", e.SweepEvery.String())
+				tw = nil
+				break
+			}
+			if ev.Due.IsZero() {
+				l.timers.remove(ev.ID)
+			} else if !l.ticking[ev.ID] {
+				l.timers.set(ev.ID, ev.Due)
+			}
+		case pg, ok := <-ow:
+			if !ok {
+				if l.ctx.Err() != nil {
+					return context.Cause(l.ctx)
+				}
+				e.Log.Warn("outbox watch ended; the next sweep reads the outbox and watches again", "in", e.SweepEvery.String())
+				ow = nil
+				break
+			}
+			l.offer(pg)
+		case d := <-l.sent:
+			l.sendFinished(d)
+		case d := <-l.ticked:
+			delete(l.ticking, d.id)
+			if d.err != nil && !errors.Is(d.err, store.ErrFenced) && l.ctx.Err() == nil {
+				e.Log.Error("alert timer failed; retrying", "alert", d.id, "err", d.err)
+				l.timers.set(d.id, e.Clock.Now().Add(time.Second))
+			}
+		case <-heartbeat.C:
+		case <-wake.C():
+		}
+		e.sleepsUntil.Store(0)
+		wake.Stop()
+	}
+}
+
+// tick hands an alert's due timer to a worker.
+func (l *leadership) tick(id int64, due time.Time) {
+	if l.ticking[id] {
+		return // a worker has it; its outcome re-arms it
+	}
+	l.ticking[id] = true
+	l.spawn(func() {
+		err := l.e.tick(l.ctx, l.fence, id, due)
+		if errors.Is(err, store.ErrFenced) {
+			l.stop(err)
+		}
+		select {
+		case l.ticked <- tickDone{id, err}:
+		case <-l.ctx.Done():
+		}
+	})
+}
+
+// spawn runs f in a worker, at most Workers at once.
+func (l *leadership) spawn(f func()) {
+	l.wg.Add(1)
+	l.e.working.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer l.e.working.Add(-1)
+		select {
+		case l.sem <- struct{}{}:
+		case <-l.ctx.Done():
+			return
+		}
+		defer func() { <-l.sem }()
+		f()
+	}()
+}
+
+// offer takes a page that is due: into its person's mailbox, and out when
+// the bundler says so. A page already in hand, or waiting out a backoff,
+// is left for later.
+func (l *leadership) offer(pg store.OutboxPage) {
+	k := pg.Key()
+	if l.inflight[k] {
+		return
+	}
+	if r, ok := l.retry[k]; ok && l.e.Clock.Now().Before(r.at) {
+		return
+	}
+	l.inflight[k] = true
+	l.send(l.boxes.add(pg))
+	l.e.held.Store(int64(l.boxes.held))
+}
+
+// send hands one message's pages to a worker.
+func (l *leadership) send(pages []store.OutboxPage) {
+	if len(pages) == 0 {
+		return
+	}
+	l.spawn(func() {
+		err := l.e.send(l.ctx, l.fence, pages)
+		if errors.Is(err, store.ErrFenced) {
+			l.stop(err)
+		}
+		select {
+		case l.sent <- sendDone{pages, err}:
+		case <-l.ctx.Done():
+		}
+	})
+}
+
+// sendFinished takes a worker's outcome. A page whose send or bookkeeping
+// failed stays in the outbox; it is logged with its ids and offered again
+// by a sweep after a backoff that doubles up to a minute.
+func (l *leadership) sendFinished(d sendDone) {
+	for _, pg := range d.pages {
+		k := pg.Key()
+		delete(l.inflight, k)
+		if d.err == nil {
+			delete(l.retry, k)
+			continue
+		}
+		if l.ctx.Err() != nil || errors.Is(d.err, store.ErrFenced) {
+			continue // the next leader takes it over
+		}
+		r := l.retry[k]
+		r.wait = min(max(2*r.wait, l.e.Backoff), time.Minute)
+		r.at = l.e.Clock.Now().Add(r.wait)
+		l.retry[k] = r
+		l.e.Log.Error("page not sent or not recorded; retrying", "alert", pg.AlertID, "page", pg.PageID,
+			"person", pg.Person, "method", pg.Method, "in", r.wait.String(), "err", d.err)
+	}
+}
+
+// sweep reads the outbox and the timers back from etcd. It offers every
+// page no worker has in hand (a page whose watch event was lost, one whose
+// send failed, one a previous leader left), re-arms every timer, reports
+// the backlog, and warns of pages overdue. It returns how many pages it
+// offered and the revisions it read at, to watch from.
+func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
+	e := l.e
+	ctx, cancel := context.WithTimeout(l.ctx, e.RequestTimeout)
+	defer cancel()
+	timers, trev, err := e.Store.Timers(ctx)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+	}
+	pages, orev, err := e.Store.Outbox(ctx)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+	}
+	for id, due := range timers {
+		if !l.ticking[id] {
+			l.timers.set(id, due)
+		}
+	}
+	now := e.Clock.Now()
+	var oldest time.Duration
+	seen := make(map[string]bool, len(pages))
+	// Pages that carry a send intent from earlier go as the message they
+	// were: regrouped, looked up at the provider, and sent again only if
+	// it has no trace of them.
+	groups := map[string][]store.OutboxPage{}
+	var order []string
+	for _, pg := range pages {
+		k := pg.Key()
+		seen[k] = true
+		if over := now.Sub(pg.Due); over > oldest {
+			oldest = over
+		}
+		if over := now.Sub(pg.Due); over > overdueWarn && !l.warned[k] {
+			l.warned[k] = true
+			e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
+				"overdue", over.Round(time.Second).String(), "in_hand", l.inflight[k])
+		}
+		if l.inflight[k] {
+			continue
+		}
+		if r, ok := l.retry[k]; ok && now.Before(r.at) {
+			continue
+		}
+		if pg.Intent != nil {
+			m := pg.Intent.Message
+			if _, ok := groups[m]; !ok {
+				order = append(order, m)
+			}
+			groups[m] = append(groups[m], pg)
+			continue
+		}
+		l.offer(pg)
+		offered++
+	}
+	for _, m := range order {
+		batch := groups[m]
+		for _, pg := range batch {
+			l.inflight[pg.Key()] = true
+		}
+		l.send(batch)
+		offered += len(batch)
+	}
+	for k := range l.warned {
+		if !seen[k] {
+			delete(l.warned, k)
+		}
+	}
+	for k := range l.retry {
+		if !seen[k] {
+			delete(l.retry, k)
+		}
+	}
+	if o, ok := e.Observer.(OutboxObserver); ok {
+		o.Outbox(len(pages), max(oldest, 0))
+	}
+	return offered, trev, orev, nil
+}

@@ -1,0 +1,180 @@
+package scheduler_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/store"
+)
+
+// putPage writes an outbox page straight into etcd, twice, so that its
+// watch event (version 2) is ignored: only the sweep can find it, as after
+// a watch that broke.
+func (h *harness) putPage(pg store.OutboxPage) {
+	h.t.Helper()
+	v, err := json.Marshal(pg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	key := h.st.Prefix() + "outbox/" + pg.Key()
+	for i := 0; i < 2; i++ {
+		if _, err := h.st.Client().Put(context.Background(), key, string(v)); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+func (h *harness) outboxLen() int {
+	h.t.Helper()
+	pages, _, err := h.st.Outbox(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(pages)
+}
+
+// A page that no watch reported is found by the leader's sweep and sent:
+// nothing stays in the outbox until the next leadership term.
+func TestSweepSendsPagesNoWatchReported(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.runEngine()
+	id := h.trigger("disk full", "")
+	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
+	h.advance(2 * time.Minute) // alice's call is due; let it go
+	h.settle()
+	before := len(h.rec.sent())
+	h.putPage(store.OutboxPage{AlertID: id, PageID: "p-lost", Person: "bob", Method: "sms", Due: h.clk.Now(), Queued: h.clk.Now(), Team: "ops", Summary: "disk full"})
+	h.clk.Advance(2 * time.Second) // one sweep
+	h.eventually("the lost page sent", func() bool { return len(h.rec.sent()) == before+1 })
+	h.settle()
+	if n := h.outboxLen(); n != 0 {
+		t.Fatalf("outbox holds %d pages after the sweep\n%s", n, h.timeline(id))
+	}
+	if !strings.Contains(h.timeline(id), "sms to bob") {
+		t.Errorf("timeline does not record the swept page:\n%s", h.timeline(id))
+	}
+}
+
+// A page an earlier leader began sending (its intent is recorded) but never
+// recorded is looked up at the provider: if it is there, it is recorded as
+// sent and not sent again.
+func TestIntentFromEarlierLeaderFoundIsNotSentAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.trigger("disk full", "") // decided, not sent: no engine runs yet
+	pages, _, err := h.st.Outbox(context.Background())
+	if err != nil || len(pages) != 2 {
+		t.Fatalf("outbox %v, %v", pages, err)
+	}
+	for _, pg := range pages {
+		pg.Intent = &store.Intent{Term: 1, Node: "dead-node", Attempt: 1, At: h.clk.Now(), Message: pg.Key(),
+			Text: "#" + "1 was sent by the dead leader"}
+		if pg.Person == "alice" {
+			// The dead leader's text reached Twilio before it died.
+			pg.Intent.Text = "the text alice got"
+			h.rec.delivered(notifier.Page{AlertID: id, PageID: pg.PageID, Person: "alice", Method: "sms", To: "+447700900001", Text: "the text alice got"})
+		}
+		h.putPage(pg)
+	}
+	h.runEngine()
+	h.eventually("erin's page sent", func() bool { return len(h.rec.who(id)) == 2 })
+	h.settle()
+	if got := h.rec.who(id); strings.Count(strings.Join(got, " "), "alice/sms") != 1 {
+		t.Fatalf("alice texted %v: the page the dead leader sent went again", got)
+	}
+	tl := h.timeline(id)
+	if !strings.Contains(tl, "found at recorder after it went unrecorded, not sent again") || !strings.Contains(tl, "never reached recorder: sending it now") {
+		t.Errorf("timeline does not say what the lookup found:\n%s", tl)
+	}
+	if n := h.outboxLen(); n != 0 {
+		t.Errorf("outbox holds %d pages", n)
+	}
+}
+
+// When the provider can't be asked, the page goes again (a page is never
+// dropped) and the timeline says why.
+func TestIntentLookupFailingSendsAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.rec.findErr = errors.New("list API down")
+	id := h.trigger("disk full", "")
+	pages, _, _ := h.st.Outbox(context.Background())
+	for _, pg := range pages {
+		pg.Intent = &store.Intent{Term: 1, Node: "dead-node", Attempt: 1, At: h.clk.Now(), Message: pg.Key(), Text: "x"}
+		h.putPage(pg)
+	}
+	h.runEngine()
+	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
+	if tl := h.timeline(id); !strings.Contains(tl, "could not be asked (list API down): sending it again") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+}
+
+// A send that times out may have reached the provider: it is looked up
+// before any retry, and not sent twice when the provider has it.
+func TestAmbiguousSendIsLookedUpNotRepeated(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.rec.fail = func(p notifier.Page, attempt int) error {
+		if p.Person == "alice" && p.Method == "sms" && attempt == 1 {
+			// Twilio took it, but the answer never came back.
+			h.rec.pages = append(h.rec.pages, p) // the lock is held by Send
+			return notifier.Ambiguous(context.DeadlineExceeded)
+		}
+		return nil
+	}
+	h.runEngine()
+	id := h.trigger("disk full", "")
+	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
+	if tries := h.rec.tries; tries[keyOf(id, alicePage(h, id))] != 1 {
+		t.Errorf("alice's text was tried %d times", tries[keyOf(id, alicePage(h, id))])
+	}
+	if tl := h.timeline(id); !strings.Contains(tl, "has it, so it is not sent again") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+}
+
+// keyOf is how the recorder counts tries: "alert/page".
+func keyOf(id int64, page string) string { return strconv.FormatInt(id, 10) + "/" + page }
+
+// A page whose step ended before it could go (the alert moved on to the
+// secondary meanwhile) is recorded as skipped, with the reason, not sent.
+func TestPageOfAnEndedStepIsSkipped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.trigger("disk full", "")
+	a := h.alert(id)
+	// A stray page of step 1 of pass 1 turns up after the alert moved on.
+	h.clk.Set(a.Esc.StepDeadline)
+	h.runEngine()
+	h.eventually("the secondary paged", func() bool { return strings.Contains(strings.Join(h.rec.who(id), " "), "bob/sms") })
+	h.settle()
+	h.putPage(store.OutboxPage{AlertID: id, PageID: "p-stale", Person: "carol", Method: "sms", Due: a.CreatedAt, Queued: a.CreatedAt, Team: "ops", Summary: "disk full"})
+	h.clk.Advance(2 * time.Second)
+	h.eventually("the stale page recorded", func() bool {
+		return strings.Contains(h.timeline(id), "sms to carol not sent: its step (1 of pass 1) ended")
+	})
+	for _, who := range h.rec.who(id) {
+		if strings.HasPrefix(who, "carol") {
+			t.Fatalf("carol was paged for an ended step: %v", h.rec.who(id))
+		}
+	}
+}
+
+// alicePage is the page id of alice's first text about alert id.
+func alicePage(h *harness, id int64) string {
+	for _, p := range h.rec.sent() {
+		if p.AlertID == id && p.Person == "alice" && p.Method == "sms" {
+			return p.PageID
+		}
+	}
+	h.t.Fatalf("alice has no text about %d", id)
+	return ""
+}

@@ -1,0 +1,331 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/store"
+)
+
+// Sending one message (one page, or a bundle for one person and method)
+// is a chain of small steps, each returning its error:
+//
+//	wanted   - drop pages whose alert was answered or moved on (recorded as skipped)
+//	compose  - the notifier.Page: number, text, bundle
+//	look     - a page that carries a send intent may have gone out: ask the provider
+//	intend   - record the intent (fenced) just before handing it over
+//	deliver  - the provider call, retried with backoff; an ambiguous failure is looked up, not repeated
+//	record   - the outcome on every alert's timeline, and the page out of the outbox
+//
+// A page stays in the outbox until its outcome is recorded; whatever fails
+// returns an error, the lead loop logs it with the page's ids, and a sweep
+// offers the page again.
+
+// tick handles an alert's due timer.
+func (e *Engine) tick(ctx context.Context, fence *store.Fence, id int64, due time.Time) error {
+	if e.Observer != nil {
+		e.Observer.TimerFired(e.Clock.Now().Sub(due))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*e.RequestTimeout)
+	defer cancel()
+	return e.Alerts.TimerFired(ctx, fence, id, due)
+}
+
+// send delivers one message and records its outcome on every alert
+// concerned.
+func (e *Engine) send(ctx context.Context, fence *store.Fence, pages []store.OutboxPage) error {
+	pages, err := e.wanted(ctx, pages)
+	if err != nil || len(pages) == 0 {
+		return err
+	}
+	page, err := e.compose(ctx, pages)
+	if err != nil || page == nil {
+		return err
+	}
+	if in := intentOf(pages); in != nil {
+		done, err := e.look(ctx, *page, pages, in)
+		if err != nil || done {
+			return err
+		}
+	}
+	what := fmt.Sprintf("%s to %s", page.Method, page.Person)
+	backoff := e.Backoff
+	for attempt := 1; ; attempt++ {
+		if ctx.Err() != nil {
+			return ctx.Err() // leadership lost before sending: the next leader sends it
+		}
+		in := store.Intent{Term: fenceRev(fence), Node: e.Node, Attempt: attempt, At: e.Clock.Now(), Message: pages[len(pages)-1].Key()}
+		if page.Method == "sms" {
+			in.Text = notifier.Text(*page)
+		}
+		live, err := e.intend(ctx, fence, pages, in)
+		if err != nil {
+			return err
+		}
+		if len(live) < len(pages) {
+			// Some were recorded meanwhile (by an earlier leader's late
+			// record): the message goes without them.
+			if len(live) == 0 {
+				return nil
+			}
+			pages = live
+			if page, err = e.compose(ctx, pages); err != nil || page == nil {
+				return err
+			}
+		}
+		// A send under way is allowed to finish even if leadership ends, so
+		// its outcome is known and recorded rather than repeated.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		rec, err := e.Notifier.Send(sctx, *page)
+		cancel()
+		if e.Observer != nil {
+			for _, q := range pages {
+				e.Observer.PageSent(q, e.Clock.Now(), err)
+			}
+		}
+		if err == nil {
+			return e.recordSent(ctx, *page, pages, rec, "")
+		}
+		if notifier.IsAmbiguous(err) {
+			found, rec, lerr := e.find(ctx, *page, in.At)
+			switch {
+			case lerr != nil:
+				e.noteAll(ctx, pages, fmt.Sprintf("lookup-%d", attempt), "retry",
+					"%s: %v; could not ask %s whether it arrived (%v), so it is sent again", what, err, e.Notifier.Name(), lerr)
+			case found:
+				return e.recordSent(ctx, *page, pages, rec, fmt.Sprintf(" (the request failed: %v; %s has it, so it is not sent again)", err, e.Notifier.Name()))
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err() // leadership lost: the next leader looks it up
+		}
+		if notifier.IsPermanent(err) || attempt >= e.Attempts {
+			return e.failedAll(ctx, pages, err, attempt)
+		}
+		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
+		backoff *= 2
+		// Arm the wait before saying so, so whoever reads the note (a
+		// test driving the clock) finds the timer already running.
+		t := e.Clock.NewTimer(wait)
+		if err := e.noteAll(ctx, pages, fmt.Sprintf("retry-%d", attempt), "retry",
+			"%s failed (attempt %d of %d): %v; retrying in %s", what, attempt, e.Attempts, err, wait.Round(time.Millisecond)); err != nil {
+			t.Stop()
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C():
+		}
+	}
+}
+
+func fenceRev(f *store.Fence) int64 {
+	if f == nil {
+		return 0
+	}
+	return f.Rev
+}
+
+// intentOf returns the send intent a message's pages carry, if any.
+func intentOf(pages []store.OutboxPage) *store.Intent {
+	for _, pg := range pages {
+		if pg.Intent != nil {
+			return pg.Intent
+		}
+	}
+	return nil
+}
+
+// wanted drops pages nobody needs any more: the alert was acknowledged or
+// resolved, or its escalation moved past the step that decided the page (a
+// leader died, or the page waited in a mailbox). Each is recorded as
+// skipped, with the reason. Fresh pages skip the read: they were just
+// decided.
+func (e *Engine) wanted(ctx context.Context, pages []store.OutboxPage) ([]store.OutboxPage, error) {
+	var out []store.OutboxPage
+	for _, pg := range pages {
+		if pg.Intent == nil && e.Clock.Now().Sub(pg.Queued) <= staleAfter {
+			out = append(out, pg)
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
+		a, err := e.Store.Get(rctx, pg.AlertID)
+		cancel()
+		if errors.Is(err, store.ErrNotFound) {
+			continue // retired: nothing to page about
+		}
+		if err != nil {
+			return nil, fmt.Errorf("alert %d page %s: %w", pg.AlertID, pg.PageID, err)
+		}
+		why := ""
+		switch {
+		case a.Status() != escalation.StatusTriggered:
+			why = "alert is " + string(a.Status())
+		case a.Esc.Pass > pg.Pass || a.Esc.Pass == pg.Pass && a.Esc.Step > pg.Step:
+			why = fmt.Sprintf("its step (%d of pass %d) ended before it could go", pg.Step+1, pg.Pass+1)
+		}
+		if why == "" {
+			out = append(out, pg)
+			continue
+		}
+		if err := e.finish(ctx, pg, "skipped", "%s to %s not sent: %s", pg.Method, pg.Person, why); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// staleAfter is how old a queued page may be before send checks that its
+// alert is still unacknowledged.
+const staleAfter = time.Second
+
+// compose builds the message for pages, all for one person and method: the
+// newest page speaks for a bundle. A person with no number for the method
+// fails the pages at once (nil page).
+func (e *Engine) compose(ctx context.Context, pages []store.OutboxPage) (*notifier.Page, error) {
+	pg := pages[len(pages)-1]
+	r := e.Rota.Get()
+	p, ok := r.People[pg.Person]
+	to := ""
+	if ok {
+		to = p.SMS
+		if pg.Method == "voice" {
+			to = p.Voice
+		}
+	}
+	if to == "" {
+		return nil, e.failedAll(ctx, pages, fmt.Errorf("%s has no %s number in rota r%d", pg.Person, pg.Method, r.Rev), 0)
+	}
+	page := &notifier.Page{
+		AlertID: pg.AlertID, PageID: pg.PageID, Team: pg.Team, Summary: pg.Summary, Severity: pg.Severity,
+		Person: p.ID, PersonName: p.Name, Method: string(pg.Method), To: to, Role: pg.Role,
+		Shadow: pg.Shadow,
+	}
+	if late := e.Clock.Now().Sub(pages[0].Due); late > 2*time.Second {
+		page.Late = late
+	}
+	if len(pages) > 1 {
+		for _, q := range pages {
+			page.Bundled = append(page.Bundled, q.AlertID)
+			page.BundledPages = append(page.BundledPages, q.PageID)
+		}
+	}
+	if e.Compose != nil {
+		page.Text = e.Compose(*page, pages)
+	}
+	return page, nil
+}
+
+// look asks the provider about a message that an earlier attempt (this
+// leader's, or a predecessor's that died before recording it) may have
+// sent. done is true when the provider has it: the pages are recorded as
+// sent and nothing goes out again. When the provider can't be asked the
+// message is sent again: a page is never dropped, and the timeline says so.
+func (e *Engine) look(ctx context.Context, page notifier.Page, pages []store.OutboxPage, in *store.Intent) (done bool, err error) {
+	if in.Text != "" {
+		page.Text = in.Text // find what was sent then, not what would be sent now
+	}
+	found, rec, lerr := e.find(ctx, page, in.At)
+	who := fmt.Sprintf("%s (attempt %d, %s)", in.Node, in.Attempt, in.At.UTC().Format(time.RFC3339))
+	switch {
+	case lerr != nil:
+		return false, e.noteAll(ctx, pages, fmt.Sprintf("look-%d-%d", in.Term, in.Attempt), "retry",
+			"%s to %s may have been sent by %s, but %s could not be asked (%v): sending it again", page.Method, page.Person, who, e.Notifier.Name(), lerr)
+	case found:
+		return true, e.recordSent(ctx, page, pages, rec, fmt.Sprintf(" by %s; found at %s after it went unrecorded, not sent again", who, e.Notifier.Name()))
+	default:
+		return false, e.noteAll(ctx, pages, fmt.Sprintf("look-%d-%d", in.Term, in.Attempt), "retry",
+			"%s to %s was begun by %s but never reached %s: sending it now", page.Method, page.Person, who, e.Notifier.Name())
+	}
+}
+
+// find asks the notifier, when it can be asked, whether it holds a message
+// or call for page created since.
+func (e *Engine) find(ctx context.Context, page notifier.Page, since time.Time) (bool, notifier.Receipt, error) {
+	f, ok := e.Notifier.(notifier.Finder)
+	if !ok {
+		return false, notifier.Receipt{}, fmt.Errorf("%s keeps no record to look in", e.Notifier.Name())
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	rec, found, err := f.Find(fctx, page, since)
+	return found, rec, err
+}
+
+// intend records the send intent on the pages, fenced.
+func (e *Engine) intend(ctx context.Context, fence *store.Fence, pages []store.OutboxPage, in store.Intent) ([]store.OutboxPage, error) {
+	rctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
+	defer cancel()
+	return e.Store.MarkSending(rctx, fence, pages, in)
+}
+
+// recordSent records a message that went out on every alert it covers.
+func (e *Engine) recordSent(ctx context.Context, page notifier.Page, pages []store.OutboxPage, rec notifier.Receipt, extra string) error {
+	late := ""
+	if page.Late > 0 {
+		late = fmt.Sprintf(", %s late", page.Late.Round(time.Second))
+	}
+	bundle := ""
+	if len(pages) > 1 {
+		bundle = fmt.Sprintf(" in one message about %d alerts", len(pages))
+	}
+	var errs []error
+	for _, q := range pages {
+		shadow := ""
+		if q.Shadow {
+			shadow = " (shadow copy)"
+		}
+		errs = append(errs, e.finish(ctx, q, "sent", "%s%s to %s (%s) sent via %s [%s]%s%s%s", q.Method, shadow, q.Person, page.To, rec.Provider, rec.ID, bundle, late, extra))
+	}
+	return errors.Join(errs...)
+}
+
+// noteAll puts one timeline line on every alert of a message; key makes it
+// unique per page.
+func (e *Engine) noteAll(ctx context.Context, pages []store.OutboxPage, key, kind, format string, args ...any) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.RequestTimeout)
+	defer cancel()
+	entry := store.Entry{At: e.Clock.Now(), Kind: kind, Text: fmt.Sprintf(format, args...)}
+	var errs []error
+	for _, q := range pages {
+		errs = append(errs, e.Store.RecordEvent(rctx, q.AlertID, q.PageID+"-"+key, entry))
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) failedAll(ctx context.Context, pages []store.OutboxPage, cause error, attempts int) error {
+	var errs []error
+	for _, pg := range pages {
+		errs = append(errs, e.failed(ctx, pg, cause, attempts))
+	}
+	return errors.Join(errs...)
+}
+
+// finish removes a page from the outbox, noting why on the timeline. It
+// is not fenced and outlives the term: that a page went out is a fact
+// whoever leads, and recording it even as leadership is lost keeps the next
+// leader from sending it again.
+func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, kind, format string, args ...any) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	entry := store.Entry{At: e.Clock.Now(), Kind: kind, Text: fmt.Sprintf(format, args...)}
+	if kind == "sent" {
+		return e.Store.RecordSent(rctx, pg, entry)
+	}
+	return e.Store.RecordEvent(rctx, pg.AlertID, pg.PageID+"-"+kind, entry, pg)
+}
+
+// failed records a page that could not be sent and moves the person on to
+// their next contact method. The record outlives the term, like finish.
+func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, attempts int) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	return e.Alerts.SendFailed(rctx, pg, cause, attempts)
+}
