@@ -46,6 +46,8 @@ type Server struct {
 	// Twilio, if set, checks the signatures of Twilio's webhooks, which
 	// are then served: replies, keypresses and delivery reports.
 	Twilio *twilio.Notifier
+
+	receive func(context.Context, string, alerts.Event) (alerts.Result, error) // tests: Alerts.Receive
 }
 
 // Handler routes the API.
@@ -116,12 +118,23 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", tooBig.Limit)}
 	case errors.Is(err, store.ErrNotFound):
 		ae = &apiError{http.StatusNotFound, err.Error()}
+	case errors.Is(err, alerts.ErrNoRota):
+		w.Header().Set("Retry-After", "5")
+		ae = &apiError{http.StatusServiceUnavailable, "pagerd has no rota loaded yet; nothing was stored: retry"}
 	default:
-		// Not the sender's fault, and nothing was accepted: they should retry.
+		// Not the sender's fault. The write may or may not have reached
+		// etcd (a timeout says nothing about whether it committed), so say
+		// so: a retry with the same dedup key is safe either way.
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		ae = &apiError{http.StatusServiceUnavailable, "pagerd could not store this; nothing was accepted, retry: " + err.Error()}
+		w.Header().Set("Retry-After", "1")
+		ae = &apiError{http.StatusServiceUnavailable, unknownOutcome(err)}
 	}
 	writeJSON(w, ae.code, map[string]string{"error": ae.msg})
+}
+
+// unknownOutcome is what a sender is told when storing failed part-way.
+func unknownOutcome(err error) string {
+	return "pagerd could not confirm that this was stored (" + err.Error() + "); it may have been: retry with the same dedup_key (or Idempotency-Key header), which is safe either way"
 }
 
 func bearer(r *http.Request) string {
@@ -220,11 +233,31 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, events []alerts.
 			return nil, false
 		}
 	}
+	receive := s.Alerts.Receive
+	if s.receive != nil {
+		receive = s.receive
+	}
 	results := make([]alerts.Result, len(events))
 	for i, ev := range events {
-		res, err := s.Alerts.Receive(r.Context(), teams[i], ev)
+		res, err := receive(r.Context(), teams[i], ev)
 		if err != nil {
-			s.fail(w, r, err)
+			if len(events) == 1 {
+				s.fail(w, r, err)
+				return nil, false
+			}
+			// Answer per event: those before are stored, this one may be,
+			// the rest were not tried. Never "nothing accepted" when some
+			// were.
+			s.Log.Error("batch stored part-way", "path", r.URL.Path, "stored", i, "of", len(events), "err", err)
+			results[i] = alerts.Result{Status: "unknown", DedupKey: ev.DedupKey, Message: unknownOutcome(err)}
+			for j := i + 1; j < len(events); j++ {
+				results[j] = alerts.Result{Status: "not_stored", DedupKey: events[j].DedupKey, Message: "not tried after an earlier alert in the batch failed: retry"}
+			}
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+				"error":  fmt.Sprintf("%d of %d alerts stored; alert %d: %s", i, len(events), i, unknownOutcome(err)),
+				"alerts": results,
+			})
 			return nil, false
 		}
 		results[i] = res
@@ -239,9 +272,36 @@ func (s *Server) postNative(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	events, err := ingest.ParseNative(body)
+	if err == nil {
+		err = idempotent(r, events)
+	}
 	if results, ok := s.accept(w, r, events, err); ok {
 		writeJSON(w, http.StatusAccepted, map[string]any{"alerts": results})
 	}
+}
+
+// idempotent gives native alerts without a dedup_key one made from the
+// request's Idempotency-Key header, so that a retried request (after a
+// timeout or a 503) finds the alert it stored the first time instead of
+// paging twice.
+func idempotent(r *http.Request, events []alerts.Event) error {
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if key == "" {
+		return nil
+	}
+	if len(key) > 200 || strings.ContainsFunc(key, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
+		return errorf(http.StatusBadRequest, "Idempotency-Key must be at most 200 characters without spaces or control characters")
+	}
+	for i := range events {
+		if events[i].DedupKey != "" {
+			continue
+		}
+		events[i].DedupKey = "idempotency:" + key
+		if len(events) > 1 {
+			events[i].DedupKey += ":" + strconv.Itoa(i)
+		}
+	}
+	return nil
 }
 
 func (s *Server) postAlertmanager(w http.ResponseWriter, r *http.Request) {

@@ -179,7 +179,15 @@ func (e *Engine) setLeader(v bool) {
 func (e *Engine) term(ctx context.Context) error {
 	// The session outlives ctx so Close can revoke the lease on shutdown:
 	// the next leader then takes over at once instead of after the TTL.
-	sess, err := concurrency.NewSession(e.Store.Client(), concurrency.WithTTL(e.TTL),
+	// The lease is granted here, under a timeout, so a paused etcd member
+	// costs one timeout, not a stall: NewSession would wait on it forever.
+	gctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
+	lease, err := e.Store.Client().Grant(gctx, int64(e.TTL))
+	cancel()
+	if err != nil {
+		return fmt.Errorf("election lease: %w", err)
+	}
+	sess, err := concurrency.NewSession(e.Store.Client(), concurrency.WithLease(lease.ID),
 		concurrency.WithContext(context.WithoutCancel(ctx)))
 	if err != nil {
 		return fmt.Errorf("election session: %w", err)

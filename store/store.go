@@ -112,9 +112,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		Password:    cfg.Password,
 		Context:     context.WithoutCancel(ctx),
 		Logger:      zapNop(),
-		// Keepalives notice a dead connection in seconds, not minutes.
+		// Keepalives notice a dead or paused member in seconds, not
+		// minutes: a ping every 5s (etcd refuses more frequent ones by
+		// default) and 2s to answer it. The engine's own requests time out
+		// sooner and go to another member on retry.
 		DialKeepAliveTime:    5 * time.Second,
-		DialKeepAliveTimeout: 3 * time.Second,
+		DialKeepAliveTimeout: 2 * time.Second,
 	}
 	if cfg.CAFile != "" || cfg.CertFile != "" {
 		tlsInfo := transport.TLSInfo{TrustedCAFile: cfg.CAFile, CertFile: cfg.CertFile, KeyFile: cfg.KeyFile}
@@ -139,13 +142,26 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// ping fails at start, not at the first alert, when etcd is unreachable.
+// ping fails at start, not at the first alert, when etcd is unreachable,
+// and warns of each configured member that does not answer: the cluster
+// works without it, but with one fault less to spare.
 func (s *Store) ping(ctx context.Context, endpoints []string) error {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := s.cli.Get(pctx, s.p+"ids"); err != nil {
 		s.Close()
 		return fmt.Errorf("etcd %v not answering: %w", endpoints, err)
+	}
+	if s.etcd != nil {
+		return nil
+	}
+	for _, ep := range endpoints {
+		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err := s.cli.Status(sctx, ep)
+		cancel()
+		if err != nil {
+			s.log.Warn("an etcd endpoint does not answer; running on the others", "endpoint", ep, "err", err)
+		}
 	}
 	return nil
 }
