@@ -31,6 +31,8 @@ type Metrics struct {
 	keyspaceBytes  prometheus.Gauge
 	keyspaceQuota  prometheus.Gauge
 	openAlerts     prometheus.Gauge
+	outboxPages    prometheus.Gauge
+	outboxOldest   prometheus.Gauge
 }
 
 // New creates a Metrics with a fresh registry holding pagerd's collectors
@@ -90,6 +92,16 @@ func New() *Metrics {
 			Name:      "open_alerts",
 			Help:      "Alerts currently open (not resolved).",
 		}),
+		outboxPages: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace,
+			Name:      "outbox_pages",
+			Help:      "Pages waiting in the outbox (due, held for a person's interval, or being sent), as of the leader's last sweep.",
+		}),
+		outboxOldest: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace,
+			Name:      "outbox_oldest_seconds",
+			Help:      "How long past due the oldest page in the outbox is, as of the leader's last sweep (0 when empty).",
+		}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -104,6 +116,8 @@ func New() *Metrics {
 		m.keyspaceBytes,
 		m.keyspaceQuota,
 		m.openAlerts,
+		m.outboxPages,
+		m.outboxOldest,
 	)
 	return m
 }
@@ -163,4 +177,10 @@ func nonNegative(d time.Duration) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// Outbox sets the outbox gauges from a leader's sweep.
+func (m *Metrics) Outbox(pages int, oldestOverdue time.Duration) {
+	m.outboxPages.Set(float64(pages))
+	m.outboxOldest.Set(oldestOverdue.Seconds())
 }

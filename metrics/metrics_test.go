@@ -217,3 +217,15 @@ func TestNewIsIndependent(t *testing.T) {
 		t.Errorf("alert counted on a leaked into b")
 	}
 }
+
+func TestOutboxGauges(t *testing.T) {
+	m := New()
+	m.Outbox(7, 42*time.Second)
+	mfs := scrape(t, m.Handler())
+	if got := family(t, mfs, "pagerd_outbox_pages", dto.MetricType_GAUGE).Metric[0].GetGauge().GetValue(); got != 7 {
+		t.Errorf("pagerd_outbox_pages = %v, want 7", got)
+	}
+	if got := family(t, mfs, "pagerd_outbox_oldest_seconds", dto.MetricType_GAUGE).Metric[0].GetGauge().GetValue(); got != 42 {
+		t.Errorf("pagerd_outbox_oldest_seconds = %v, want 42", got)
+	}
+}

@@ -147,7 +147,8 @@ type harness struct {
 	api    *api.Server
 	svc    *alerts.Service
 
-	retention time.Duration // for the engine, when set
+	observer  scheduler.Observer // for the engine, when set
+	retention time.Duration      // for the engine, when set
 	archive   *scheduler.Archive
 	notice    time.Duration
 }
@@ -210,7 +211,7 @@ func (h *harness) runEngine() (stop func()) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.eng = &scheduler.Engine{Store: h.st, Alerts: h.svc, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
-		Retention: h.retention, Archive: h.archive, HandoffNotice: h.notice}
+		Retention: h.retention, Archive: h.archive, HandoffNotice: h.notice, Observer: h.observer}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

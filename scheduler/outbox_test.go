@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +178,47 @@ func alicePage(h *harness, id int64) string {
 	}
 	h.t.Fatalf("alice has no text about %d", id)
 	return ""
+}
+
+// outboxWatch is an Observer that keeps the last outbox report.
+type outboxWatch struct {
+	mu      sync.Mutex
+	pages   int
+	oldest  time.Duration
+	reports int
+}
+
+func (o *outboxWatch) Leader(bool)                                 {}
+func (o *outboxWatch) PageSent(store.OutboxPage, time.Time, error) {}
+func (o *outboxWatch) TimerFired(time.Duration)                    {}
+func (o *outboxWatch) Outbox(pages int, oldest time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pages, o.oldest, o.reports = pages, oldest, o.reports+1
+}
+
+func (o *outboxWatch) last() (int, time.Duration, int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.pages, o.oldest, o.reports
+}
+
+// The sweep reports the backlog: how many pages wait and how overdue the
+// oldest is, for pagerd_outbox_pages and pagerd_outbox_oldest_seconds.
+func TestSweepReportsTheBacklog(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	obs := &outboxWatch{}
+	h.observer = obs
+	// Two pages decided while no engine ran, then 45s pass.
+	id := h.trigger("disk full", "")
+	h.clk.Advance(45 * time.Second)
+	h.runEngine()
+	h.eventually("first report", func() bool { _, _, n := obs.last(); return n >= 1 })
+	if pages, oldest, _ := obs.last(); pages != 2 || oldest != 45*time.Second {
+		t.Errorf("first sweep saw %d pages, oldest %s overdue; want 2, 45s", pages, oldest)
+	}
+	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
+	h.clk.Advance(2 * time.Second)
+	h.eventually("an empty outbox reported", func() bool { p, _, n := obs.last(); return n >= 2 && p == 0 })
 }
