@@ -33,7 +33,20 @@ type Metrics struct {
 	openAlerts     prometheus.Gauge
 	outboxPages    prometheus.Gauge
 	outboxOldest   prometheus.Gauge
+	rotaReloads    *prometheus.CounterVec
+	rotaDiskErrors prometheus.Gauge
 }
+
+// RotaReloadResult is how a reload of the rota directory ended.
+type RotaReloadResult string
+
+// The results of a rota reload, each a label of pagerd_rota_reloads_total.
+const (
+	RotaPublished RotaReloadResult = "published" // valid and new: the cluster has it
+	RotaUnchanged RotaReloadResult = "unchanged" // valid, and the cluster has it already
+	RotaInvalid   RotaReloadResult = "invalid"   // errors on disk: the rota in force stays
+	RotaFailed    RotaReloadResult = "failed"    // valid, but publishing failed (etcd unreachable)
+)
 
 // New creates a Metrics with a fresh registry holding pagerd's collectors
 // and the Go runtime and process collectors.
@@ -102,6 +115,21 @@ func New() *Metrics {
 			Name:      "outbox_oldest_seconds",
 			Help:      "How long past due the oldest page in the outbox is, as of the leader's last sweep (0 when empty).",
 		}),
+		rotaReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "rota_reloads_total",
+			Help:      "Reloads of the rota directory (SIGHUP or a file changed), by result: published, unchanged, invalid (errors on disk), failed (not published).",
+		}, []string{"result"}),
+		rotaDiskErrors: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace,
+			Name:      "rota_disk_errors",
+			Help:      "Errors found in the rota directory by its last check; 0 when it is valid. The rota in force stays while it has errors.",
+		}),
+	}
+	// Every result from zero, so a rate or an alert on "failed" works
+	// before the first failure.
+	for _, r := range []RotaReloadResult{RotaPublished, RotaUnchanged, RotaInvalid, RotaFailed} {
+		m.rotaReloads.WithLabelValues(string(r))
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -118,6 +146,8 @@ func New() *Metrics {
 		m.openAlerts,
 		m.outboxPages,
 		m.outboxOldest,
+		m.rotaReloads,
+		m.rotaDiskErrors,
 	)
 	return m
 }
@@ -171,6 +201,13 @@ func (m *Metrics) KeyspaceQuotaBytes(n int64) { m.keyspaceQuota.Set(float64(n)) 
 
 // OpenAlerts sets the number of currently open alerts.
 func (m *Metrics) OpenAlerts(n int64) { m.openAlerts.Set(float64(n)) }
+
+// RotaReload counts one reload of the rota directory.
+func (m *Metrics) RotaReload(r RotaReloadResult) { m.rotaReloads.WithLabelValues(string(r)).Inc() }
+
+// RotaDiskErrors sets the number of errors in the rota directory's last
+// check.
+func (m *Metrics) RotaDiskErrors(n int) { m.rotaDiskErrors.Set(float64(n)) }
 
 func nonNegative(d time.Duration) time.Duration {
 	if d < 0 {

@@ -229,3 +229,34 @@ func TestOutboxGauges(t *testing.T) {
 		t.Errorf("pagerd_outbox_oldest_seconds = %v, want 42", got)
 	}
 }
+
+func TestRotaReloads(t *testing.T) {
+	m := New()
+	mfs := scrape(t, m.Handler())
+	// Every result is there from the start, at zero.
+	for _, r := range []RotaReloadResult{RotaPublished, RotaUnchanged, RotaInvalid, RotaFailed} {
+		if v := counter(t, mfs, "pagerd_rota_reloads_total", map[string]string{"result": string(r)}); v != 0 {
+			t.Errorf("%s starts at %v", r, v)
+		}
+	}
+	if v := gauge(t, mfs, "pagerd_rota_disk_errors"); v != 0 {
+		t.Errorf("disk errors start at %v", v)
+	}
+	m.RotaReload(RotaFailed)
+	m.RotaReload(RotaFailed)
+	m.RotaReload(RotaUnchanged)
+	m.RotaDiskErrors(3)
+	mfs = scrape(t, m.Handler())
+	for r, want := range map[RotaReloadResult]float64{RotaPublished: 0, RotaUnchanged: 1, RotaInvalid: 0, RotaFailed: 2} {
+		if v := counter(t, mfs, "pagerd_rota_reloads_total", map[string]string{"result": string(r)}); v != want {
+			t.Errorf("%s = %v, want %v", r, v, want)
+		}
+	}
+	if v := gauge(t, mfs, "pagerd_rota_disk_errors"); v != 3 {
+		t.Errorf("disk errors = %v, want 3", v)
+	}
+	m.RotaDiskErrors(0)
+	if v := gauge(t, scrape(t, m.Handler()), "pagerd_rota_disk_errors"); v != 0 {
+		t.Errorf("disk errors after a fix = %v, want 0", v)
+	}
+}

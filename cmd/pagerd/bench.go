@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pagerd/pagerd/app"
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/store"
 )
@@ -176,8 +177,8 @@ func (b *bench) startDaemon(ctx context.Context, timeout time.Duration, stderr i
 	go func() {
 		defer close(done)
 		defer os.RemoveAll(dir)
-		err := serve(ctx, daemonConfig{RotaDir: rotaDir, DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", Node: "bench"}, log,
-			&serveHooks{notifier: b, observer: b, ready: func(addr string) { ready <- addr }})
+		err := app.Run(ctx, app.Config{RotaDir: rotaDir, DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", Node: "bench"}, log,
+			&app.Hooks{Notifier: b, Observer: b, Ready: func(addr string) { ready <- addr }})
 		if err != nil {
 			fmt.Fprintf(stderr, "pagerd bench: daemon: %v\n", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pagerd/pagerd/api"
+	"github.com/pagerd/pagerd/app"
 )
 
 // apiClient talks to a running pagerd's HTTP API.
@@ -115,7 +116,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	token, err := readSecret(*tokenFile)
+	token, err := app.ReadSecret(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd %s: %v\n", cmd, err)
 		return 2

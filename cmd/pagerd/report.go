@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pagerd/pagerd/api"
+	"github.com/pagerd/pagerd/app"
 	"github.com/pagerd/pagerd/timesheet"
 )
 
@@ -38,7 +39,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pagerd report: --format is table, csv or json")
 		return 2
 	}
-	token, err := readSecret(*tokenFile)
+	token, err := app.ReadSecret(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
 		return 2
@@ -107,7 +108,7 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	if pos, err := parseInterleaved(fs, args[1:]); err != nil || len(pos) != 0 {
 		return 2
 	}
-	token, err := readSecret(*tokenFile)
+	token, err := app.ReadSecret(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd ledger: %v\n", err)
 		return 2

@@ -1,41 +1,9 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func TestDaemonConfigFileAndFlags(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "pagerd.yaml")
-	os.WriteFile(path, []byte(`listen: 0.0.0.0:9000
-data_dir: /var/lib/pagerd
-rota_dir: /etc/pagerd/rota
-etcd:
-  endpoints: [https://etcd1:2379, https://etcd2:2379]
-  ca_file: /etc/pagerd/ca.pem
-`), 0o644)
-	file, err := loadDaemonConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	flags := daemonConfig{Listen: "127.0.0.1:8080", DataDir: "./pagerd-data", RotaDir: "/srv/rota", Etcd: etcdConfig{Prefix: "/pagerd/"}}
-	// --config was given on the command line; --listen and --data-dir are
-	// their defaults, so the file's values stand.
-	got := mergeConfig(file, flags, map[string]bool{"config": true})
-	if got.Listen != "0.0.0.0:9000" || got.DataDir != "/var/lib/pagerd" || got.RotaDir != "/srv/rota" {
-		t.Errorf("merged = %+v", got)
-	}
-	if len(got.Etcd.Endpoints) != 2 || got.Etcd.CAFile != "/etc/pagerd/ca.pem" || got.Etcd.Prefix != "/pagerd/" {
-		t.Errorf("merged etcd = %+v", got.Etcd)
-	}
-	os.WriteFile(path, []byte("listen: x\nlisten_addr: y\n"), 0o644)
-	if _, err := loadDaemonConfig(path); err == nil || !strings.Contains(err.Error(), "listen_addr") {
-		t.Errorf("a typo in the daemon config: %v", err)
-	}
-}
 
 func TestServeRefusesABrokenRotaWithNothingToFallBackOn(t *testing.T) {
 	var out, errb strings.Builder
@@ -45,25 +13,21 @@ func TestServeRefusesABrokenRotaWithNothingToFallBackOn(t *testing.T) {
 	}
 }
 
-func TestTwilioSettings(t *testing.T) {
-	// Not configured: the log notifier stays.
-	if n, err := twilioNotifier(daemonConfig{}, nil); n != nil || err != nil {
-		t.Fatalf("no Twilio settings: %v %v", n, err)
+func TestServeConfigErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--sms-interval", "30"},                        // no unit
+		{"serve", "--daemon-config", "/nonexistent/pagerd.yaml"}, // no such file
+		{"serve", "extra"},                                       // the rota directory goes after --config
+	} {
+		var out, errb strings.Builder
+		if code := run(args, &out, &errb, timeNow); code != 2 {
+			t.Errorf("%q: exit %d, want 2\n%s", args, code, errb.String())
+		}
 	}
-	dir := t.TempDir()
-	token := filepath.Join(dir, "token")
-	os.WriteFile(token, []byte("0123456789abcdef0123456789abcdef\n"), 0o600)
-	c := daemonConfig{Twilio: twilioConfig{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthTokenFile: token, SMSFrom: "+15005550006"}}
-	if _, err := twilioNotifier(c, nil); err == nil || !strings.Contains(err.Error(), "--public-url") {
-		t.Fatalf("without a public URL: %v", err)
-	}
-	c.PublicURL = "https://pagerd.example.com"
-	n, err := twilioNotifier(c, nil)
-	if err != nil || n == nil || n.Name() != "twilio" {
-		t.Fatalf("configured: %v %v", n, err)
-	}
-	c.Twilio.SMSFrom = "07700 900000"
-	if _, err := twilioNotifier(c, nil); err == nil {
-		t.Error("a from-number that isn't E.164 was accepted")
+	var out, errb strings.Builder
+	if code := run([]string{"serve", "-h"}, &out, &errb, timeNow); code != 2 ||
+		!strings.Contains(errb.String(), "--sms-interval D") || !strings.Contains(errb.String(), "(default 30s)") ||
+		!strings.Contains(errb.String(), "--daemon-config") {
+		t.Errorf("serve -h: exit %d\n%s", code, errb.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/pagerd/pagerd/app"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -40,7 +41,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "restored %s into %s; start pagerd serve --data-dir %s\n", file, *dataDir, *dataDir)
 		return 0
 	}
-	token, err := readSecret(*tokenFile)
+	token, err := app.ReadSecret(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd snapshot save: %v\n", err)
 		return 2

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -6,17 +6,14 @@ import (
 	"time"
 
 	"github.com/pagerd/pagerd/metrics"
+	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/store"
 )
 
-// observer feeds the engine's doings to the metrics.
+// observer feeds the engine's doings to the metrics, and to next if set.
 type observer struct {
 	m    *metrics.Metrics
-	next interface {
-		Leader(bool)
-		PageSent(store.OutboxPage, time.Time, error)
-		TimerFired(time.Duration)
-	}
+	next scheduler.Observer
 }
 
 func (o observer) Leader(v bool) {
@@ -40,10 +37,23 @@ func (o observer) TimerFired(late time.Duration) {
 	}
 }
 
-// watchKeyspace exports etcd's size and open alerts, and warns at 80% of
-// the quota: etcd stops taking writes when it is full.
+// Outbox reports the leader's sweep: the outbox backlog.
+func (o observer) Outbox(pages int, oldest time.Duration) {
+	o.m.Outbox(pages, oldest)
+	if next, ok := o.next.(scheduler.OutboxObserver); ok {
+		next.Outbox(pages, oldest)
+	}
+}
+
+// keyspaceEvery is how often the keyspace size and open alerts are read.
+const keyspaceEvery = 30 * time.Second
+
+// watchKeyspace exports etcd's size and open alerts until ctx ends, and
+// warns at 80% of the quota: etcd stops taking writes when it is full.
 func watchKeyspace(ctx context.Context, st *store.Store, m *metrics.Metrics, log *slog.Logger) {
 	warned := false
+	t := time.NewTicker(keyspaceEvery)
+	defer t.Stop()
 	for {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		size, quota, err := st.KeyspaceSize(sctx)
@@ -57,14 +67,18 @@ func watchKeyspace(ctx context.Context, st *store.Store, m *metrics.Metrics, log
 				log.Warn("etcd keyspace above 80% of its quota: retire resolved alerts sooner, or compact and defragment", "bytes", size, "quota", quota)
 			}
 			warned = full
+		} else if ctx.Err() == nil {
+			log.Warn("reading the etcd keyspace size", "err", err)
 		}
 		if oerr == nil {
 			m.OpenAlerts(open)
+		} else if ctx.Err() == nil {
+			log.Warn("counting open alerts", "err", oerr)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(30 * time.Second):
+		case <-t.C:
 		}
 	}
 }

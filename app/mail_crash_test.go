@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -65,7 +65,7 @@ func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 	}
 	defer c.Close()
 	c.Login("pagerd", "secret").Wait()
-	raw, _ := os.ReadFile("../../ingest/mail/testdata/nagios_problem.eml")
+	raw, _ := os.ReadFile("../ingest/mail/testdata/nagios_problem.eml")
 	cmd := c.Append("INBOX", int64(len(raw)), nil)
 	cmd.Write(raw)
 	cmd.Close()
@@ -73,9 +73,9 @@ func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cfg := imapConfig{Addr: ln.Addr().String(), TLS: "plain", AllowPlain: true, Username: "pagerd", PasswordFile: writeTemp(t, "secret"), PollEvery: time.Hour}
+	cfg := IMAPConfig{Addr: ln.Addr().String(), TLS: "plain", AllowPlain: true, Username: "pagerd", PasswordFile: writeTemp(t, "secret"), PollEvery: time.Hour}
 	// The first watcher "dies" right after delivering: its Deliver stores
-	// the alert (and remembers the mail, as serve's does), then the IMAP
+	// the alert (and remembers the mail, as Run's does), then the IMAP
 	// connection goes away, so the mail can't be flagged.
 	wctx, kill := context.WithCancel(ctx)
 	delivered := 0
@@ -113,7 +113,7 @@ func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 	if flagged(t, c) {
 		t.Fatal("the mail was flagged although the watcher died first")
 	}
-	// The restart: the real watcher, as serve builds it.
+	// The restart: the real watcher, as Run builds it.
 	w2, err := newMailWatcher(cfg, st, &mail.Intake{Alerts: srv.Alerts, Rota: srv.Rota, Log: quiet}, quiet)
 	if err != nil {
 		t.Fatal(err)

@@ -1,30 +1,15 @@
-package main
+package app
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/pagerd/pagerd/ingest/imapwatch"
 	"github.com/pagerd/pagerd/ingest/mail"
 	"github.com/pagerd/pagerd/store"
 )
-
-// imapConfig is the watched mailbox. The password comes from a file
-// (systemd credentials) or PAGERD_IMAP_PASSWORD, never from rota files.
-type imapConfig struct {
-	Addr         string        `yaml:"addr"`
-	TLS          string        `yaml:"tls"` // implicit (default), starttls; plain only with allow_plain
-	AllowPlain   bool          `yaml:"allow_plain"`
-	Username     string        `yaml:"username"`
-	PasswordFile string        `yaml:"password_file"`
-	Mailboxes    []string      `yaml:"mailboxes"`
-	Keyword      string        `yaml:"keyword"`
-	MoveTo       string        `yaml:"move_to"`
-	PollEvery    time.Duration `yaml:"poll_every"`
-}
 
 // seenStore keeps processed mail in etcd, so any node that leads later
 // knows.
@@ -39,7 +24,7 @@ func (s seenStore) Remember(ctx context.Context, keys ...string) error {
 }
 
 // newMailWatcher builds the watcher, or nil when no mailbox is configured.
-func newMailWatcher(c imapConfig, st *store.Store, intake *mail.Intake, log *slog.Logger) (*imapwatch.Watcher, error) {
+func newMailWatcher(c IMAPConfig, st *store.Store, intake *mail.Intake, log *slog.Logger) (*imapwatch.Watcher, error) {
 	if c.Addr == "" {
 		return nil, nil
 	}
@@ -73,22 +58,26 @@ func newMailWatcher(c imapConfig, st *store.Store, intake *mail.Intake, log *slo
 	return w, nil
 }
 
-// leaderOnly runs f while this node leads, and stops it when it doesn't:
-// one node watches the mailboxes, and a new leader picks up where the old
-// one stopped (processed mail is in etcd).
+// leaderOnly runs a task while this node leads, and stops it when it
+// doesn't: one node watches the mailboxes, and a new leader picks up where
+// the old one stopped (processed mail is in etcd).
 type leaderOnly struct {
+	run func(ctx context.Context) error
+	log *slog.Logger
+
 	mu     sync.Mutex
-	run    func(ctx context.Context) error
-	cancel context.CancelFunc
-	done   chan struct{}
-	log    *slog.Logger
+	cancel context.CancelFunc // nil while the task isn't running
+	done   chan struct{}      // closed when the running task has returned
+	closed bool               // shut down: never run again
 }
 
+// Leader starts the task when leading begins and stops it, waiting for it
+// to return, when leading ends.
 func (l *leaderOnly) Leader(leading bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
-	case leading && l.cancel == nil:
+	case leading && l.cancel == nil && !l.closed:
 		ctx, cancel := context.WithCancel(context.Background())
 		l.cancel, l.done = cancel, make(chan struct{})
 		go func(done chan struct{}) {
@@ -106,5 +95,10 @@ func (l *leaderOnly) Leader(leading bool) {
 	}
 }
 
-// stop ends the watcher for good (shutdown).
-func (l *leaderOnly) stop() { l.Leader(false) }
+// close stops the task for good (shutdown), waiting for it to return.
+func (l *leaderOnly) close() {
+	l.Leader(false)
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+}

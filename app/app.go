@@ -1,0 +1,318 @@
+// Package app wires pagerd serve together and owns its start and stop:
+// the store first, then the rota, the alerts service and the engine, the
+// HTTP API, and the watchers; on shutdown the same parts stop in reverse,
+// each waited for, so nothing started here outlives the store.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/api"
+	"github.com/pagerd/pagerd/clock"
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/ingest/mail"
+	"github.com/pagerd/pagerd/metrics"
+	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/rotafile"
+	"github.com/pagerd/pagerd/scheduler"
+	"github.com/pagerd/pagerd/sdnotify"
+	"github.com/pagerd/pagerd/store"
+)
+
+// Hooks lets tests and the benchmark watch a running daemon. The zero
+// value (or nil) changes nothing.
+type Hooks struct {
+	Notifier     notifier.Notifier  // sends pages instead of Twilio or the log
+	Observer     scheduler.Observer // hears the engine, beside the metrics
+	Ready        func(addr string)  // called once HTTP serves, with its address
+	TwilioClient *http.Client       // reaches a fake Twilio
+
+	// storeClosing runs just before the store closes (tests: nothing
+	// Run started may be running by then).
+	storeClosing func()
+}
+
+const (
+	// drainTimeout bounds how long shutdown waits for HTTP requests in
+	// flight (systemd's TimeoutStopSec is 60s).
+	drainTimeout = 20 * time.Second
+	// rotaWait is how long a node without a rota of its own waits for the
+	// cluster's.
+	rotaWait = 30 * time.Second
+)
+
+// Run runs the daemon until ctx ends or a part of it fails, then stops
+// every part in reverse order of start and closes the store last. It
+// returns nil after a clean stop.
+func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err error) {
+	if hooks == nil {
+		hooks = &Hooks{}
+	}
+	if c.Node == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			log.Warn("no host name for the node name; set --node", "err", err)
+		}
+		c.Node = host + "/" + c.Listen
+	}
+	clk := clock.Real{}
+	m := metrics.New()
+	var src *rotaSource
+	var files []rotafile.File
+	if c.RotaDir != "" {
+		src = &rotaSource{dir: c.RotaDir, node: c.Node, clk: clk, log: log, m: m}
+		files = src.check()
+	}
+	password, err := ReadSecret(c.Etcd.PasswordFile)
+	if err != nil {
+		return err
+	}
+	token, err := ReadSecret(c.APITokenFile)
+	if err != nil {
+		return err
+	}
+	calSecret, err := ReadSecret(c.CalendarSecretFile)
+	if err != nil {
+		return err
+	}
+	tw, err := twilioNotifier(c, hooks.TwilioClient)
+	if err != nil {
+		return err
+	}
+
+	st, err := store.Open(ctx, store.Config{
+		Endpoints: c.Etcd.Endpoints, DataDir: c.DataDir,
+		CAFile: c.Etcd.CAFile, CertFile: c.Etcd.CertFile, KeyFile: c.Etcd.KeyFile,
+		Username: c.Etcd.Username, Password: password, Prefix: c.Etcd.Prefix, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if hooks.storeClosing != nil {
+			hooks.storeClosing()
+		}
+		if cerr := st.Close(); cerr != nil {
+			log.Warn("closing etcd", "err", cerr)
+		}
+		log.Info("etcd closed")
+	}()
+	if st.Embedded() {
+		log.Info("embedded etcd started", "data_dir", c.DataDir)
+	}
+	if files != nil {
+		if _, err := src.publish(ctx, st, files); err != nil {
+			return err
+		}
+	} else {
+		if _, ok, err := st.Rota(ctx); err != nil {
+			return err
+		} else if !ok {
+			return errors.New("no valid rota: fix the errors above (pagerd check), or join a cluster that has one")
+		}
+		log.Warn("running on the rota the cluster already has")
+	}
+
+	// From here every part runs under comps, and the deferred Stop ends
+	// them all (in reverse) before the deferred Close above.
+	comps := newComponents(ctx, log)
+	defer func() {
+		if serr := comps.Stop(); err == nil {
+			err = serr
+		}
+	}()
+	holder := &inforce.Current{}
+	loaded := make(chan struct{})
+	comps.Go("rota follower", func(ctx context.Context) error {
+		followRota(ctx, st, holder, log, loaded)
+		return nil
+	})
+	select {
+	case <-loaded:
+	case <-time.After(rotaWait):
+		return errors.New("no valid rota in the cluster: start one node with --config DIR")
+	case <-comps.Failed():
+		return nil // the deferred Stop returns the failure
+	case <-ctx.Done():
+		return nil
+	}
+	if src != nil {
+		comps.Go("rota reloader", func(ctx context.Context) error {
+			src.watch(ctx, st)
+			return nil
+		})
+	}
+
+	nt := hooks.Notifier
+	switch {
+	case nt != nil:
+	case tw != nil:
+		nt = tw
+		log.Info("paging through Twilio", "public_url", c.PublicURL)
+	default:
+		log.Warn("Twilio is not configured: pages are written to the log only")
+		nt = notifier.Log{Logger: log}
+	}
+	archive := c.ArchiveFile
+	if archive == "" {
+		archive = filepath.Join(c.DataDir, "archive.jsonl")
+	}
+	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
+		Received: func(source, team, outcome string) { m.AlertReceived(source, outcome) }}
+	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
+		Observer: observer{m: m, next: hooks.Observer},
+		Interval: map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval},
+		Compose:  pageText, Retention: c.Retention, Archive: &scheduler.Archive{Path: archive},
+		HandoffNotice: c.HandoffNotice}
+	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Twilio: tw,
+		Metrics: m.Handler(), CalendarSecret: []byte(calSecret),
+		Ready: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return fmt.Errorf("etcd: %w", err)
+			}
+			r := holder.Get()
+			if r == nil {
+				return errors.New("no rota loaded")
+			}
+			m.RotaRevision(r.Rev)
+			if name, err := st.LeaderName(ctx); err != nil || name == "" {
+				return errors.New("no leader elected yet")
+			}
+			return nil
+		}}
+	watcher, err := newMailWatcher(c.IMAP, st, &mail.Intake{Alerts: svc, Rota: holder, Log: log}, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Listen, err)
+	}
+	// Nothing can fail between here and serveHTTP, which owns ln from then.
+
+	if watcher != nil {
+		// One node watches the mailboxes: the leader. Its leadership
+		// ending (the engine stopping) stops the watcher; close then keeps
+		// it from starting again.
+		mailboxes := &leaderOnly{run: watcher.Run, log: log}
+		eng.OnLeader = mailboxes.Leader
+		comps.OnStop("mail watcher", mailboxes.close)
+	}
+	// Under systemd (Type=notify): READY once etcd, the rota and HTTP are
+	// up; a STATUS line an operator sees in systemctl status; watchdog
+	// pings while the engine's loop turns. Started before the engine, so
+	// it stops after it: the pings go on while the engine hands over.
+	sd := sdnotify.New()
+	up := make(chan struct{})
+	status := func(ctx context.Context) string {
+		role := "follower"
+		if eng.IsLeader() {
+			role = "leader"
+		}
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		open, err := st.OpenCount(sctx)
+		if err != nil {
+			return fmt.Sprintf("%s, rota r%d, etcd unreachable", role, holder.Get().Rev)
+		}
+		return fmt.Sprintf("%s, rota r%d, %d open alerts", role, holder.Get().Rev, open)
+	}
+	comps.Go("systemd notify", func(ctx context.Context) error {
+		select {
+		case <-up:
+		case <-ctx.Done():
+			return nil
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { sd.RunWatchdog(ctx, eng.Alive) })
+		defer wg.Wait()
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if err := sd.Status(status(ctx)); err != nil {
+					log.Warn("systemd notify", "err", err)
+				}
+			}
+		}
+	})
+	// Stopping the engine resigns leadership, so another node takes over
+	// at once rather than when the lease runs out.
+	comps.Go("engine", eng.Run)
+	serveHTTP(comps, ln, srv.Handler(), log)
+	comps.Go("keyspace watcher", func(ctx context.Context) error {
+		watchKeyspace(ctx, st, m, log)
+		return nil
+	})
+
+	log.Info("pagerd serving", "listen", ln.Addr().String(), "node", c.Node, "rota_rev", holder.Get().Rev)
+	if hooks.Ready != nil {
+		hooks.Ready(ln.Addr().String())
+	}
+	if err := sd.Ready(status(ctx)); err != nil {
+		log.Warn("systemd notify", "err", err)
+	}
+	close(up)
+
+	select {
+	case <-ctx.Done():
+	case <-comps.Failed():
+	}
+	if err := sd.Stopping(); err != nil {
+		log.Warn("systemd notify", "err", err)
+	}
+	log.Info("shutting down: no new requests; finishing those in flight")
+	return nil // the deferred Stop and Close do the rest
+}
+
+// serveHTTP serves h on ln as a part of comps. Stopping it drains: no new
+// requests, those in flight finish (for up to drainTimeout, then their
+// connections are closed), and no handler is still running when it
+// returns, so none can reach the store after it closes.
+func serveHTTP(comps *components, ln net.Listener, h http.Handler, log *slog.Logger) {
+	// Each request holds a read lock; the drain takes the write lock, so
+	// it waits for every handler. A request that arrives after the drain
+	// began is refused rather than queued.
+	var running sync.RWMutex
+	hs := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !running.TryRLock() {
+				http.Error(w, "pagerd is shutting down", http.StatusServiceUnavailable)
+				return
+			}
+			defer running.RUnlock()
+			h.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+	}
+	comps.GoStop("http server", func() error {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+		defer cancel()
+		if err := hs.Shutdown(ctx); err != nil {
+			log.Warn("http shutdown: closing the requests still in flight", "err", err)
+			if err := hs.Close(); err != nil {
+				log.Warn("http close", "err", err)
+			}
+		}
+		running.Lock() // every handler has returned; never unlocked
+	})
+}

@@ -1,0 +1,383 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything pagerd serve needs, kept apart from the rota: the
+// settings table below gives each its flag, YAML key and default; the
+// twilio and imap blocks exist only in the file (they hold names of secret
+// files and are too many to be flags).
+type Config struct {
+	Listen       string     `yaml:"listen"`
+	DataDir      string     `yaml:"data_dir"`
+	RotaDir      string     `yaml:"rota_dir"`
+	PublicURL    string     `yaml:"public_url"`
+	Node         string     `yaml:"node"` // "" is host/listen
+	APITokenFile string     `yaml:"api_token_file"`
+	Etcd         EtcdConfig `yaml:"etcd"`
+	// Retention of resolved alerts in etcd before they move to
+	// ArchiveFile ("" is DataDir/archive.jsonl); 0 keeps them.
+	Retention   time.Duration `yaml:"retention"`
+	ArchiveFile string        `yaml:"archive_file"`
+	// HandoffNotice: a text this long before a shift to whoever takes it
+	// (and its shadows); 0 sends none.
+	HandoffNotice time.Duration `yaml:"handoff_notice"`
+	// CalendarSecretFile holds the secret calendar feed tokens derive
+	// from; without it there are no feeds.
+	CalendarSecretFile string `yaml:"calendar_secret_file"`
+	// The least time between two messages to one person by one method;
+	// pages due sooner are bundled into the next message. 0: no bundling.
+	SMSInterval   time.Duration `yaml:"sms_interval"`
+	VoiceInterval time.Duration `yaml:"voice_interval"`
+
+	Twilio TwilioConfig `yaml:"twilio"`
+	IMAP   IMAPConfig   `yaml:"imap"`
+}
+
+// EtcdConfig says how to reach an existing etcd cluster; no endpoints
+// starts an embedded etcd in DataDir.
+type EtcdConfig struct {
+	Endpoints    []string `yaml:"endpoints"`
+	CAFile       string   `yaml:"ca_file"`
+	CertFile     string   `yaml:"cert_file"`
+	KeyFile      string   `yaml:"key_file"`
+	Username     string   `yaml:"username"`
+	PasswordFile string   `yaml:"password_file"`
+	Prefix       string   `yaml:"prefix"`
+}
+
+// TwilioConfig says how to reach Twilio. Every value may instead come from
+// the environment (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY,
+// TWILIO_API_SECRET, TWILIO_SMS_FROM, TWILIO_VOICE_FROM,
+// TWILIO_MESSAGING_SERVICE_SID); secrets from files named here, which is
+// how systemd credentials arrive.
+type TwilioConfig struct {
+	AccountSID          string `yaml:"account_sid"`
+	AuthTokenFile       string `yaml:"auth_token_file"`
+	APIKey              string `yaml:"api_key"`
+	APISecretFile       string `yaml:"api_secret_file"`
+	SMSFrom             string `yaml:"sms_from"`
+	VoiceFrom           string `yaml:"voice_from"`
+	MessagingServiceSID string `yaml:"messaging_service_sid"`
+}
+
+// IMAPConfig is the watched mailbox. The password comes from a file
+// (systemd credentials) or PAGERD_IMAP_PASSWORD, never from rota files.
+type IMAPConfig struct {
+	Addr         string        `yaml:"addr"`
+	TLS          string        `yaml:"tls"` // implicit (default), starttls; plain only with allow_plain
+	AllowPlain   bool          `yaml:"allow_plain"`
+	Username     string        `yaml:"username"`
+	PasswordFile string        `yaml:"password_file"`
+	Mailboxes    []string      `yaml:"mailboxes"`
+	Keyword      string        `yaml:"keyword"`
+	MoveTo       string        `yaml:"move_to"`
+	PollEvery    time.Duration `yaml:"poll_every"`
+}
+
+// setting is one flag-and-key of Config, written once: it registers the
+// flag, gives the default, merges a set flag over the file, and is a row of
+// the README's table.
+type setting struct {
+	Flag string // without dashes
+	Key  string // YAML key, dotted under a block: etcd.ca_file
+	Arg  string // what the flag's value is called in help: DIR, ADDR, D
+	// Default as it is typed on the command line ("" for none); Computed
+	// says, for the README, what an empty value turns into at run time.
+	Default  string
+	Computed string
+	Help     string
+	// Ptr points into a Config: a *string, *time.Duration, or a *[]string
+	// given as a comma-separated flag.
+	Ptr func(*Config) any
+}
+
+// settings is every setting of pagerd serve, in the README's order.
+var settings = []setting{
+	{Flag: "config", Key: "rota_dir", Arg: "DIR", Help: "rota directory: checked, then published to the cluster with a revision",
+		Ptr: func(c *Config) any { return &c.RotaDir }},
+	{Flag: "listen", Key: "listen", Arg: "ADDR", Default: "127.0.0.1:8080", Help: "HTTP API",
+		Ptr: func(c *Config) any { return &c.Listen }},
+	{Flag: "data-dir", Key: "data_dir", Arg: "DIR", Default: "./pagerd-data", Help: "embedded etcd's data, when no endpoints are given",
+		Ptr: func(c *Config) any { return &c.DataDir }},
+	{Flag: "etcd-endpoints", Key: "etcd.endpoints", Arg: "URLS", Help: "use an existing etcd cluster instead (comma-separated; a list in the file)",
+		Ptr: func(c *Config) any { return &c.Etcd.Endpoints }},
+	{Flag: "etcd-ca", Key: "etcd.ca_file", Arg: "F", Help: "TLS to etcd: the CA certificate",
+		Ptr: func(c *Config) any { return &c.Etcd.CAFile }},
+	{Flag: "etcd-cert", Key: "etcd.cert_file", Arg: "F", Help: "TLS to etcd: the client certificate",
+		Ptr: func(c *Config) any { return &c.Etcd.CertFile }},
+	{Flag: "etcd-key", Key: "etcd.key_file", Arg: "F", Help: "TLS to etcd: the client key",
+		Ptr: func(c *Config) any { return &c.Etcd.KeyFile }},
+	{Flag: "etcd-user", Key: "etcd.username", Arg: "NAME", Help: "etcd authentication: the user",
+		Ptr: func(c *Config) any { return &c.Etcd.Username }},
+	{Flag: "etcd-password-file", Key: "etcd.password_file", Arg: "F", Help: "etcd authentication: the file holding the password",
+		Ptr: func(c *Config) any { return &c.Etcd.PasswordFile }},
+	{Flag: "etcd-prefix", Key: "etcd.prefix", Arg: "P", Default: "/pagerd/", Help: "key prefix, so clusters can share an etcd",
+		Ptr: func(c *Config) any { return &c.Etcd.Prefix }},
+	{Flag: "node", Key: "node", Arg: "NAME", Computed: "host/listen", Help: "this node's name in the cluster",
+		Ptr: func(c *Config) any { return &c.Node }},
+	{Flag: "api-token-file", Key: "api_token_file", Arg: "F", Help: "require `Authorization: Bearer <token>` on the operator API",
+		Ptr: func(c *Config) any { return &c.APITokenFile }},
+	{Flag: "public-url", Key: "public_url", Arg: "URL", Help: "how Twilio reaches this node (callbacks)",
+		Ptr: func(c *Config) any { return &c.PublicURL }},
+	{Flag: "retention", Key: "retention", Arg: "D", Default: "720h", Help: "resolved alerts move from etcd to the archive after this (0: they stay)",
+		Ptr: func(c *Config) any { return &c.Retention }},
+	{Flag: "archive-file", Key: "archive_file", Arg: "F", Computed: "DATA_DIR/archive.jsonl", Help: "JSON-lines file retired alerts are appended to",
+		Ptr: func(c *Config) any { return &c.ArchiveFile }},
+	{Flag: "handoff-notice", Key: "handoff_notice", Arg: "D", Default: "1h", Help: "text people this long before their shift (0: never)",
+		Ptr: func(c *Config) any { return &c.HandoffNotice }},
+	{Flag: "calendar-secret-file", Key: "calendar_secret_file", Arg: "F", Help: "enables `/api/v1/calendar/{person,team}/ID.ics?token=...` feeds",
+		Ptr: func(c *Config) any { return &c.CalendarSecretFile }},
+	{Flag: "sms-interval", Key: "sms_interval", Arg: "D", Default: "30s", Help: "least time between two texts to one person; pages due sooner are bundled (0: no bundling)",
+		Ptr: func(c *Config) any { return &c.SMSInterval }},
+	{Flag: "voice-interval", Key: "voice_interval", Arg: "D", Default: "60s", Help: "least time between two calls to one person; pages due sooner are bundled (0: no bundling)",
+		Ptr: func(c *Config) any { return &c.VoiceInterval }},
+}
+
+// set parses v, as typed on the command line, into the setting's field.
+func (s setting) set(c *Config, v string) error {
+	switch p := s.Ptr(c).(type) {
+	case *string:
+		*p = v
+	case *time.Duration:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("not a duration (like 30s, 5m, 1h): %q", v)
+		}
+		*p = d
+	case *[]string:
+		*p = nil
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				*p = append(*p, e)
+			}
+		}
+	default:
+		// A programming error in the table, caught by every test.
+		panic(fmt.Sprintf("setting %s: unsupported field type %T", s.Flag, p))
+	}
+	return nil
+}
+
+// Defaults is the Config of a pagerd serve given no file and no flags.
+func Defaults() Config {
+	var c Config
+	for _, s := range settings {
+		if err := s.set(&c, s.Default); err != nil {
+			panic(fmt.Sprintf("setting %s: default: %v", s.Flag, err)) // the table is wrong
+		}
+	}
+	return c
+}
+
+// LoadFile reads a daemon config file over the defaults: a key in the file
+// wins over the default, even when its value is zero (sms_interval: 0s
+// turns bundling off). A duration may be a bare 0; an unknown key is an
+// error, so a typo doesn't silently leave a default in force.
+func LoadFile(path string) (Config, error) {
+	c := Defaults()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read daemon config: %w", err)
+	}
+	if err := decodeYAML(data, &c); err != nil {
+		return c, fmt.Errorf("daemon config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// decodeYAML decodes data over c, after checking every key against
+// Config's fields and accepting a bare 0 for a duration.
+func decodeYAML(data []byte, c *Config) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil // an empty file: every default stands
+	}
+	if err := checkNode(doc.Content[0], reflect.TypeFor[Config](), ""); err != nil {
+		return err
+	}
+	return doc.Decode(c)
+}
+
+// checkNode walks n as it will decode into a t: a key t has no field for is
+// an error, and a duration written as a bare 0 becomes "0s" (yaml.v3 takes
+// only strings for durations). Any other bare number for a duration is an
+// error: 30 could mean seconds or nanoseconds.
+func checkNode(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil // "key:" with no value leaves the default
+	}
+	want := map[reflect.Kind]yaml.Kind{reflect.Struct: yaml.MappingNode, reflect.Slice: yaml.SequenceNode}[t.Kind()]
+	if want == 0 {
+		want = yaml.ScalarNode
+	}
+	if n.Kind != want {
+		where := path
+		if where == "" {
+			where = "the file"
+		}
+		return fmt.Errorf("line %d: %s: want %s", n.Line, where, map[yaml.Kind]string{
+			yaml.MappingNode: "a block of keys", yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}[want])
+	}
+	switch {
+	case t == durationType:
+		if n.ShortTag() == "!!int" {
+			var v int64
+			if err := n.Decode(&v); err != nil || v != 0 {
+				return fmt.Errorf("line %d: %s: %s is a number without a unit: write a duration, like 30s, 5m or 1h", n.Line, path, n.Value)
+			}
+			n.Tag, n.Value = "!!str", "0s"
+		} else if _, err := time.ParseDuration(n.Value); err != nil {
+			return fmt.Errorf("line %d: %s: %q is not a duration (like 30s, 5m or 1h)", n.Line, path, n.Value)
+		}
+	case t.Kind() == reflect.Struct:
+		fields := map[string]reflect.Type{}
+		var known []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = f.Type
+			known = append(known, name)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			key := k.Value
+			if path != "" {
+				key = path + "." + k.Value
+			}
+			ft, ok := fields[k.Value]
+			if !ok {
+				return fmt.Errorf("line %d: unknown key %q (known here: %s)", k.Line, key, strings.Join(known, ", "))
+			}
+			if err := checkNode(v, ft, key); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Slice:
+		for i, e := range n.Content {
+			if err := checkNode(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Flags is pagerd serve's settings bound to a flag set.
+type Flags struct {
+	fs     *flag.FlagSet
+	values map[string]*flagValue
+}
+
+// flagValue holds a flag as typed, checked by parsing it into a scratch
+// Config: it is applied to the real one only after the file is read.
+type flagValue struct {
+	s   setting
+	raw string
+}
+
+func (v *flagValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.raw
+}
+
+func (v *flagValue) Set(s string) error {
+	var scratch Config
+	if err := v.s.set(&scratch, s); err != nil {
+		return err
+	}
+	v.raw = s
+	return nil
+}
+
+// BindFlags registers every setting as a flag on fs. After fs.Parse,
+// Config gives the settings in force.
+func BindFlags(fs *flag.FlagSet) *Flags {
+	f := &Flags{fs: fs, values: map[string]*flagValue{}}
+	for _, s := range settings {
+		v := &flagValue{s: s, raw: s.Default}
+		f.values[s.Flag] = v
+		fs.Var(v, s.Flag, s.Help)
+	}
+	return f
+}
+
+// Config is the defaults, then the file at path (none if path is ""),
+// then every flag given on the command line: only those, so a flag left at
+// its default doesn't undo the file.
+func (f *Flags) Config(path string) (Config, error) {
+	c := Defaults()
+	if path != "" {
+		var err error
+		if c, err = LoadFile(path); err != nil {
+			return c, err
+		}
+	}
+	var err error
+	f.fs.Visit(func(fl *flag.Flag) {
+		v, ok := f.values[fl.Name]
+		if !ok || err != nil {
+			return // not a setting (--daemon-config)
+		}
+		if serr := v.s.set(&c, v.raw); serr != nil {
+			err = fmt.Errorf("--%s: %w", fl.Name, serr)
+		}
+	})
+	return c, err
+}
+
+// PrintDefaults writes the flags' help, each with its value's name.
+func (f *Flags) PrintDefaults(w io.Writer) {
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		arg, usage := "", fl.Usage
+		if v, ok := f.values[fl.Name]; ok {
+			arg = " " + v.s.Arg
+		} else if name, u := flag.UnquoteUsage(fl); name != "" {
+			arg, usage = " "+name, u
+		}
+		fmt.Fprintf(w, "  --%s%s\n    \t%s", fl.Name, arg, usage)
+		if fl.DefValue != "" {
+			fmt.Fprintf(w, " (default %s)", fl.DefValue)
+		} else if v, ok := f.values[fl.Name]; ok && v.s.Computed != "" {
+			fmt.Fprintf(w, " (default %s)", v.s.Computed)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// flagsTable is the README's table of pagerd serve's settings.
+func flagsTable() string {
+	var b strings.Builder
+	b.WriteString("| flag | YAML key | default | meaning |\n|---|---|---|---|\n")
+	for _, s := range settings {
+		def := s.Computed
+		if s.Default != "" {
+			def = "`" + s.Default + "`"
+		}
+		row := fmt.Sprintf("| `--%s %s` | `%s` | %s | %s |\n", s.Flag, s.Arg, s.Key, def, s.Help)
+		b.WriteString(strings.Replace(row, "|  |", "| |", 1))
+	}
+	return b.String()
+}

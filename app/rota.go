@@ -1,0 +1,196 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/pagerd/pagerd/clock"
+	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/metrics"
+	"github.com/pagerd/pagerd/rotafile"
+	"github.com/pagerd/pagerd/store"
+)
+
+// Rota distribution: a node started with --config publishes its rota
+// directory to the cluster (at start, on SIGHUP, when a file changes), and
+// every node follows what the cluster has published.
+
+// rotaSource is a rota directory this node publishes from.
+type rotaSource struct {
+	dir  string
+	node string
+	clk  clock.Clock
+	log  *slog.Logger
+	m    *metrics.Metrics
+}
+
+// publishTimeout bounds a publish on reload, so an unreachable etcd is
+// reported rather than waited on.
+const publishTimeout = 15 * time.Second
+
+// check loads the directory, logging every problem, and sets the disk
+// errors gauge. It returns nil when the rota has errors: the cluster keeps
+// the rota it has.
+func (r *rotaSource) check() []rotafile.File {
+	files, err := rotafile.ReadDir(r.dir)
+	if err != nil {
+		r.log.Error("rota not loaded", "dir", r.dir, "err", err)
+		r.m.RotaDiskErrors(1)
+		return nil
+	}
+	_, diags := rotafile.Load(files)
+	for _, d := range diags {
+		lvl := slog.LevelWarn
+		if d.Severity == rotafile.Error {
+			lvl = slog.LevelError
+		}
+		r.log.Log(context.Background(), lvl, "rota: "+d.Msg, "pos", fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Col), "hint", d.Hint)
+	}
+	r.m.RotaDiskErrors(len(diags.Errors()))
+	if diags.Err() != nil {
+		r.log.Error("rota has errors; keeping the rota in force", "dir", r.dir, "errors", len(diags.Errors()))
+		return nil
+	}
+	return files
+}
+
+// publish makes files the cluster's rota, unless they are already.
+func (r *rotaSource) publish(ctx context.Context, st *store.Store, files []rotafile.File) (changed bool, err error) {
+	rec, changed, err := st.PublishRota(ctx, files, r.node, r.clk.Now())
+	if err != nil {
+		return false, err
+	}
+	if changed {
+		r.log.Info("rota published", "rev", rec.Rev, "files", len(files))
+	} else {
+		r.log.Info("rota unchanged", "rev", rec.Rev, "dir", r.dir)
+	}
+	return changed, nil
+}
+
+// reload checks the directory again and publishes it if it is valid and
+// new. Every outcome is logged and counted; a failed publish leaves the
+// cluster on the rota in force, and the next reload tries again.
+func (r *rotaSource) reload(ctx context.Context, st *store.Store, why string) metrics.RotaReloadResult {
+	r.log.Info("reloading rota", "why", why, "dir", r.dir)
+	result := func() metrics.RotaReloadResult {
+		files := r.check()
+		if files == nil {
+			return metrics.RotaInvalid
+		}
+		pctx, cancel := context.WithTimeout(ctx, publishTimeout)
+		defer cancel()
+		changed, err := r.publish(pctx, st, files)
+		switch {
+		case err != nil:
+			r.log.Error("rota not published; the cluster keeps the rota in force until the next reload", "dir", r.dir, "why", why, "err", err)
+			return metrics.RotaFailed
+		case changed:
+			return metrics.RotaPublished
+		default:
+			return metrics.RotaUnchanged
+		}
+	}()
+	r.m.RotaReload(result)
+	return result
+}
+
+// watch reloads the rota on SIGHUP and when files in the directory change,
+// until ctx ends.
+func (r *rotaSource) watch(ctx context.Context, st *store.Store) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		r.log.Warn("cannot watch the rota directory; reload with SIGHUP", "dir", r.dir, "err", err)
+	} else {
+		defer func() {
+			if err := w.Close(); err != nil {
+				r.log.Warn("closing the rota directory watch", "dir", r.dir, "err", err)
+			}
+		}()
+		// A directory that can't be watched is logged and skipped: the
+		// rest are still watched, and SIGHUP reloads everything.
+		walkErr := filepath.WalkDir(r.dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() && (p == r.dir || !strings.HasPrefix(d.Name(), ".")) {
+				err = w.Add(p)
+			}
+			if err != nil {
+				r.log.Warn("cannot watch part of the rota directory; reload with SIGHUP", "path", p, "err", err)
+			}
+			return nil
+		})
+		if walkErr != nil {
+			r.log.Warn("cannot watch the rota directory; reload with SIGHUP", "dir", r.dir, "err", walkErr)
+		}
+		events, errs = w.Events, w.Errors
+	}
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			r.reload(ctx, st, "SIGHUP")
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+					if err := w.Add(ev.Name); err != nil {
+						r.log.Warn("cannot watch a new rota directory; reload with SIGHUP", "dir", ev.Name, "err", err)
+					}
+				}
+			}
+			// Editors write a file in several steps; wait for quiet.
+			debounce = time.After(500 * time.Millisecond)
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			r.log.Warn("rota directory watch", "dir", r.dir, "err", err)
+		case <-debounce:
+			debounce = nil
+			r.reload(ctx, st, "files changed")
+		}
+	}
+}
+
+// followRota keeps holder on the cluster's published rota until ctx ends,
+// closing loaded when the first one is in force.
+func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}) {
+	first := true
+	for rec := range st.WatchRota(ctx) {
+		if cur := holder.Get(); cur != nil && cur.Rev >= rec.Rev {
+			continue
+		}
+		r, diags := rotafile.Load(rec.Files)
+		if err := diags.Err(); err != nil {
+			// Published rotas were checked, but by a node that may run
+			// another version: keep the one in force.
+			log.Error("published rota does not load here; keeping the one in force", "rev", rec.Rev, "err", err)
+			continue
+		}
+		holder.Set(inforce.New(r, rec.Rev, log))
+		log.Info("rota in force", "rev", rec.Rev, "teams", len(r.Teams), "by", rec.PublishedBy)
+		if first {
+			first = false
+			close(loaded)
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/notifier/message"
+	"github.com/pagerd/pagerd/notifier/twilio"
+	"github.com/pagerd/pagerd/store"
+)
+
+// twilioNotifier builds the Twilio notifier, or returns nil when Twilio
+// isn't configured (no account SID anywhere).
+func twilioNotifier(c Config, client *http.Client) (*twilio.Notifier, error) {
+	t := c.Twilio
+	sid := firstOf(t.AccountSID, os.Getenv("TWILIO_ACCOUNT_SID"))
+	if sid == "" {
+		return nil, nil
+	}
+	token, err := secretFrom(t.AuthTokenFile, "TWILIO_AUTH_TOKEN")
+	if err != nil {
+		return nil, err
+	}
+	secret, err := secretFrom(t.APISecretFile, "TWILIO_API_SECRET")
+	if err != nil {
+		return nil, err
+	}
+	if c.PublicURL == "" {
+		return nil, errors.New("twilio: --public-url is required, so Twilio can reach the reply and status webhooks")
+	}
+	n, err := twilio.New(twilio.Config{
+		AccountSID: sid, AuthToken: token,
+		APIKey: firstOf(t.APIKey, os.Getenv("TWILIO_API_KEY")), APISecret: secret,
+		SMSFrom:             firstOf(t.SMSFrom, os.Getenv("TWILIO_SMS_FROM")),
+		VoiceFrom:           firstOf(t.VoiceFrom, os.Getenv("TWILIO_VOICE_FROM")),
+		MessagingServiceSID: firstOf(t.MessagingServiceSID, os.Getenv("TWILIO_MESSAGING_SERVICE_SID")),
+		PublicURL:           c.PublicURL,
+		HTTPClient:          client,
+		Speech:              callSpeech,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("twilio: %w", err)
+	}
+	return n, nil
+}
+
+// pageText and callSpeech hand a page to notifier/message, which writes
+// the words: an SMS about one alert or a bundle, and what a call says.
+func pageText(p notifier.Page, pages []store.OutboxPage) string {
+	alerts := make([]message.Alert, len(pages))
+	for i, q := range pages {
+		alerts[i] = message.Alert{ID: q.AlertID, Team: q.Team, Summary: q.Summary, Shadow: q.Shadow}
+	}
+	return message.Page(alerts, p.Late)
+}
+
+func callSpeech(p notifier.Page) string {
+	return message.Call(message.Alert{ID: p.AlertID, Team: p.Team, Summary: p.Summary, Shadow: p.Shadow, Late: p.Late}, len(p.Bundled))
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// secretFrom reads a secret from a file if one is named, else from an
+// environment variable.
+func secretFrom(file, env string) (string, error) {
+	if file != "" {
+		return ReadSecret(file)
+	}
+	return os.Getenv(env), nil
+}
+
+// ReadSecret reads a secret from a file (a systemd credential, say),
+// trimming the trailing newline. An empty path is no secret.
+func ReadSecret(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read secret: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
