@@ -198,8 +198,13 @@ func (e *Engine) term(ctx context.Context) error {
 		return fmt.Errorf("campaign: %w", err)
 	}
 	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	watching := make(chan struct{})
+	defer func() {
+		cancel()
+		<-watching
+	}()
 	go func() {
+		defer close(watching)
 		select {
 		case <-sess.Done():
 			cancel()

@@ -98,6 +98,21 @@ func (l *leadership) loop() error {
 		return err
 	}
 	tw, ow := e.Store.WatchTimers(l.ctx, trev), e.Store.WatchOutbox(l.ctx, orev)
+	defer func() {
+		// The watches end with the term's context; wait for them, so no
+		// goroutine of this term outlives it.
+		l.stop(nil)
+		for tw != nil {
+			if _, ok := <-tw; !ok {
+				tw = nil
+			}
+		}
+		for ow != nil {
+			if _, ok := <-ow; !ok {
+				ow = nil
+			}
+		}
+	}()
 	if n > 0 {
 		e.Log.Info("resuming pages left by the previous leader", "pages", n)
 	}

@@ -33,16 +33,23 @@ func (s *Store) NextID(ctx context.Context) (int64, error) {
 	s.idNext++
 	if !s.idFetching && s.idSpare.to == 0 && s.idTo-s.idNext <= idBlock/2 {
 		s.idFetching = true
+		s.bg.Add(1)
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+			defer s.bg.Done()
+			ctx, cancel := context.WithTimeout(s.bgCtx, requestTimeout)
 			defer cancel()
 			r, err := s.reserveIDs(ctx)
 			s.idMu.Lock()
 			defer s.idMu.Unlock()
 			s.idFetching = false
-			if err == nil {
-				s.idSpare = r
+			if err != nil {
+				// NextID reserves a block itself when this one is missing.
+				if s.bgCtx.Err() == nil {
+					s.log.Warn("reserving the next block of alert ids failed; the next alert reserves it", "err", err)
+				}
+				return
 			}
+			s.idSpare = r
 		}()
 	}
 	return id, nil

@@ -58,6 +58,9 @@ type Store struct {
 	idNext, idTo int64   // the block of alert ids in use: [idNext, idTo)
 	idSpare      idRange // the next block, reserved ahead
 	idFetching   bool
+	bg           sync.WaitGroup // background work (id reservations), joined by Close
+	bgCtx        context.Context
+	bgCancel     context.CancelFunc
 
 	writes    chan *write // batched writes (batch.go)
 	maxOps    int         // operations per transaction etcd accepts
@@ -89,6 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Store{p: cfg.Prefix, log: cfg.Logger}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	endpoints := cfg.Endpoints
 	if len(endpoints) == 0 {
 		e, err := startEmbedded(ctx, cfg, etcdLogger(&s.closing))
@@ -254,6 +258,8 @@ func (s *Store) Embedded() bool { return s.etcd != nil }
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		s.bgCancel()
+		s.bg.Wait()
 		if s.quit != nil {
 			close(s.quit)
 			<-s.batchDone
