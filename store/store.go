@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -170,16 +169,26 @@ func (s *Store) ping(ctx context.Context, endpoints []string) error {
 	return nil
 }
 
-// Endpoint is a URL other processes can reach this etcd at: the embedded
-// one's client URL, or the first configured endpoint.
+// Endpoint is a URL other processes of the same user can reach this etcd
+// at: the embedded one's unix socket, or the first configured endpoint.
 func (s *Store) Endpoint() string {
 	if s.etcd != nil {
-		return "http://" + s.etcd.Clients[0].Addr().String()
+		return "unix://" + s.etcd.Clients[0].Addr().String()
 	}
 	return s.cli.Endpoints()[0]
 }
 
-// startEmbedded starts a single-node etcd on free loopback ports.
+// socketName is the embedded etcd's client socket, inside its directory.
+const socketName = "client.sock"
+
+// maxSocketPath is how long a unix socket's path may be (sun_path).
+const maxSocketPath = 107
+
+// startEmbedded starts a single-node etcd that only this process reaches:
+// pagerd talks to it in-process, and its one client listener is a unix
+// socket inside the 0700 data directory (for snapshots, etcdctl by the
+// same user, and tests). It opens no TCP port, client or peer: a single
+// node has no peers, so its peer URL is advertised but never listened on.
 func startEmbedded(ctx context.Context, cfg Config, lg *zap.Logger) (*embed.Etcd, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("embedded etcd needs a data directory")
@@ -188,61 +197,60 @@ func startEmbedded(ctx context.Context, cfg Config, lg *zap.Logger) (*embed.Etcd
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	var lastErr error
-	// A free port can be taken between finding it and binding it; try again.
-	for attempt := 0; attempt < 5; attempt++ {
-		clientURL, err := freeURL()
-		if err != nil {
-			return nil, err
-		}
-		peerURL, err := freeURL()
-		if err != nil {
-			return nil, err
-		}
-		ec := embed.NewConfig()
-		ec.Name = "pagerd"
-		ec.Dir = dir
-		ec.ListenClientUrls, ec.AdvertiseClientUrls = []url.URL{clientURL}, []url.URL{clientURL}
-		ec.ListenPeerUrls, ec.AdvertisePeerUrls = []url.URL{peerURL}, []url.URL{peerURL}
-		ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
-		ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
-		ec.AutoCompactionMode = "periodic"
-		ec.AutoCompactionRetention = "1h"
-		ec.MaxTxnOps = embeddedMaxTxnOps
-		ec.QuotaBackendBytes = cfg.QuotaBytes
-		if ec.QuotaBackendBytes == 0 {
-			ec.QuotaBackendBytes = 2 << 30
-		}
-		e, err := embed.StartEtcd(ec)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		select {
-		case <-e.Server.ReadyNotify():
-			return e, nil
-		case err := <-e.Err():
-			e.Close()
-			lastErr = err
-		case <-time.After(60 * time.Second):
-			e.Close()
-			return nil, errors.New("embedded etcd took more than 60s to start")
-		case <-ctx.Done():
-			e.Close()
-			return nil, ctx.Err()
-		}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, lastErr)
-}
-
-func freeURL() (url.URL, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	abs, err := filepath.Abs(filepath.Join(dir, socketName))
 	if err != nil {
-		return url.URL{}, fmt.Errorf("find a free port: %w", err)
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return url.URL{Scheme: "http", Host: addr}, nil
+	if len(abs) > maxSocketPath {
+		return nil, fmt.Errorf("data directory %s: the etcd socket's path would be %d bytes, over the %d a unix socket allows; use a shorter --data-dir", cfg.DataDir, len(abs), maxSocketPath)
+	}
+	// A socket left by a process that was killed would make the listen fail.
+	if err := os.Remove(abs); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("remove stale etcd socket: %w", err)
+	}
+	clientURL := url.URL{Scheme: "unix", Path: abs}
+	ec := embed.NewConfig()
+	ec.Name = "pagerd"
+	ec.Dir = dir
+	ec.ListenClientUrls, ec.AdvertiseClientUrls = []url.URL{clientURL}, []url.URL{clientURL}
+	ec.ListenClientHttpUrls = nil
+	ec.ListenPeerUrls = nil
+	// Named in the cluster's membership only; nothing listens there.
+	ec.AdvertisePeerUrls = []url.URL{{Scheme: "http", Host: "127.0.0.1:2380"}}
+	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
+	ec.ListenMetricsUrls = nil
+	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
+	ec.AutoCompactionMode = "periodic"
+	ec.AutoCompactionRetention = "1h"
+	ec.MaxTxnOps = embeddedMaxTxnOps
+	ec.QuotaBackendBytes = cfg.QuotaBytes
+	if ec.QuotaBackendBytes == 0 {
+		ec.QuotaBackendBytes = 2 << 30
+	}
+	e, err := embed.StartEtcd(ec)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, err)
+	}
+	if err := os.Chmod(abs, 0o600); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("embedded etcd socket: %w", err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+		return e, nil
+	case err := <-e.Err():
+		e.Close()
+		return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, err)
+	case <-time.After(60 * time.Second):
+		e.Close()
+		return nil, errors.New("embedded etcd took more than 60s to start")
+	case <-ctx.Done():
+		e.Close()
+		return nil, ctx.Err()
+	}
 }
 
 // Client is the etcd client, for leader election.
