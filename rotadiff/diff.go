@@ -28,7 +28,7 @@ type Side struct {
 
 // Window gives the [from, to) to compare a team over, in the team's zone
 // (local times in flags are read in it).
-type Window func(loc *time.Location) (from, to time.Time)
+type Window func(loc *time.Location) (from, to time.Time, err error)
 
 // Report is the whole comparison, team by team in id order.
 type Report struct {
@@ -174,7 +174,13 @@ func compareTeam(id string, ot, nt *rotafile.Team, oldDiags, newDiags rotafile.D
 	if ref == nil {
 		ref = ot
 	}
-	from, to := win(ref.Location)
+	from, to, err := win(ref.Location)
+	if err != nil {
+		return Team{}, err
+	}
+	if !to.After(from) {
+		return Team{}, fmt.Errorf("the window ends (%s) before it starts (%s)", to.In(ref.Location).Format(time.RFC3339), from.In(ref.Location).Format(time.RFC3339))
+	}
 	td := Team{ID: id, Zone: ref.Location.String(), From: from.In(ref.Location), To: to.In(ref.Location), loc: ref.Location,
 		Shifts: []Shift{}, People: []Person{}, WarningsAdded: []Warning{}, WarningsRemoved: []Warning{}}
 	if ref.Pay != nil {

@@ -51,16 +51,13 @@ func load(t *testing.T, team string) Side {
 }
 
 func window(from, to string) Window {
-	return func(loc *time.Location) (time.Time, time.Time) {
+	return func(loc *time.Location) (time.Time, time.Time, error) {
 		f, err := rotafile.ParseTime(from, loc)
 		if err != nil {
-			panic(err)
+			return f, f, err
 		}
 		u, err := rotafile.ParseTime(to, loc)
-		if err != nil {
-			panic(err)
-		}
-		return f, u
+		return f, u, err
 	}
 }
 

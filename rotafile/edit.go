@@ -65,7 +65,7 @@ func RemoveOverride(r *Rota, team, role string, from time.Time) (Edit, error) {
 	if err != nil {
 		return Edit{}, err
 	}
-	if err := d.removeItem(d.seq("overrides"), i); err != nil {
+	if err := d.removeItem(d.root, "overrides", i); err != nil {
 		return Edit{}, err
 	}
 	return d.edit(fmt.Sprintf("removed the override of %s for %s from %s", role, it.person, showTime(from, t.Location))), nil
@@ -102,7 +102,7 @@ func RemoveShadow(r *Rota, team, role, person string, from time.Time) (Edit, err
 	if err != nil {
 		return Edit{}, err
 	}
-	if err := d.removeItem(d.seq("shadows"), i); err != nil {
+	if err := d.removeItem(d.root, "shadows", i); err != nil {
 		return Edit{}, err
 	}
 	return d.edit(fmt.Sprintf("removed %s's shadow of %s from %s", person, role, showTime(from, t.Location))), nil
@@ -535,9 +535,15 @@ func (d *doc) addKey(m *yaml.Node, key string, fields [][2]string) error {
 	return nil
 }
 
-// removeItem deletes item i of the list seq: its lines, from its "- " to
-// its last line.
-func (d *doc) removeItem(seq *yaml.Node, i int) error {
+// removeItem deletes item i of the list under key of the mapping m: its
+// lines, from its "- " to its last line. Removing the last item removes
+// the key's line too, unless a comment is on or just above it: then the
+// empty key stays (it reads as absent) with its comment.
+func (d *doc) removeItem(m *yaml.Node, key string, i int) error {
+	k, seq := mapGet(m, key)
+	if seq == nil || seq.Kind != yaml.SequenceNode || i >= len(seq.Content) {
+		return fmt.Errorf("%s: no item %d in %s", d.name, i, key)
+	}
 	if seq.Style&yaml.FlowStyle != 0 {
 		return fmt.Errorf("%s:%d: the list is written on one line as [...]; write it with one \"- \" item per line so pagerd can edit it", d.name, seq.Line)
 	}
@@ -554,6 +560,11 @@ func (d *doc) removeItem(seq *yaml.Node, i int) error {
 			return err
 		}
 		end = min(end, next-1)
+	}
+	commented := k.HeadComment != "" || k.LineComment != "" || seq.LineComment != "" ||
+		(k.Line > 1 && strings.HasPrefix(strings.TrimSpace(d.lines[k.Line-2]), "#"))
+	if len(seq.Content) == 1 && k.Line == start-1 && !commented {
+		start = k.Line
 	}
 	d.lines = slices.Delete(d.lines, start-1, end)
 	return nil

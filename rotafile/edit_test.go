@@ -106,8 +106,9 @@ func TestRemoveOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Removing is inserting backwards.
-	inserted(t, e.After, e.Before, `  - {role: primary, person: bob, from: 2026-11-24T18:00, until: 2026-11-25T09:00, note: "covering dave (school play)"}`)
+	// Removing is inserting backwards; the last override takes its key
+	// with it.
+	inserted(t, e.After, e.Before, "overrides:", `  - {role: primary, person: bob, from: 2026-11-24T18:00, until: 2026-11-25T09:00, note: "covering dave (school play)"}`)
 	r2 := reload(t, r, e)
 	pay2, _ := r2.Team("payments")
 	if len(pay2.Schedule.Overrides) != 0 {
@@ -201,7 +202,18 @@ overrides:
 		if got := strings.TrimPrefix(string(e.After), goodTeam); got != want {
 			t.Errorf("%s: got\n%s\nwant\n%s", tc.name, got, want)
 		}
-		reload(t, r, e)
+		// Removing the only item takes the key too, unless it has a comment.
+		e2, err := RemoveOverride(reload(t, r, e), "ops", "primary", o.From)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = ""
+		if tc.name == "empty key" {
+			want = "overrides: # none yet\n"
+		}
+		if got := strings.TrimPrefix(string(e2.After), goodTeam); got != want {
+			t.Errorf("%s: after removing: %q, want %q", tc.name, got, want)
+		}
 	}
 
 	r, diags = Load(files(goodTeam + "overrides: [{role: primary, person: bob, from: 2026-11-09T09:00, until: 2026-11-10T09:00}]\n"))
