@@ -63,6 +63,11 @@ func (s Shift) roleLabel() string {
 	return s.Role
 }
 
+// length is the stretch's length in hours and minutes: "168h", "2h30m".
+func (s Shift) length() string {
+	return strings.TrimPrefix(FormatHours(int64(s.End.Sub(s.Start)/time.Second)), "+")
+}
+
 func who(p string) string {
 	if p == "" {
 		return "(nobody)"
@@ -151,9 +156,8 @@ func (r *Report) Text(w io.Writer) error {
 func (r *Report) Markdown(w io.Writer) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintln(ew, "### Rota changes")
-	fmt.Fprintln(ew)
 	if !r.Moved() {
-		fmt.Fprintln(ew, r.summary())
+		fmt.Fprintf(ew, "\n%s\n", r.summary())
 	}
 	for i := range r.Teams {
 		t := &r.Teams[i]
