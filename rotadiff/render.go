@@ -116,7 +116,7 @@ func (r *Report) Text(w io.Writer) error {
 			fmt.Fprintln(ew, "  shifts that change:")
 			tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 			for _, s := range t.Shifts {
-				fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", s.roleLabel(), t.at(s.Start), t.at(s.End), FormatHours(int64(s.End.Sub(s.Start) / time.Second))[1:], s.change())
+				fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", s.roleLabel(), t.at(s.Start), t.at(s.End), s.length(), s.change())
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -178,7 +178,7 @@ func (r *Report) Markdown(w io.Writer) error {
 					was, now = shadowCell(s.Old), shadowCell(s.New)
 				}
 				fmt.Fprintf(ew, "| %s | %s | %s | %s | %s | %s |\n", md(s.roleLabel()), t.at(s.Start), t.at(s.End),
-					FormatHours(int64(s.End.Sub(s.Start) / time.Second))[1:], md(was), md(now))
+					s.length(), md(was), md(now))
 			}
 			fmt.Fprintln(ew)
 		} else {
