@@ -30,7 +30,7 @@ func gitRepo(t *testing.T) string {
 	write("README.md", "not yaml")
 	runGit(t, root, "init", "-q")
 	runGit(t, root, "add", ".")
-	runGit(t, root, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "rota")
+	runGit(t, root, "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "rota")
 	return root
 }
 

@@ -237,7 +237,7 @@ func TestDiffGit(t *testing.T) {
 	}
 	git("init", "-q")
 	git("add", ".")
-	git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "rota")
+	git("-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "rota")
 
 	if code, out, _ := runCLI("diff", "--git", "HEAD", dir); code != 0 || !strings.HasPrefix(out, "No shift moves") {
 		t.Errorf("unchanged: exit %d, %q", code, out)

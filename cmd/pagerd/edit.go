@@ -219,12 +219,14 @@ func replaceFile(path string, expect, data []byte) error {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
+	// On a failed write or sync the close error adds nothing: the write's
+	// error is the one reported, and the file is removed.
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
