@@ -31,7 +31,7 @@ func Pay(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.T
 	}
 	cals := map[string]timesheet.Calendar{}
 	for _, t := range r.Teams {
-		cals[t.ID] = calendar(t)
+		cals[t.ID] = t.Calendar()
 	}
 	keep := func(t, p string) bool {
 		_, known := cals[t]
@@ -51,39 +51,11 @@ func Pay(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.T
 	}
 	return timesheet.Report(from, to, cals, func(teamID, p string) timesheet.Rates {
 		t, ok := r.Team(teamID)
-		if !ok || t.Pay == nil {
+		if !ok {
 			return timesheet.Rates{}
 		}
-		return rates(t.Pay, p)
+		return t.Pay.Rates(p)
 	}, segs, engs)
-}
-
-func calendar(t *rotafile.Team) timesheet.Calendar {
-	c := timesheet.Calendar{Location: t.Location, Days: t.BusinessHours.Days, Start: t.BusinessHours.Start, End: t.BusinessHours.End}
-	for _, h := range t.Holidays {
-		c.Holidays = append(c.Holidays, h.Date)
-	}
-	return c
-}
-
-// rates maps a team's pay block, with the person's own rates where the
-// rota gives them.
-func rates(p *rotafile.Pay, person string) timesheet.Rates {
-	if o, ok := p.People[person]; ok {
-		p = o
-	}
-	return timesheet.Rates{
-		Currency: p.Currency,
-		Standby: map[timesheet.Class]int64{
-			timesheet.WeekdayOutOfHours: p.StandbyWeekdayOOH,
-			timesheet.Weekend:           p.StandbyWeekend,
-			timesheet.Holiday:           p.StandbyHoliday,
-		},
-		Shadow:         p.ShadowPerHour,
-		Engaged:        p.EngagedPerHour,
-		MinimumCallout: time.Duration(p.MinimumCalloutMinutes) * time.Minute,
-		MaxPerDay:      p.MaxPerDay,
-	}
 }
 
 // applyCorrections replaces, within each correction's window, what the

@@ -21,7 +21,20 @@ type Diagnostic struct {
 	Severity Severity `json:"severity"`
 	Msg      string   `json:"message"`
 	Hint     string   `json:"hint,omitempty"`
+	// Rule names the kind of warning (RuleNoSecondary, ...), so tools that
+	// group findings (SARIF viewers, the diff) can tell them apart; errors
+	// leave it empty.
+	Rule string `json:"rule,omitempty"`
 }
+
+// The kinds of warning.
+const (
+	RuleNoSecondary    = "no-secondary"     // a team without a secondary rotation
+	RuleSingleLastStep = "single-last-step" // escalation ends with one target
+	RuleSmallRotation  = "small-rotation"   // fewer than 4 people in a member list
+	RuleLongStretch    = "long-stretch"     // more than 7 days on call in a row
+	RuleShortRest      = "short-rest"       // less than three weeks between turns
+)
 
 // String formats the diagnostic the way compilers do, so editors and
 // terminals can jump to it: "file:line:col: error: message (hint)".

@@ -42,6 +42,7 @@ func FuzzLoad(f *testing.F) {
 				for _, team := range r.Teams {
 					team.Schedule.Who(at)
 					team.Schedule.Shifts(at, at.Add(30*24*time.Hour))
+					team.HealthIn(at, at.Add(84*24*time.Hour))
 				}
 				Health(r, at)
 			}

@@ -182,8 +182,9 @@ func (l *loader) errf(file string, n *yaml.Node, hint, format string, args ...an
 	l.report(Error, file, n, hint, format, args...)
 }
 
-func (l *loader) warnf(file string, n *yaml.Node, hint, format string, args ...any) {
+func (l *loader) warnf(rule, file string, n *yaml.Node, hint, format string, args ...any) {
 	l.report(Warning, file, n, hint, format, args...)
+	l.diags[len(l.diags)-1].Rule = rule
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -420,6 +420,49 @@ func TestHealthWarnings(t *testing.T) {
 	})
 }
 
+// HealthIn adds the rest check. Weeks from 1 Mar 2027 go alice, bob,
+// carol, dave: alice's turns end 8 Mar 09:00 GMT and start again 29 Mar
+// 09:00 BST, three weeks on the wall clock though an hour short of 21 days
+// (the clocks spring forward on 28 Mar), which is healthy. A one-night
+// override on 22 Mar brings her back early: the shortest gap is reported,
+// once.
+func TestHealthInShortRest(t *testing.T) {
+	base := strings.Replace(goodTeam, "start: 2026-11-02T09:00", "start: 2027-03-01T09:00", 1)
+	from := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2027, 4, 19, 0, 0, 0, 0, time.UTC)
+	rests := func(team string) []string {
+		t.Helper()
+		r, diags := Load(files(team))
+		if r == nil {
+			t.Fatalf("errors: %v", diags)
+		}
+		ops, _ := r.Team("ops")
+		var out []string
+		for _, d := range ops.HealthIn(from, to) {
+			if d.Rule == RuleShortRest {
+				out = append(out, d.Msg)
+			}
+		}
+		// Health (what check runs) has no rest check.
+		for _, d := range Health(r, from) {
+			if d.Rule == RuleShortRest {
+				t.Errorf("Health reported %s", d.Msg)
+			}
+		}
+		return out
+	}
+	if got := rests(base); len(got) != 0 {
+		t.Errorf("three weeks across the clock change reported: %q", got)
+	}
+	got := rests(base + `overrides:
+  - {role: primary, person: alice, from: 2027-03-22T09:00, until: 2027-03-23T09:00, note: one night}
+`)
+	want := []string{`team "ops": alice gets 6 days off between turns of primary, 2027-03-23 09:00 to 2027-03-29 09:00`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("short rests = %q, want %q", got, want)
+	}
+}
+
 func TestReadDirSkipsHiddenAndOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	must := func(name, data string) {

@@ -86,7 +86,7 @@ func (l *loader) team(file string, m mapping) {
 		l.errf(file, tf.val, "", "team %q: %v", id, err)
 	}
 	if !slices.Contains(roles, "secondary") && !t.brokenRoles["secondary"] {
-		l.warnf(file, tf.val, "add a secondary rotation (follows: primary works) so a missed page reaches a second person", "team %q has no secondary", id)
+		l.warnf(RuleNoSecondary, file, tf.val, "add a secondary rotation (follows: primary works) so a missed page reaches a second person", "team %q has no secondary", id)
 	}
 }
 
@@ -616,7 +616,7 @@ func (l *loader) escalation(file string, n *yaml.Node, t *Team, roles []string) 
 	}
 	t.Escalation = p
 	if lastStep := p.Steps[len(p.Steps)-1]; len(lastStep.Targets) == 1 {
-		l.warnf(file, last, "add a second target to the last step (e.g. the secondary, or a manager) so a missed page still reaches someone",
+		l.warnf(RuleSingleLastStep, file, last, "add a second target to the last step (e.g. the secondary, or a manager) so a missed page still reaches someone",
 			"escalation ends with a single person (%s)", targetString(lastStep.Targets[0]))
 	}
 }

@@ -35,7 +35,19 @@ Usage:
                                          add a correction to the ledger
   pagerd bench [--count N] [--concurrency C] [--rate R]
                                          load test: alerts/s and alert-to-page latency
-  pagerd check DIR                       validate a rota directory (exit 1 on errors)
+  pagerd check DIR [--format text|json|github|sarif] [--strict]
+                                         validate a rota directory (exit 1 on errors, 2 on
+                                         warnings with --strict, 3 on usage errors)
+  pagerd diff OLD NEW | diff --git REV DIR [--from A] [--to B] [--format text|markdown|json]
+                                         what a rota change does to people: shifts, hours,
+                                         pay and warnings over the next 12 weeks
+  pagerd override add DIR --team T --role R --person P --from A --until B [--note N]
+  pagerd override remove DIR --team T --role R --from A
+  pagerd shadow add DIR --team T --role R --person P --from A --until B [--reverse]
+  pagerd shadow remove DIR --team T --role R --person P --from A
+  pagerd member add|remove DIR --team T --role R --person P --from A
+                                         edit a team's file in place (comments kept), refusing
+                                         any edit that would not pass check; prints the diff
   pagerd who DIR [--team T] [--at TIME]  who is on call now, or at TIME
   pagerd shifts DIR --team T [--from A] [--to B] [--json]
                                          the shifts in [A, B)
@@ -60,6 +72,10 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdWho(rest, stdout, stderr, now)
 	case "shifts":
 		return cmdShifts(rest, stdout, stderr, now)
+	case "diff":
+		return cmdDiff(rest, stdout, stderr, now)
+	case "override", "shadow", "member":
+		return cmdEdit(cmd, rest, stdout, stderr, now)
 	case "serve":
 		return cmdServe(rest, stdout, stderr)
 	case "snapshot":

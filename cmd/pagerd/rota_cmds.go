@@ -70,35 +70,116 @@ func loadRota(dir string, stderr io.Writer) *rotafile.Rota {
 	return r
 }
 
+// Exit codes of pagerd check, documented in docs/rota-ci.md.
+const (
+	checkOK       = 0
+	checkErrors   = 1 // the rota has errors, or can't be read
+	checkWarnings = 2 // warnings only, with --strict
+	checkUsage    = 3
+)
+
 func cmdCheck(args []string, stdout, stderr io.Writer, now func() time.Time) int {
-	fs := newFlagSet("check", "check DIR", stderr)
+	fs := newFlagSet("check", "check DIR [--format text|json|github|sarif] [--strict]", stderr)
+	format := fs.String("format", "text", "output: text (for people), json, github (Actions annotations) or sarif (SARIF 2.1.0)")
+	strict := fs.Bool("strict", false, "exit 2 when there are warnings but no errors")
 	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return checkOK
+	}
 	if err != nil {
-		return 2
+		return checkUsage
 	}
 	dir, ok := oneDir(fs, pos, stderr)
 	if !ok {
-		return 2
+		return checkUsage
+	}
+	switch *format {
+	case "text", "json", "github", "sarif":
+	default:
+		fmt.Fprintf(stderr, "pagerd check: --format %q: want text, json, github or sarif\n", *format)
+		return checkUsage
 	}
 	r, diags, err := rotafile.LoadDir(dir)
 	var le *rotafile.LoadError
+	var readErr error
 	if err != nil && !errors.As(err, &le) {
-		fmt.Fprintf(stderr, "pagerd check: %v\n", err)
-		return 1
+		readErr = err
 	}
 	if r != nil {
 		diags = append(diags, rotafile.Health(r, now())...)
 	}
-	for _, d := range diags {
-		fmt.Fprintln(stderr, d)
-	}
 	nErr, nWarn := len(diags.Errors()), len(diags.Warnings())
-	if nErr > 0 {
-		fmt.Fprintf(stderr, "%s: %d error(s), %d warning(s)\n", dir, nErr, nWarn)
-		return 1
+	code := checkOK
+	switch {
+	case readErr != nil || nErr > 0:
+		code = checkErrors
+	case *strict && nWarn > 0:
+		code = checkWarnings
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d team(s), %d people, %d warning(s)\n", dir, len(r.Teams), len(r.People), nWarn)
-	return 0
+	summary := fmt.Sprintf("%s: %d error(s), %d warning(s)", dir, nErr, nWarn)
+	switch {
+	case readErr != nil:
+		summary = fmt.Sprintf("pagerd check: %v", readErr)
+	case code == checkOK:
+		summary = fmt.Sprintf("%s: ok: %d team(s), %d people, %d warning(s)", dir, len(r.Teams), len(r.People), nWarn)
+	case code == checkWarnings:
+		summary += " (--strict: warnings fail the check)"
+	}
+
+	var werr error
+	switch *format {
+	case "text":
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d)
+		}
+		if code == checkOK {
+			_, werr = fmt.Fprintln(stdout, summary)
+		} else {
+			fmt.Fprintln(stderr, summary)
+		}
+	case "github":
+		if readErr != nil {
+			_, werr = fmt.Fprintf(stdout, "::error title=pagerd check::%s\n", strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(readErr.Error()))
+		}
+		for _, d := range diags {
+			if _, err := fmt.Fprintln(stdout, d.GitHub()); err != nil {
+				werr = err
+			}
+		}
+		fmt.Fprintln(stderr, summary)
+	case "json":
+		out := struct {
+			Dir         string               `json:"dir"`
+			Valid       bool                 `json:"valid"`
+			Error       string               `json:"error,omitempty"`
+			Teams       int                  `json:"teams"`
+			People      int                  `json:"people"`
+			Errors      int                  `json:"errors"`
+			Warnings    int                  `json:"warnings"`
+			ExitCode    int                  `json:"exit_code"`
+			Diagnostics rotafile.Diagnostics `json:"diagnostics"`
+		}{Dir: dir, Valid: code != checkErrors, Errors: nErr, Warnings: nWarn, ExitCode: code, Diagnostics: diags}
+		if out.Diagnostics == nil {
+			out.Diagnostics = rotafile.Diagnostics{}
+		}
+		if readErr != nil {
+			out.Error = readErr.Error()
+		}
+		if r != nil {
+			out.Teams, out.People = len(r.Teams), len(r.People)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		werr = enc.Encode(out)
+	case "sarif":
+		werr = rotafile.WriteSARIF(stdout, diags, readErr)
+		fmt.Fprintln(stderr, summary)
+	}
+	if werr != nil {
+		fmt.Fprintf(stderr, "pagerd check: writing the result: %v\n", werr)
+		return checkErrors
+	}
+	return code
 }
 
 // teamsFor picks the teams a command is about.

@@ -50,8 +50,8 @@ func TestCheckBrokenListsAllErrorsAndExits1(t *testing.T) {
 }
 
 func TestCheckUsageErrors(t *testing.T) {
-	if code, _, _ := runCLI("check"); code != 2 {
-		t.Errorf("check without dir: exit %d, want 2", code)
+	if code, _, _ := runCLI("check"); code != 3 {
+		t.Errorf("check without dir: exit %d, want 3", code)
 	}
 	if code, _, errs := runCLI("check", t.TempDir()); code != 1 || !strings.Contains(errs, "no .yaml") {
 		t.Errorf("check empty dir: exit %d, %q", code, errs)
