@@ -3,10 +3,21 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	// The official SARIF 2.1.0 schema ships in this module's source; the
+	// blank import keeps the module in go.mod for officialSARIF.
+	_ "github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -150,6 +161,7 @@ func TestCheckFormatSARIFValidates(t *testing.T) {
 		if err := schema.Validate(doc); err != nil {
 			t.Fatalf("%s: not valid SARIF 2.1.0: %v\n%s", what, err, out)
 		}
+		officialSARIF(t, what, out)
 		return doc.(map[string]any)
 	}
 	results := func(log map[string]any) []any {
@@ -183,4 +195,75 @@ func TestCheckFormatSARIFValidates(t *testing.T) {
 	if bad == out || schema.Validate(doc) == nil {
 		t.Error("the schema accepted a result with level \"fatal\"")
 	}
+	if officialSARIFSchema(t).Validate(doc) == nil {
+		t.Error("the official schema accepted a result with level \"fatal\"")
+	}
+}
+
+// officialSARIF validates out against the official SARIF 2.1.0 JSON
+// schema (OASIS errata 01), as the go-sarif module ships it in its source:
+// the schema text is read from that file in the module cache, so the check
+// is against the published schema, not a copy of ours.
+func officialSARIF(t *testing.T, what, out string) {
+	t.Helper()
+	schema := officialSARIFSchema(t)
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Fatalf("%s: not valid against the official SARIF 2.1.0 schema: %v\n%s", what, err, out)
+	}
+}
+
+var (
+	officialOnce   sync.Once
+	officialSchema *jsonschema.Schema
+	officialErr    error
+)
+
+func officialSARIFSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	officialOnce.Do(func() {
+		dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/owenrumney/go-sarif/v3").Output()
+		if err != nil {
+			officialErr = fmt.Errorf("locate go-sarif: %w", err)
+			return
+		}
+		src := filepath.Join(strings.TrimSpace(string(dir)), "pkg/report/v210/sarif/schema.go")
+		f, err := parser.ParseFile(token.NewFileSet(), src, nil, 0)
+		if err != nil {
+			officialErr = err
+			return
+		}
+		var text string
+		ast.Inspect(f, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Names) == 1 && vs.Names[0].Name == "schema" {
+				if lit, ok := vs.Values[0].(*ast.BasicLit); ok {
+					text, officialErr = strconv.Unquote(lit.Value)
+				}
+			}
+			return true
+		})
+		if officialErr != nil || !strings.Contains(text, "SARIF) Version 2.1.0 JSON Schema") {
+			officialErr = fmt.Errorf("no SARIF 2.1.0 schema in %s (%v)", src, officialErr)
+			return
+		}
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+		if err != nil {
+			officialErr = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.AssertFormat()
+		if err := c.AddResource("sarif-official.json", doc); err != nil {
+			officialErr = err
+			return
+		}
+		officialSchema, officialErr = c.Compile("sarif-official.json")
+	})
+	if officialErr != nil {
+		t.Fatal(officialErr)
+	}
+	return officialSchema
 }
