@@ -151,6 +151,7 @@ type harness struct {
 	retention time.Duration      // for the engine, when set
 	archive   *scheduler.Archive
 	notice    time.Duration
+	onLeader  func(leading bool)
 }
 
 // start is Tuesday 24 Nov 2026 12:00 UTC: alice primary, bob secondary,
@@ -211,7 +212,7 @@ func (h *harness) runEngine() (stop func()) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.eng = &scheduler.Engine{Store: h.st, Alerts: h.svc, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
-		Retention: h.retention, Archive: h.archive, HandoffNotice: h.notice, Observer: h.observer}
+		Retention: h.retention, Archive: h.archive, HandoffNotice: h.notice, Observer: h.observer, OnLeader: h.onLeader}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

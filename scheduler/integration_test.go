@@ -524,11 +524,23 @@ func TestPageAckedWhileWaitingInMailboxIsNotSent(t *testing.T) {
 func TestEngineAliveWhileLeading(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	// Ask at the instant leadership is published, before the lead loop has
+	// had any chance to turn: systemd's watchdog may ask then too, and a
+	// new leader must not look wedged.
+	type answer struct{ leading, alive bool }
+	answers := make(chan answer, 4)
+	h.onLeader = func(leading bool) { answers <- answer{leading, h.eng.Alive()} }
 	stop := h.runEngine()
+	if a := <-answers; !a.leading || !a.alive {
+		t.Errorf("as leadership was published: leading=%v alive=%v, want a live leader", a.leading, a.alive)
+	}
 	if !h.eng.Alive() {
 		t.Error("a leading engine whose loop turns is not alive")
 	}
 	stop()
+	if a := <-answers; a.leading || !a.alive {
+		t.Errorf("as leadership ended: leading=%v alive=%v, want a live follower", a.leading, a.alive)
+	}
 	if h.eng.IsLeader() || !h.eng.Alive() {
 		t.Error("a stopped engine should be a follower, and followers are alive")
 	}
