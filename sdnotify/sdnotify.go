@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/pagerd/pagerd/clock"
 )
 
 // Notifier sends sd_notify messages. It reads the environment once, in New.
@@ -19,6 +21,7 @@ import (
 type Notifier struct {
 	enabled  bool          // NOTIFY_SOCKET was set when New ran
 	watchdog time.Duration // WATCHDOG_USEC for this PID, 0 when not enabled
+	clock    clock.Clock   // paces RunWatchdog; nil is the wall clock (tests set a fake)
 }
 
 // New reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID. It leaves them set
@@ -91,19 +94,32 @@ func (n *Notifier) RunWatchdog(ctx context.Context, alive func() bool) {
 	if d <= 0 {
 		return
 	}
+	clk := n.clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
 	ping := func() {
 		if alive() {
 			_ = n.Watchdog()
 		}
 	}
 	ping()
-	t := time.NewTicker(d)
-	defer t.Stop()
+	next := clk.Now()
 	for {
+		// Keep to the schedule like a ticker: a slow alive() doesn't push
+		// every later ping back, and ticks missed in a stall are dropped
+		// rather than sent in a burst.
+		now := clk.Now()
+		next = next.Add(d)
+		if !next.After(now) {
+			next = now.Add(d)
+		}
+		t := clk.NewTimer(next.Sub(now))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
-		case <-t.C:
+		case <-t.C():
 			if ctx.Err() != nil {
 				return
 			}

@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pagerd/pagerd/clock"
 )
 
 // fakeSystemd listens on a unixgram socket like systemd's notify socket and
@@ -37,7 +38,6 @@ func fakeSystemd(t *testing.T) *net.UnixConn {
 
 type datagram struct {
 	msg string
-	at  time.Time
 }
 
 // collect reads datagrams until the socket is closed.
@@ -51,18 +51,22 @@ func collect(conn *net.UnixConn) <-chan datagram {
 			if err != nil {
 				return
 			}
-			ch <- datagram{string(buf[:n]), time.Now()}
+			ch <- datagram{string(buf[:n])}
 		}
 	}()
 	return ch
 }
+
+// waitLimit bounds waits for something that must happen; it only decides
+// how long a broken test hangs, so it is generous for a busy machine.
+const waitLimit = 30 * time.Second
 
 func next(t *testing.T, ch <-chan datagram) string {
 	t.Helper()
 	select {
 	case d := <-ch:
 		return d.msg
-	case <-time.After(2 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("no datagram")
 		return ""
 	}
@@ -108,68 +112,108 @@ func TestMessages(t *testing.T) {
 func TestWatchdogCadence(t *testing.T) {
 	conn := fakeSystemd(t)
 	ch := collect(conn)
-	const timeout = 200 * time.Millisecond
+	const timeout = 30 * time.Second // WatchdogSec=30
 	t.Setenv("WATCHDOG_USEC", strconv.Itoa(int(timeout/time.Microsecond)))
 	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
 	n := New()
 	if got := n.WatchdogInterval(); got != timeout {
 		t.Fatalf("WatchdogInterval = %v, want %v", got, timeout)
 	}
+	clk := clock.NewFake(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	n.clock = clk
+	const every = timeout / 2
 
-	var alive atomic.Bool
-	alive.Store(true)
+	// alive hands the watchdog the test's answers one at a time, so the
+	// test knows exactly when it was asked and what it said.
 	ctx, cancel := context.WithCancel(context.Background())
+	answers := make(chan bool)
+	alive := func() bool {
+		select {
+		case v := <-answers:
+			return v
+		case <-ctx.Done():
+			return false
+		}
+	}
+	answer := func(v bool) {
+		t.Helper()
+		select {
+		case answers <- v:
+		case <-time.After(waitLimit):
+			t.Fatal("the watchdog never asked whether the engine is alive")
+		}
+	}
+	// armed waits until the watchdog waits for its next tick.
+	armed := func() {
+		t.Helper()
+		deadline := time.Now().Add(waitLimit)
+		for clk.Pending() != 1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the watchdog armed %d timers, want 1", clk.Pending())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	done := make(chan struct{})
-	go func() { n.RunWatchdog(ctx, alive.Load); close(done) }()
+	go func() { n.RunWatchdog(ctx, alive); close(done) }()
 	defer func() { cancel(); <-done }()
 
-	// Alive: pings at interval/2 = 100ms, the first at once.
-	var pings []time.Time
-	deadline := time.After(550 * time.Millisecond)
-loop:
-	for {
-		select {
-		case d := <-ch:
-			if d.msg != "WATCHDOG=1" {
-				t.Fatalf("unexpected message %q", d.msg)
-			}
-			pings = append(pings, d.at)
-		case <-deadline:
-			break loop
+	// The first ping at once, before any tick.
+	answer(true)
+	if got := next(t, ch); got != "WATCHDOG=1" {
+		t.Fatalf("first ping = %q", got)
+	}
+	// Then one every half timeout: not a nanosecond sooner.
+	armed()
+	clk.Advance(every - time.Nanosecond)
+	if clk.Pending() != 1 {
+		t.Fatalf("the watchdog ticked before half its %v timeout", timeout)
+	}
+	clk.Advance(time.Nanosecond)
+	answer(true)
+	if got := next(t, ch); got != "WATCHDOG=1" {
+		t.Fatalf("ping on the first tick = %q", got)
+	}
+	for range 3 {
+		armed()
+		clk.Advance(every)
+		answer(true)
+		if got := next(t, ch); got != "WATCHDOG=1" {
+			t.Fatalf("ping on a tick = %q", got)
 		}
 	}
-	if len(pings) < 4 || len(pings) > 7 {
-		t.Fatalf("%d pings in 550ms at a 100ms cadence, want about 6", len(pings))
+	// Wedged for two ticks: no ping. Then alive again: pinging resumes.
+	for _, v := range []bool{false, false, true} {
+		armed()
+		clk.Advance(every)
+		answer(v)
 	}
-	for i := 1; i < len(pings); i++ {
-		if gap := pings[i].Sub(pings[i-1]); gap < 50*time.Millisecond || gap > 190*time.Millisecond {
-			t.Errorf("gap %d = %v, want about 100ms (and under the 200ms timeout)", i, gap)
-		}
+	if got := next(t, ch); got != "WATCHDOG=1" {
+		t.Fatalf("ping after recovery = %q", got)
 	}
-
-	// Wedged: no more pings, for well over the watchdog timeout.
-	alive.Store(false)
-	// A ping already in flight when alive flipped may still land.
-	drain := time.After(20 * time.Millisecond)
-drained:
-	for {
-		select {
-		case <-ch:
-		case <-drain:
-			break drained
-		}
+	// A stall of three ticks (a suspended VM) brings one ping, not three,
+	// and then the next tick waits its turn.
+	armed()
+	clk.Advance(3 * every)
+	answer(true)
+	if got := next(t, ch); got != "WATCHDOG=1" {
+		t.Fatalf("ping after a stall = %q", got)
 	}
-	select {
-	case d := <-ch:
-		t.Fatalf("got %q after alive() turned false", d.msg)
-	case <-time.After(3 * timeout):
-	}
+	armed()
 
 	cancel()
 	select {
 	case <-done:
-	case <-time.After(time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("RunWatchdog did not return after cancel")
+	}
+	// Everything RunWatchdog sent is in the socket now; a marker sent after
+	// it must come next, or some tick (a wedged one) pinged.
+	if err := n.Status("marker"); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(t, ch); got != "STATUS=marker" {
+		t.Fatalf("got %q after the last ping, want only the marker: a wedged tick pinged", got)
 	}
 }
 
@@ -208,7 +252,7 @@ func TestNoNotifySocket(t *testing.T) {
 		}()
 		select {
 		case <-done:
-		case <-time.After(time.Second):
+		case <-time.After(waitLimit):
 			t.Errorf("%s.RunWatchdog blocked with no watchdog", name)
 		}
 	}
@@ -224,9 +268,12 @@ func TestReadsEnvironmentOnce(t *testing.T) {
 	if err := n.Ready("x"); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case d := <-ch:
-		t.Fatalf("sent %q though NOTIFY_SOCKET was unset at New", strings.TrimSpace(d.msg))
-	case <-time.After(50 * time.Millisecond):
+	// A notifier that did read the socket sends a marker after Ready
+	// returned: if Ready had sent anything, it would be read first.
+	if err := New().Status("marker"); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(t, ch); got != "STATUS=marker" {
+		t.Fatalf("sent %q though NOTIFY_SOCKET was unset at New", strings.TrimSpace(got))
 	}
 }
