@@ -103,9 +103,9 @@ func (w *Watcher) session(ctx context.Context, st *mailboxState, log *slog.Logge
 			wait = idleRescan
 		}
 		if canIdle {
-			err = idleUntil(ctx, cn, wait)
+			err = w.idleUntil(ctx, cn, wait)
 		} else {
-			err = waitUntil(ctx, cn, wait)
+			err = w.waitUntil(ctx, cn, wait)
 		}
 		if err != nil {
 			return true, err
@@ -186,12 +186,12 @@ func keywordAllowed(perm []imap.Flag, kw string) bool {
 
 // idleUntil idles until the server reports new mail, wait elapses, ctx
 // ends or the connection drops.
-func idleUntil(ctx context.Context, cn *conn, wait time.Duration) error {
+func (w *Watcher) idleUntil(ctx context.Context, cn *conn, wait time.Duration) error {
 	idle, err := cn.c.Idle()
 	if err != nil {
 		return fmt.Errorf("starting IDLE: %w", err)
 	}
-	t := time.NewTimer(wait)
+	t := w.clock.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-cn.notify:
@@ -201,7 +201,7 @@ func idleUntil(ctx context.Context, cn *conn, wait time.Duration) error {
 		case cn.notify <- struct{}{}:
 		default:
 		}
-	case <-t.C:
+	case <-t.C():
 	case <-ctx.Done():
 	case <-cn.c.Closed():
 	}
@@ -215,11 +215,11 @@ func idleUntil(ctx context.Context, cn *conn, wait time.Duration) error {
 }
 
 // waitUntil is the polling counterpart of idleUntil.
-func waitUntil(ctx context.Context, cn *conn, wait time.Duration) error {
-	t := time.NewTimer(wait)
+func (w *Watcher) waitUntil(ctx context.Context, cn *conn, wait time.Duration) error {
+	t := w.clock.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-t.C():
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

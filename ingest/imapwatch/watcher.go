@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/ingest/mail"
 )
 
@@ -119,9 +120,11 @@ type Watcher struct {
 	log     *slog.Logger
 
 	// Test knobs, set by tests in this package before Run.
+	clock                  clock.Clock // paces polls, IDLE rescans and reconnects; the wall clock unless a test sets a fake
 	minBackoff, maxBackoff time.Duration
-	noIdle                 bool         // behave as if the server lacked IDLE
-	beforeMark             func() error // between Remember and mark; an error ends the session (a simulated crash)
+	noIdle                 bool            // behave as if the server lacked IDLE
+	beforeMark             func() error    // between Remember and mark; an error ends the session (a simulated crash)
+	sessionEnded           func(err error) // hears why each session ended, before the reconnect wait
 }
 
 // New checks cfg and returns a Watcher. It does no I/O.
@@ -181,6 +184,7 @@ func New(cfg Config, deliver Deliver, seen Seen) (*Watcher, error) {
 		deliver:    deliver,
 		seen:       seen,
 		log:        cfg.Log.With("component", "imapwatch", "addr", cfg.Addr),
+		clock:      clock.Real{},
 		minBackoff: minBackoff,
 		maxBackoff: maxBackoff,
 	}, nil
@@ -227,9 +231,12 @@ func (w *Watcher) watchMailbox(ctx context.Context, name string) {
 			// is a new incident, not a continuation of this one.
 			backoff = w.minBackoff
 		}
+		if w.sessionEnded != nil {
+			w.sessionEnded(err)
+		}
 		wait := jitter(backoff)
 		log.Warn("imap session ended; reconnecting", "err", err, "in", wait)
-		if !sleep(ctx, wait) {
+		if !w.sleep(ctx, wait) {
 			return
 		}
 		backoff = min(backoff*2, w.maxBackoff)
@@ -246,11 +253,11 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // sleep waits for d or until ctx ends; it reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
+func (w *Watcher) sleep(ctx context.Context, d time.Duration) bool {
+	t := w.clock.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-t.C():
 		return true
 	case <-ctx.Done():
 		return false

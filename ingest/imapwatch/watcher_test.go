@@ -26,6 +26,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
+	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/ingest/mail"
 )
 
@@ -34,16 +35,56 @@ const (
 	testPass = "s3cret"
 )
 
+// waitLimit bounds every wait for something that must happen. It only
+// decides how long a broken test takes to fail, so it is generous: CI runs
+// every package's tests at once on two cores.
+const waitLimit = 30 * time.Second
+
 // testServer is go-imap's real server with the in-memory backend, on a
 // loopback TCP port.
 type testServer struct {
-	t    *testing.T
-	mem  *imapmemserver.Server
-	user *imapmemserver.User
-	addr string
-	srv  *imapserver.Server
-	tls  *tls.Config // server side, nil for plain
-	impl bool        // implicit TLS listener
+	t     *testing.T
+	user  *imapmemserver.User
+	addr  string
+	srv   *imapserver.Server
+	tls   *tls.Config   // server side, nil for plain
+	impl  bool          // implicit TLS listener
+	idles chan struct{} // a token each time a session starts IDLE
+}
+
+// session is the memory server's session for the one test user, telling
+// the test when it starts IDLE: the moment mail appended is news the
+// watcher can only learn of by IDLE.
+type session struct {
+	*imapmemserver.UserSession // nil until Login
+	user                       *imapmemserver.User
+	idles                      chan<- struct{}
+}
+
+func (s *session) Login(username, password string) error {
+	if err := s.user.Login(username, password); err != nil {
+		return err
+	}
+	s.UserSession = imapmemserver.NewUserSession(s.user)
+	return nil
+}
+
+func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	select {
+	case s.idles <- struct{}{}:
+	default: // nobody is counting IDLEs this far
+	}
+	return s.UserSession.Idle(w, stop)
+}
+
+// waitIdle waits until a session of s has started IDLE.
+func (s *testServer) waitIdle() {
+	s.t.Helper()
+	select {
+	case <-s.idles:
+	case <-time.After(waitLimit):
+		s.t.Fatal("the watcher never started IDLE")
+	}
 }
 
 type serverOpts struct {
@@ -53,27 +94,25 @@ type serverOpts struct {
 
 func newTestServer(t *testing.T, o serverOpts, mailboxes ...string) *testServer {
 	t.Helper()
-	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(testUser, testPass)
 	for _, mb := range append([]string{"INBOX"}, mailboxes...) {
 		if err := user.Create(mb, nil); err != nil {
 			t.Fatalf("creating %s: %v", mb, err)
 		}
 	}
-	mem.AddUser(user)
-	s := &testServer{t: t, mem: mem, user: user, tls: o.tls, impl: o.implicit}
+	s := &testServer{t: t, user: user, tls: o.tls, impl: o.implicit, idles: make(chan struct{}, 100)}
 	s.start("127.0.0.1:0")
 	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
 
-// start serves on addr; the mailbox data lives in s.mem and survives a
+// start serves on addr; the mailbox data lives in s.user and survives a
 // restart.
 func (s *testServer) start(addr string) {
 	s.t.Helper()
 	s.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return s.mem.NewSession(), nil, nil
+			return &session{user: s.user, idles: s.idles}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		TLSConfig:    s.tls,
@@ -263,17 +302,17 @@ func (in *intake) counts(id string) (alerts, calls int) {
 }
 
 // waitCall waits for Deliver to be called for id.
-func (in *intake) waitCall(t *testing.T, id string, within time.Duration) time.Time {
+func (in *intake) waitCall(t *testing.T, id string) {
 	t.Helper()
-	deadline := time.After(within)
+	deadline := time.After(waitLimit)
 	for {
 		select {
 		case got := <-in.at:
 			if got == id {
-				return time.Now()
+				return
 			}
 		case <-deadline:
-			t.Fatalf("Deliver not called for %s within %v", id, within)
+			t.Fatalf("Deliver never called for %s", id)
 		}
 	}
 }
@@ -329,7 +368,7 @@ func runCtx(t *testing.T, w *Watcher, ctx context.Context, cancel context.Cancel
 				if err != nil {
 					t.Errorf("Run: %v", err)
 				}
-			case <-time.After(5 * time.Second):
+			case <-time.After(waitLimit):
 				t.Error("Run did not return after cancel")
 			}
 		})
@@ -338,16 +377,30 @@ func runCtx(t *testing.T, w *Watcher, ctx context.Context, cancel context.Cancel
 	return stop
 }
 
-// eventually polls cond until it holds or 5s pass.
+// eventually polls cond until it holds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// fakeClock makes w wait on a clock the test moves.
+func fakeClock(w *Watcher) *clock.Fake {
+	clk := clock.NewFake(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	w.clock = clk
+	return clk
+}
+
+// waitArmed waits until the watcher of a single mailbox has finished a pass
+// and waits on clk for its next one (poll, IDLE rescan or reconnect).
+func waitArmed(t *testing.T, clk *clock.Fake) {
+	t.Helper()
+	eventually(t, "the watcher waiting for its next pass", func() bool { return clk.Pending() == 1 })
 }
 
 var marked = []string{"$pagerd", `\seen`}
@@ -367,23 +420,35 @@ func TestHandledUnmatchedAndRetry(t *testing.T) {
 		}
 		return true, nil
 	})
-	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
+	cfg := testConfig(s)
+	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	clk := fakeClock(w)
 	stop := run(t, w)
 
-	eventually(t, "both alerts", func() bool {
-		a1, _ := in.counts("ok@x")
-		a2, _ := in.counts("flaky@x")
-		return a1 == 1 && a2 == 1
-	})
-	eventually(t, "marks", func() bool {
-		f := s.flags("INBOX")
-		return slices.Equal(f["ok@x"], marked) && slices.Equal(f["flaky@x"], marked)
-	})
-	// Let a few more passes run: nothing may change or be delivered twice.
-	time.Sleep(300 * time.Millisecond)
+	// The first pass: ok@x delivered, chatter@x declined, flaky@x failed.
+	waitArmed(t, clk)
+	if a, c := in.counts("flaky@x"); a != 0 || c != 1 {
+		t.Fatalf("flaky@x after the first pass: %d alerts, %d calls; want 0, 1", a, c)
+	}
+	// A failed delivery is retried after PollEvery, though IDLE is on.
+	clk.Advance(cfg.PollEvery)
+	waitArmed(t, clk)
+	if a, _ := in.counts("flaky@x"); a != 1 {
+		t.Fatalf("flaky@x not delivered on the retry pass")
+	}
+	f := s.flags("INBOX")
+	if !slices.Equal(f["ok@x"], marked) || !slices.Equal(f["flaky@x"], marked) {
+		t.Fatalf("flags after two passes: %v", f)
+	}
+	// Two more passes (IDLE rescans): nothing may change or be delivered
+	// twice.
+	for range 2 {
+		clk.Advance(idleRescan)
+		waitArmed(t, clk)
+	}
 	stop()
 
-	f := s.flags("INBOX")
+	f = s.flags("INBOX")
 	if got := f["chatter@x"]; !slices.Equal(got, []string{`\flagged`}) {
 		t.Errorf("unmatched mail flags = %v, want exactly [\\flagged] (untouched)", got)
 	}
@@ -401,38 +466,42 @@ func TestHandledUnmatchedAndRetry(t *testing.T) {
 	}
 }
 
-func TestIdlePickupLatency(t *testing.T) {
+// TestIdlePickup: mail appended while the watcher idles is delivered
+// though no timer ever fires: IDLE alone found it.
+func TestIdlePickup(t *testing.T) {
 	s := newTestServer(t, serverOpts{})
 	s.appendMail("INBOX", "first@x", "[PROBLEM] first")
 	in := newIntake(nil)
-	cfg := testConfig(s)
-	cfg.PollEvery = time.Hour // only IDLE can find the second mail in time
-	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
+	fakeClock(w) // never moved: no poll, no rescan
 	run(t, w)
-	in.waitCall(t, "first@x", 5*time.Second)
-	eventually(t, "first marked", func() bool { return slices.Equal(s.flags("INBOX")["first@x"], marked) })
-	time.Sleep(200 * time.Millisecond) // back in IDLE
-
-	start := time.Now()
-	s.appendMail("INBOX", "second@x", "[PROBLEM] second")
-	appended := time.Now()
-	got := in.waitCall(t, "second@x", 2*time.Second)
-	lat := got.Sub(start)
-	t.Logf("APPEND issued -> Deliver: %v (APPEND completed -> Deliver: %v)", lat, got.Sub(appended))
-	if lat > time.Second {
-		t.Errorf("mail appended during IDLE delivered after %v, want < 1s", lat)
+	in.waitCall(t, "first@x")
+	s.waitIdle() // after the first pass, so first@x is marked
+	if f := s.flags("INBOX")["first@x"]; !slices.Equal(f, marked) {
+		t.Fatalf("first@x flags when idling = %v", f)
 	}
+
+	s.appendMail("INBOX", "second@x", "[PROBLEM] second")
+	in.waitCall(t, "second@x")
+	eventually(t, "second marked", func() bool { return slices.Equal(s.flags("INBOX")["second@x"], marked) })
 }
 
 func TestPollingWithoutIdle(t *testing.T) {
 	s := newTestServer(t, serverOpts{})
 	in := newIntake(nil)
-	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
+	cfg := testConfig(s)
+	w := newTestWatcher(t, cfg, in, newFakeSeen())
 	w.noIdle = true
+	clk := fakeClock(w)
 	run(t, w)
-	time.Sleep(150 * time.Millisecond)
+	waitArmed(t, clk) // the first pass found nothing
 	s.appendMail("INBOX", "polled@x", "[PROBLEM] polled")
-	in.waitCall(t, "polled@x", 3*time.Second)
+	clk.Advance(cfg.PollEvery - time.Nanosecond)
+	if clk.Pending() != 1 {
+		t.Fatalf("polled before PollEvery (%v) had passed", cfg.PollEvery)
+	}
+	clk.Advance(time.Nanosecond)
+	in.waitCall(t, "polled@x")
 	eventually(t, "marked", func() bool { return slices.Equal(s.flags("INBOX")["polled@x"], marked) })
 }
 
@@ -497,7 +566,7 @@ func TestCrashInsideDeliver(t *testing.T) {
 	})
 	w1 := newTestWatcher(t, testConfig(s), in, seen)
 	stop := runCtx(t, w1, ctx, cancel)
-	in.waitCall(t, "crash2@x", 5*time.Second)
+	in.waitCall(t, "crash2@x")
 	stop()
 	if f := s.flags("INBOX")["crash2@x"]; len(f) != 0 {
 		t.Fatalf("mail flagged before restart: %v", f)
@@ -519,12 +588,12 @@ func TestReconnect(t *testing.T) {
 	cfg.PollEvery = time.Hour
 	w := newTestWatcher(t, cfg, in, newFakeSeen())
 	run(t, w)
-	in.waitCall(t, "before@x", 5*time.Second)
+	in.waitCall(t, "before@x")
 	eventually(t, "first marked", func() bool { return slices.Equal(s.flags("INBOX")["before@x"], marked) })
 
 	s.restart() // drops the watcher's connection; same port, same mail
 	s.appendMail("INBOX", "after@x", "[PROBLEM] after")
-	in.waitCall(t, "after@x", 5*time.Second)
+	in.waitCall(t, "after@x")
 	eventually(t, "second marked", func() bool { return slices.Equal(s.flags("INBOX")["after@x"], marked) })
 	if a, c := in.counts("before@x"); a != 1 || c != 1 {
 		t.Errorf("before@x after reconnect: %d alerts, %d calls; want 1, 1", a, c)
@@ -641,14 +710,15 @@ func TestTLS(t *testing.T) {
 			cfg.TLS, cfg.AllowPlain, cfg.TLSConfig = tc.mode, false, cliTLS
 			w := newTestWatcher(t, cfg, in, newFakeSeen())
 			run(t, w)
-			in.waitCall(t, "tls@x", 5*time.Second)
+			in.waitCall(t, "tls@x")
 			eventually(t, "marked", func() bool { return slices.Equal(s.flags("INBOX")["tls@x"], marked) })
 		})
 	}
 }
 
-// TestTLSUntrustedCert checks that the watcher doesn't log in to a server
-// whose certificate it can't verify.
+// TestTLSUntrustedCert checks that the watcher refuses a server whose
+// certificate it can't verify: the session ends on the certificate, before
+// any login, and no mail is read.
 func TestTLSUntrustedCert(t *testing.T) {
 	srvTLS, _ := selfSigned(t)
 	s := newTestServer(t, serverOpts{tls: srvTLS, implicit: true})
@@ -657,8 +727,25 @@ func TestTLSUntrustedCert(t *testing.T) {
 	cfg := testConfig(s)
 	cfg.TLS, cfg.AllowPlain = TLSImplicit, false
 	w := newTestWatcher(t, cfg, in, newFakeSeen())
+	ended := make(chan error, 100)
+	w.sessionEnded = func(err error) {
+		select {
+		case ended <- err:
+		default: // the test reads only the first
+		}
+	}
 	stop := run(t, w)
-	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-ended:
+		var unknown x509.UnknownAuthorityError
+		if !errors.As(err, &unknown) {
+			t.Errorf("session ended with %v, want an unknown-authority certificate error", err)
+		}
+	case id := <-in.at:
+		t.Fatalf("delivered %s through an unverified TLS connection", id)
+	case <-time.After(waitLimit):
+		t.Fatal("the session never ended on the untrusted certificate")
+	}
 	stop()
 	if _, c := in.counts("nope@x"); c != 0 {
 		t.Errorf("delivered through an unverified TLS connection")
