@@ -130,6 +130,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("etcd TLS: %w", err)
 		}
 		tc.MinVersion = tls.VersionTLS12
+		if err := checkCertificates(ctx, endpoints, tc); err != nil {
+			return nil, err
+		}
 		ccfg.TLS = tc
 	}
 	cli, err := clientv3.New(ccfg)
