@@ -27,15 +27,14 @@ func TestMailToPageEndToEnd(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	t.Parallel()
-	mem := imapmemserver.New()
 	user := imapmemserver.NewUser("pagerd", "secret")
 	if err := user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	mem.AddUser(user)
+	idles := make(chan struct{}, 100)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return &idleSession{user: user, idles: idles}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true,
@@ -85,8 +84,13 @@ func TestMailToPageEndToEnd(t *testing.T) {
 		}
 		return time.Now()
 	}
-	// Give the watcher a moment to be in IDLE, so the figure is IDLE's.
-	time.Sleep(300 * time.Millisecond)
+	// Append once the watcher idles: with poll_every 1h, only IDLE can
+	// find the mail before waitFor gives up.
+	select {
+	case <-idles:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the watcher never started IDLE")
+	}
 	appended := appendMail("nagios_problem.eml")
 	var paged time.Time
 	waitFor(t, "the problem mail's page", func() bool {
@@ -98,10 +102,8 @@ func TestMailToPageEndToEnd(t *testing.T) {
 		}
 		return false
 	})
+	// A figure to read, not a pass mark: speed is for benchmarks.
 	t.Logf("APPEND to page: %s", paged.Sub(appended).Round(time.Millisecond))
-	if d := paged.Sub(appended); d > time.Second {
-		t.Errorf("a mail appended during IDLE took %s to page", d)
-	}
 	appendMail("zabbix_problem.eml")
 	appendMail("nagios_recovery.eml")
 	waitFor(t, "the recovery", func() bool {
@@ -127,4 +129,28 @@ func TestMailToPageEndToEnd(t *testing.T) {
 			t.Errorf("%q has flags %v", m.Envelope.Subject, flags)
 		}
 	}
+}
+
+// idleSession is the memory server's session for one user, telling the
+// test each time it starts IDLE.
+type idleSession struct {
+	*imapmemserver.UserSession // nil until Login
+	user                       *imapmemserver.User
+	idles                      chan<- struct{}
+}
+
+func (s *idleSession) Login(username, password string) error {
+	if err := s.user.Login(username, password); err != nil {
+		return err
+	}
+	s.UserSession = imapmemserver.NewUserSession(s.user)
+	return nil
+}
+
+func (s *idleSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	select {
+	case s.idles <- struct{}{}:
+	default: // only the first IDLE matters to the test
+	}
+	return s.UserSession.Idle(w, stop)
 }

@@ -61,13 +61,10 @@ func TestSystemdNotify(t *testing.T) {
 	if !strings.Contains(ready, "STATUS=") || !strings.Contains(ready, "rota r1") || !strings.Contains(ready, "open alerts") {
 		t.Errorf("ready: %q", ready)
 	}
-	// WatchdogSec=1s: pings every half second.
-	start := time.Now()
+	// WatchdogSec=1s: the engine is alive, so the pings keep coming (their
+	// cadence is sdnotify's TestWatchdogCadence, on a fake clock).
 	want("WATCHDOG=1")
 	want("WATCHDOG=1")
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("two watchdog pings took %s", d)
-	}
 	n.cmd.Process.Signal(syscall.SIGTERM)
 	want("STOPPING=1")
 	n.cmd.Wait()
