@@ -14,9 +14,12 @@ import (
 	"github.com/pagerd/pagerd/store"
 )
 
-// putPage writes an outbox page straight into etcd, twice, so that its
-// watch event (version 2) is ignored: only the sweep can find it, as after
-// a watch that broke.
+// putPage writes an outbox page straight into etcd so that the outbox
+// watch never offers it: only the sweep can find it, as after a watch that
+// broke. The watch offers only a key's creation (version 1), so the key is
+// created with a record the watch can't read and then overwritten with the
+// page. (Writing the page itself twice let the watch offer the first
+// write, so a sweep that found nothing still passed.)
 func (h *harness) putPage(pg store.OutboxPage) {
 	h.t.Helper()
 	v, err := json.Marshal(pg)
@@ -24,8 +27,8 @@ func (h *harness) putPage(pg store.OutboxPage) {
 		h.t.Fatal(err)
 	}
 	key := h.st.Prefix() + "outbox/" + pg.Key()
-	for i := 0; i < 2; i++ {
-		if _, err := h.st.Client().Put(context.Background(), key, string(v)); err != nil {
+	for _, val := range []string{"not yet a page", string(v)} {
+		if _, err := h.st.Client().Put(context.Background(), key, val); err != nil {
 			h.t.Fatal(err)
 		}
 	}
