@@ -375,7 +375,12 @@ func (n *Notifier) do(ctx context.Context, call func(*openapi.ApiService) (strin
 		}
 		return err
 	})
-	return sid, err
+	if err != nil {
+		// Not sid: after a timeout the call may still be running and
+		// writing it.
+		return "", err
+	}
+	return sid, nil
 }
 
 // run runs twilio-go calls with a client of its own whose transport puts
