@@ -379,6 +379,7 @@ func TestStormOf100AlertsInAMinute(t *testing.T) {
 		}
 	}
 	if !strings.Contains(texts[2], "ack all") {
-		t.Errorf("a bundle should say how to ack them all: %s", texts[2])
+		// Seen once in hundreds of loaded runs: the timelines say why.
+		t.Errorf("a bundle should say how to ack them all: %s\nalert 51:\n%s\nalert 52:\n%s", texts[2], th.timeline(51), th.timeline(52))
 	}
 }
