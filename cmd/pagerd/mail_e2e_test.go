@@ -106,10 +106,19 @@ func TestMailToPageEndToEnd(t *testing.T) {
 	t.Logf("APPEND to page: %s", paged.Sub(appended).Round(time.Millisecond))
 	appendMail("zabbix_problem.eml")
 	appendMail("nagios_recovery.eml")
-	waitFor(t, "the recovery", func() bool {
+	resolved := func() bool {
 		a, code := getAlert(t, n.addr, 1)
 		return code == 200 && a.Status == "resolved"
-	})
+	}
+	for deadline := time.Now().Add(30 * time.Second); !resolved(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			var lines []string
+			for _, l := range n.logLines() {
+				lines = append(lines, fmt.Sprint(l))
+			}
+			t.Fatalf("timed out waiting for the recovery; the daemon's log:\n%s", strings.Join(lines, "\n"))
+		}
+	}
 	// The two routed mails are marked processed; the unmatched one is as it was.
 	if _, err := client.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		t.Fatal(err)
@@ -151,6 +160,13 @@ func (s *idleSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) err
 	select {
 	case s.idles <- struct{}{}:
 	default: // only the first IDLE matters to the test
+	}
+	// go-imap's memory server waits for the next change before sending
+	// anything in IDLE, so mail that arrived since the last command would
+	// not be announced until more mail came. Servers (Dovecot among them)
+	// send what is pending when IDLE starts; so does this one.
+	if err := s.UserSession.Poll(w, true); err != nil {
+		return err
 	}
 	return s.UserSession.Idle(w, stop)
 }

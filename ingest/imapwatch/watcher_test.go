@@ -74,6 +74,13 @@ func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 	case s.idles <- struct{}{}:
 	default: // nobody is counting IDLEs this far
 	}
+	// go-imap's memory server waits for the next change before sending
+	// anything in IDLE, so mail that arrived since the last command would
+	// not be announced until more mail came. Servers (Dovecot among them)
+	// send what is pending when IDLE starts; so does this one.
+	if err := s.UserSession.Poll(w, true); err != nil {
+		return err
+	}
 	return s.UserSession.Idle(w, stop)
 }
 
