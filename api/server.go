@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,10 +31,14 @@ type Server struct {
 	Rota   *inforce.Current
 	Clock  clock.Clock
 	Log    *slog.Logger
-	// APIToken, if set, is required (as "Authorization: Bearer ...") for
-	// the operator API and for native alerts that name a team instead of
-	// carrying an integration key.
-	APIToken string
+	// Operators may use the operator API, each with their own token and
+	// role; APIToken, if set, is one more: an admin named SharedTokenName.
+	// A token is required (as "Authorization: Bearer ...") for the operator
+	// API and for native alerts that name a team instead of carrying an
+	// integration key. With neither, nobody is asked for one: app allows
+	// that only on loopback (or with --insecure-no-auth).
+	Operators []Operator
+	APIToken  string
 	// Ready reports whether this node can serve (for /readyz).
 	Ready func(ctx context.Context) error
 	// Metrics, if set, is served at /metrics.
@@ -48,6 +51,7 @@ type Server struct {
 	Twilio *twilio.Notifier
 
 	receive func(context.Context, string, alerts.Event) (alerts.Result, error) // tests: Alerts.Receive
+	authn   auth
 }
 
 // Handler routes the API.
@@ -58,17 +62,18 @@ func (s *Server) Handler() http.Handler {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
+	s.authn = s.auth()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/alerts", s.postNative)
 	mux.HandleFunc("POST /api/v1/integrations/alertmanager", s.postAlertmanager)
 	mux.HandleFunc("POST /api/v1/integrations/pagerduty", s.postPagerDuty)
 	mux.HandleFunc("GET /api/v1/alerts", s.operator(s.listAlerts))
 	mux.HandleFunc("GET /api/v1/alerts/{id}", s.operator(s.getAlert))
-	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.operator(s.alertAction))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.responder(s.alertAction))
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
 	mux.HandleFunc("GET /api/v1/reports/oncall", s.operator(s.payReport))
-	mux.HandleFunc("POST /api/v1/ledger/corrections", s.operator(s.correctLedger))
-	mux.HandleFunc("GET /api/v1/admin/snapshot", s.operator(s.snapshot))
+	mux.HandleFunc("POST /api/v1/ledger/corrections", s.admin(s.correctLedger))
+	mux.HandleFunc("GET /api/v1/admin/snapshot", s.admin(s.snapshot))
 	if s.Twilio != nil {
 		mux.HandleFunc("POST /twilio/sms", s.twilioSMS)
 		mux.HandleFunc("POST "+twilio.GatherPath, s.twilioGather)
@@ -79,7 +84,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	if len(s.CalendarSecret) > 0 {
 		mux.HandleFunc("GET /api/v1/calendar/{kind}/{file}", s.calendarFeed)
-		mux.HandleFunc("GET /api/v1/calendar-urls", s.operator(s.calendarURLs))
+		mux.HandleFunc("GET /api/v1/calendar-urls", s.admin(s.calendarURLs))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -145,23 +150,6 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-func (s *Server) tokenOK(r *http.Request) bool {
-	if s.APIToken == "" {
-		return true
-	}
-	return subtle.ConstantTimeCompare([]byte(bearer(r)), []byte(s.APIToken)) == 1
-}
-
-func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.tokenOK(r) {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong API token (Authorization: Bearer ...)"})
-			return
-		}
-		h(w, r)
-	}
-}
-
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ingest.MaxBody))
 	if err != nil {
@@ -205,8 +193,12 @@ func (s *Server) teamFor(r *http.Request, rt *inforce.Rota, ev alerts.Event) (st
 	if ev.Team == "" {
 		return "", errorf(http.StatusUnauthorized, "no integration key: send routing_key, ?key=, or Authorization: Bearer")
 	}
-	if !s.tokenOK(r) {
-		return "", errorf(http.StatusUnauthorized, "naming a team needs the API token; or send the team's integration key")
+	op, ok := s.authn.who(r)
+	if !ok {
+		return "", errorf(http.StatusUnauthorized, "naming a team needs an API token; or send the team's integration key")
+	}
+	if op.Role < RoleResponder {
+		return "", errorf(http.StatusForbidden, "naming a team needs the responder role; %s is %s", op.Name, op.Role)
 	}
 	if _, ok := rt.Team(ev.Team); !ok {
 		return "", errorf(http.StatusBadRequest, "no team %q in rota r%d", ev.Team, rt.Rev)
@@ -413,9 +405,11 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, view(a, true))
 }
 
-// ActionRequest is the optional body of ack, resolve and escalate.
+// ActionRequest is the optional body of ack, resolve and escalate. By is
+// accepted for older clients and ignored: the actor is the operator the
+// token authenticates, never what the caller writes.
 type ActionRequest struct {
-	By string `json:"by"`
+	By string `json:"by,omitempty"`
 }
 
 func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
@@ -438,14 +432,7 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	by := strings.TrimSpace(req.By)
-	if by == "" {
-		by = "api"
-	}
-	if len(by) > alerts.MaxBy {
-		s.fail(w, r, errorf(http.StatusBadRequest, "by is longer than %d characters", alerts.MaxBy))
-		return
-	}
+	by := operatorOf(r).Name
 	var ev escalation.Event
 	switch r.PathValue("action") {
 	case "ack", "acknowledge":
