@@ -82,8 +82,8 @@ var (
 // a name, a role and either the token or its SHA-256 in hex (printf %s
 // "$TOKEN" | sha256sum):
 //
-//	- {name: alice, role: responder, token_sha256: 5e8848...}
-//	- {name: nightly-report, role: read-only, token: kq3...}
+//   - {name: alice, role: responder, token_sha256: 5e8848...}
+//   - {name: nightly-report, role: read-only, token: kq3...}
 //
 // Errors name the entry and never quote a token.
 func ParseOperators(data []byte) ([]Operator, error) {

@@ -232,10 +232,10 @@ func TestCorrectionsAreChecked(t *testing.T) {
 		{"bob", "2026-11-28 12:00", "2026-11-29 00:00", false, 201, ""},
 		{"grace", "2026-11-27 12:00", "2026-11-27 13:00", false, 400, "grace is not in team payments's rotations"}, // platform's
 		{"nobody", "2026-11-26 12:00", "2026-11-26 13:00", false, 400, `no person \"nobody\"`},
-		{"erin", "2026-11-20 12:00", "2026-11-21 00:00", false, 201, ""},                            // shadowing then
+		{"erin", "2026-11-20 12:00", "2026-11-21 00:00", false, 201, ""},                             // shadowing then
 		{"erin", "2026-11-03 12:00", "2026-11-04 00:00", false, 400, "erin is not in team payments"}, // before she joined
-		{"erin", "2026-12-20 12:00", "2026-12-21 00:00", false, 201, ""},                            // a member since 14 Dec
-		{"alice", "2026-11-02 09:00", "2026-12-03 09:00", false, 201, ""},                           // 31 days exactly
+		{"erin", "2026-12-20 12:00", "2026-12-21 00:00", false, 201, ""},                             // a member since 14 Dec
+		{"alice", "2026-11-02 09:00", "2026-12-03 09:00", false, 201, ""},                            // 31 days exactly
 		{"alice", "2027-01-04 09:00", "2036-01-04 09:00", false, 400, "at most 31 days"},
 		{"alice", "2027-01-04 09:00", "2027-03-04 09:00", true, 201, `"forced": true`},
 		{"grace", "2026-11-27 12:00", "2026-11-27 13:00", true, 201, `"forced": true`},
