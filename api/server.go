@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,9 +51,15 @@ type Server struct {
 	// Twilio, if set, checks the signatures of Twilio's webhooks, which
 	// are then served: replies, keypresses and delivery reports.
 	Twilio *twilio.Notifier
+	// IntakeRate and IntakeBurst are each sender's token bucket: alerts a
+	// second, and at once. A sender is an integration key, or an operator
+	// naming teams. 0 IntakeRate: no limit.
+	IntakeRate  float64
+	IntakeBurst int
 
 	receive func(context.Context, string, alerts.Event) (alerts.Result, error) // tests: Alerts.Receive
 	authn   auth
+	limits  *intakeLimits // nil: no limit
 }
 
 // Handler routes the API.
@@ -63,6 +71,7 @@ func (s *Server) Handler() http.Handler {
 		s.Log = slog.Default()
 	}
 	s.authn = s.auth()
+	s.limits = newIntakeLimits(s.IntakeRate, s.IntakeBurst)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/alerts", s.postNative)
 	mux.HandleFunc("POST /api/v1/integrations/alertmanager", s.postAlertmanager)
@@ -112,13 +121,27 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ae := s.classify(w, r, err)
+	writeJSON(w, ae.code, map[string]string{"error": ae.msg})
+}
+
+// classify gives err its HTTP status and message, setting Retry-After
+// where a retry is the answer and logging what is not the sender's fault.
+func (s *Server) classify(w http.ResponseWriter, r *http.Request, err error) *apiError {
 	var ae *apiError
 	var bad *ingest.BadRequestError
+	var tooMany *ingest.TooManyError
 	var tooBig *http.MaxBytesError
+	var limited *rateLimitedError
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &bad):
 		ae = &apiError{http.StatusBadRequest, bad.Msg}
+	case errors.As(err, &tooMany):
+		ae = &apiError{http.StatusRequestEntityTooLarge, tooMany.Msg}
+	case errors.As(err, &limited):
+		w.Header().Set("Retry-After", limited.RetryAfter())
+		ae = &apiError{http.StatusTooManyRequests, limited.msg}
 	case errors.As(err, &tooBig):
 		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", tooBig.Limit)}
 	case errors.Is(err, store.ErrNotFound):
@@ -133,6 +156,34 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")
 		ae = &apiError{http.StatusServiceUnavailable, unknownOutcome(err)}
+	}
+	return ae
+}
+
+// refuse answers an intake request that stores nothing. A refusal that
+// is the sender's doing (4xx) is counted by reason on /metrics and logged
+// at WARN, the log rate-limited by the alerts service.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, source string, err error) {
+	ae := s.classify(w, r, err)
+	reason := ""
+	switch ae.code {
+	case http.StatusBadRequest:
+		reason = alerts.RejectBadRequest
+	case http.StatusUnauthorized:
+		reason = alerts.RejectUnauthorized
+	case http.StatusForbidden:
+		reason = alerts.RejectForbidden
+	case http.StatusRequestEntityTooLarge:
+		reason = alerts.RejectTooLarge
+		var tooMany *ingest.TooManyError
+		if errors.As(err, &tooMany) {
+			reason = alerts.RejectTooMany
+		}
+	case http.StatusTooManyRequests:
+		reason = alerts.RejectRateLimited
+	}
+	if reason != "" {
+		s.Alerts.Reject(source, reason, ae.msg, "path", r.URL.Path, "remote", r.RemoteAddr)
 	}
 	writeJSON(w, ae.code, map[string]string{"error": ae.msg})
 }
@@ -171,8 +222,9 @@ func (s *Server) rota() (*inforce.Rota, error) {
 }
 
 // teamFor decides which team an event is for: by integration key, or by
-// name when the caller may name teams.
-func (s *Server) teamFor(r *http.Request, rt *inforce.Rota, ev alerts.Event) (string, error) {
+// name when the caller may name teams. sender is who sent it, for the
+// rate limit: the key (hashed) or the operator.
+func (s *Server) teamFor(r *http.Request, rt *inforce.Rota, ev alerts.Event) (team, sender string, err error) {
 	key := ev.RoutingKey
 	if key == "" {
 		key = r.URL.Query().Get("key")
@@ -183,34 +235,36 @@ func (s *Server) teamFor(r *http.Request, rt *inforce.Rota, ev alerts.Event) (st
 	if key != "" {
 		team, ok := rt.TeamForKey(key)
 		if !ok {
-			return "", errorf(http.StatusUnauthorized, "unknown integration key")
+			return "", "", errorf(http.StatusUnauthorized, "unknown integration key")
 		}
 		if ev.Team != "" && ev.Team != team {
-			return "", errorf(http.StatusBadRequest, "the integration key belongs to team %q, not %q", team, ev.Team)
+			return "", "", errorf(http.StatusBadRequest, "the integration key belongs to team %q, not %q", team, ev.Team)
 		}
-		return team, nil
+		sum := sha256.Sum256([]byte(key))
+		return team, "key:" + hex.EncodeToString(sum[:]), nil
 	}
 	if ev.Team == "" {
-		return "", errorf(http.StatusUnauthorized, "no integration key: send routing_key, ?key=, or Authorization: Bearer")
+		return "", "", errorf(http.StatusUnauthorized, "no integration key: send routing_key, ?key=, or Authorization: Bearer")
 	}
 	op, ok := s.authn.who(r)
 	if !ok {
-		return "", errorf(http.StatusUnauthorized, "naming a team needs an API token; or send the team's integration key")
+		return "", "", errorf(http.StatusUnauthorized, "naming a team needs an API token; or send the team's integration key")
 	}
 	if op.Role < RoleResponder {
-		return "", errorf(http.StatusForbidden, "naming a team needs the responder role; %s is %s", op.Name, op.Role)
+		return "", "", errorf(http.StatusForbidden, "naming a team needs the responder role; %s is %s", op.Name, op.Role)
 	}
 	if _, ok := rt.Team(ev.Team); !ok {
-		return "", errorf(http.StatusBadRequest, "no team %q in rota r%d", ev.Team, rt.Rev)
+		return "", "", errorf(http.StatusBadRequest, "no team %q in rota r%d", ev.Team, rt.Rev)
 	}
-	return ev.Team, nil
+	return ev.Team, "operator:" + op.Name, nil
 }
 
-// accept checks every event first, so a bad one in a batch stores nothing,
-// then stores each. The response is 202 only once all are durable.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, events []alerts.Event, parseErr error) ([]alerts.Result, bool) {
+// accept checks every event first (its key, its sender's rate limit), so
+// a bad one in a batch stores nothing, then stores each. The response is
+// 202 only once all are durable. source labels refusals.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, source string, events []alerts.Event, parseErr error) ([]alerts.Result, bool) {
 	if parseErr != nil {
-		s.fail(w, r, parseErr)
+		s.refuse(w, r, source, parseErr)
 		return nil, false
 	}
 	rt, err := s.rota()
@@ -219,11 +273,18 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, events []alerts.
 		return nil, false
 	}
 	teams := make([]string, len(events))
+	senders := map[string]int{}
 	for i, ev := range events {
-		if teams[i], err = s.teamFor(r, rt, ev); err != nil {
-			s.fail(w, r, err)
+		var sender string
+		if teams[i], sender, err = s.teamFor(r, rt, ev); err != nil {
+			s.refuse(w, r, source, err)
 			return nil, false
 		}
+		senders[sender]++
+	}
+	if err := s.limits.take(s.Clock.Now(), senders); err != nil {
+		s.refuse(w, r, source, err)
+		return nil, false
 	}
 	receive := s.Alerts.Receive
 	if s.receive != nil {
@@ -260,14 +321,14 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, events []alerts.
 func (s *Server) postNative(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, alerts.SourceAPI, err)
 		return
 	}
 	events, err := ingest.ParseNative(body)
 	if err == nil {
 		err = idempotent(r, events)
 	}
-	if results, ok := s.accept(w, r, events, err); ok {
+	if results, ok := s.accept(w, r, alerts.SourceAPI, events, err); ok {
 		writeJSON(w, http.StatusAccepted, map[string]any{"alerts": results})
 	}
 }
@@ -299,11 +360,11 @@ func idempotent(r *http.Request, events []alerts.Event) error {
 func (s *Server) postAlertmanager(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, alerts.SourceAlertmanager, err)
 		return
 	}
 	events, err := ingest.ParseAlertmanager(body)
-	if results, ok := s.accept(w, r, events, err); ok {
+	if results, ok := s.accept(w, r, alerts.SourceAlertmanager, events, err); ok {
 		writeJSON(w, http.StatusAccepted, map[string]any{"alerts": results})
 	}
 }
@@ -311,11 +372,11 @@ func (s *Server) postAlertmanager(w http.ResponseWriter, r *http.Request) {
 func (s *Server) postPagerDuty(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, alerts.SourcePagerDuty, err)
 		return
 	}
 	events, err := ingest.ParsePagerDuty(body)
-	if results, ok := s.accept(w, r, events, err); ok {
+	if results, ok := s.accept(w, r, alerts.SourcePagerDuty, events, err); ok {
 		// The shape PagerDuty's own API answers with, so its clients work.
 		res := results[0]
 		writeJSON(w, http.StatusAccepted, map[string]any{

@@ -178,14 +178,18 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	if archive == "" {
 		archive = filepath.Join(c.DataDir, "archive.jsonl")
 	}
+	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
-		Received: func(source, team, outcome string) { m.AlertReceived(source, outcome) }}
+		Received:       func(source, team, outcome string) { m.AlertReceived(source, outcome) },
+		Rejected:       m.IntakeRejected,
+		MaxOpenPerTeam: c.MaxOpenPerTeam}
 	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
 		Observer: observer{m: m, next: hooks.Observer},
 		Interval: map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval},
 		Compose:  pageText, Retention: c.Retention, Archive: &scheduler.Archive{Path: archive},
 		HandoffNotice: c.HandoffNotice}
 	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Operators: operators, Twilio: tw,
+		IntakeRate: c.IntakeRate, IntakeBurst: c.IntakeBurst,
 		Metrics: m.Handler(), CalendarSecret: []byte(calSecret),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
