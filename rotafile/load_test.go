@@ -321,7 +321,7 @@ func TestLoadErrors(t *testing.T) {
 			{"team.yaml", 1, 1, "file is empty", ""},
 		}},
 		{"not a mapping", "- team: ops\n", []want{
-			{"team.yaml", 1, 1, "rota file must be a mapping", ""},
+			{"team.yaml", 1, 1, "this is not a rota file: it holds a list, not keys", ""},
 		}},
 		{"team key in people-only file", "timezone: UTC\n", []want{
 			{"team.yaml", 1, 1, `key "timezone" belongs in a team file`, `add "team: <id>"`},
