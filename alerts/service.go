@@ -100,13 +100,35 @@ func (s *Service) receive(ctx context.Context, team string, ev Event) (Result, e
 		if ev.Action == Resolve {
 			e, status = escalation.Resolve{By: ev.Source}, "resolved"
 		}
-		_, err = s.step(ctx, id, nil, e, nil)
+		// An email route closes only what it raised: a forged RECOVERY
+		// mail must not stop the paging of an alert raised over HTTP.
+		var raisedBy string
+		var guard func(*store.Alert) bool
+		if ev.Route != "" && !ev.AnyRoute {
+			guard = func(a *store.Alert) bool {
+				raisedBy = ""
+				if a.Source != SourceEmail || a.Route != ev.Route {
+					raisedBy = a.Source
+					if a.Route != "" {
+						raisedBy += " route " + strconv.Quote(a.Route)
+					}
+					return false
+				}
+				return true
+			}
+		}
+		_, err = s.step(ctx, id, nil, e, guard)
 		var already *escalation.AlreadyError
 		if errors.As(err, &already) {
 			return Result{Status: "ignored", AlertID: id, DedupKey: ev.DedupKey, Message: err.Error()}, nil
 		}
 		if err != nil {
 			return Result{}, err
+		}
+		if raisedBy != "" {
+			s.log().Warn("an email route's "+string(ev.Action)+" left an alert it did not raise alone", "alert", id, "team", team, "route", ev.Route, "raised_by", raisedBy, "origin", ev.Origin)
+			return Result{Status: "ignored", AlertID: id, DedupKey: ev.DedupKey,
+				Message: fmt.Sprintf("open alert %d was raised by %s, not by email route %q; left as it is (resolve_any on the route allows it)", id, raisedBy, ev.Route)}, nil
 		}
 		return Result{Status: status, AlertID: id, DedupKey: ev.DedupKey}, nil
 	}
@@ -143,7 +165,7 @@ func (s *Service) create(ctx context.Context, team string, ev Event, now time.Ti
 	}
 	a := &store.Alert{
 		ID: id, Team: team, Summary: ev.Summary, Details: ev.Details, DedupKey: dedup,
-		Severity: ev.Severity, Source: ev.Source, Origin: ev.Origin, Links: ev.Links,
+		Severity: ev.Severity, Source: ev.Source, Origin: ev.Origin, Links: ev.Links, Route: ev.Route,
 		CreatedAt: now, UpdatedAt: now, Count: 1, LastSeenAt: now,
 	}
 	origin := ""
