@@ -53,9 +53,9 @@ func (l *rejectLog) allow(now time.Time) (bool, int) {
 }
 
 // Reject records an intake refused for reason: counted (Rejected), and
-// logged at WARN with attrs (the ids it concerns), at most about once a
-// second however many arrive.
-func (s *Service) Reject(source, reason, msg string, attrs ...any) {
+// logged at WARN with why (what the sender was told) and attrs (the ids it
+// concerns), at most about once a second however many arrive.
+func (s *Service) Reject(source, reason, why string, attrs ...any) {
 	if s.Rejected != nil {
 		s.Rejected(source, reason)
 	}
@@ -63,9 +63,9 @@ func (s *Service) Reject(source, reason, msg string, attrs ...any) {
 	if !ok {
 		return
 	}
-	attrs = append([]any{"source", source, "reason", reason}, attrs...)
+	attrs = append([]any{"source", source, "reason", reason, "why", why}, attrs...)
 	if suppressed > 0 {
 		attrs = append(attrs, "suppressed", suppressed)
 	}
-	s.log().Warn("intake rejected: "+msg, attrs...)
+	s.log().Warn("intake rejected", attrs...)
 }
