@@ -90,6 +90,7 @@ func Clean(ev Event) Event {
 	ev.Summary = CleanLine(ev.Summary, MaxSummary)
 	ev.Details = CleanText(ev.Details, MaxDetails)
 	ev.Origin = CleanLine(ev.Origin, MaxOrigin)
+	ev.Route = CleanLine(ev.Route, MaxOrigin)
 	ev.DedupKey = Cut(ev.DedupKey, MaxDedupKey, "")
 	return ev
 }

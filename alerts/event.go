@@ -72,6 +72,11 @@ type Event struct {
 	Origin string
 	// Links are http(s) URLs, at most MaxLinks, without duplicates.
 	Links []string
+	// Route is the email route that made the event ("" for HTTP): the
+	// alert it raises records it, and an Acknowledge or Resolve from a
+	// route acts only on an alert that route raised, unless AnyRoute.
+	Route    string
+	AnyRoute bool
 }
 
 // Result is what happened to one alert event.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pagerd/pagerd/clock"
@@ -32,6 +33,14 @@ type Service struct {
 	Received func(source, team, outcome string)
 	// Acked, if set, hears each acknowledgement with how long it took.
 	Acked func(after time.Duration)
+	// MaxOpenPerTeam caps a team's open alerts: beyond it, a new alert is
+	// counted into the team's one open storm alert (see fold) instead of
+	// being stored and paged on its own. 0: no cap.
+	MaxOpenPerTeam int
+	// Rejected, if set, hears each intake refused (see Reject).
+	Rejected func(source, reason string)
+
+	rejectLog rejectLog
 }
 
 // ErrNoRota is returned before this node has a rota in force.
@@ -91,13 +100,35 @@ func (s *Service) receive(ctx context.Context, team string, ev Event) (Result, e
 		if ev.Action == Resolve {
 			e, status = escalation.Resolve{By: ev.Source}, "resolved"
 		}
-		_, err = s.step(ctx, id, nil, e, nil)
+		// An email route closes only what it raised: a forged RECOVERY
+		// mail must not stop the paging of an alert raised over HTTP.
+		var raisedBy string
+		var guard func(*store.Alert) bool
+		if ev.Route != "" && !ev.AnyRoute {
+			guard = func(a *store.Alert) bool {
+				raisedBy = ""
+				if a.Source != SourceEmail || a.Route != ev.Route {
+					raisedBy = a.Source
+					if a.Route != "" {
+						raisedBy += " route " + strconv.Quote(a.Route)
+					}
+					return false
+				}
+				return true
+			}
+		}
+		_, err = s.step(ctx, id, nil, e, guard)
 		var already *escalation.AlreadyError
 		if errors.As(err, &already) {
 			return Result{Status: "ignored", AlertID: id, DedupKey: ev.DedupKey, Message: err.Error()}, nil
 		}
 		if err != nil {
 			return Result{}, err
+		}
+		if raisedBy != "" {
+			s.log().Warn("an email route's "+string(ev.Action)+" left an alert it did not raise alone", "alert", id, "team", team, "route", ev.Route, "raised_by", raisedBy, "origin", ev.Origin)
+			return Result{Status: "ignored", AlertID: id, DedupKey: ev.DedupKey,
+				Message: fmt.Sprintf("open alert %d was raised by %s, not by email route %q; left as it is (resolve_any on the route allows it)", id, raisedBy, ev.Route)}, nil
 		}
 		return Result{Status: status, AlertID: id, DedupKey: ev.DedupKey}, nil
 	}
@@ -110,6 +141,20 @@ func (s *Service) receive(ctx context.Context, team string, ev Event) (Result, e
 			return s.again(ctx, id, ev, now)
 		}
 	}
+	if s.MaxOpenPerTeam > 0 {
+		open, err := s.Store.OpenCountTeam(ctx, team)
+		if err != nil {
+			return Result{}, err
+		}
+		if open >= int64(s.MaxOpenPerTeam) {
+			return s.fold(ctx, team, ev, now, open)
+		}
+	}
+	return s.create(ctx, team, ev, now, rt)
+}
+
+// create stores ev as a new alert of team, paged in the same transaction.
+func (s *Service) create(ctx context.Context, team string, ev Event, now time.Time, rt *inforce.Rota) (Result, error) {
 	id, err := s.Store.NextID(ctx)
 	if err != nil {
 		return Result{}, err
@@ -120,7 +165,7 @@ func (s *Service) receive(ctx context.Context, team string, ev Event) (Result, e
 	}
 	a := &store.Alert{
 		ID: id, Team: team, Summary: ev.Summary, Details: ev.Details, DedupKey: dedup,
-		Severity: ev.Severity, Source: ev.Source, Origin: ev.Origin, Links: ev.Links,
+		Severity: ev.Severity, Source: ev.Source, Origin: ev.Origin, Links: ev.Links, Route: ev.Route,
 		CreatedAt: now, UpdatedAt: now, Count: 1, LastSeenAt: now,
 	}
 	origin := ""
@@ -141,6 +186,73 @@ func (s *Service) receive(ctx context.Context, team string, ev Event) (Result, e
 	}
 	s.log().Info("alert", "alert", id, "team", team, "source", ev.Source, "summary", ev.Summary, "pages", len(ch.Pages))
 	return Result{Status: "created", AlertID: id, DedupKey: dedup}, nil
+}
+
+// StormKey is the dedup key of a team's storm alert: the one open alert
+// that new alerts are counted into while the team is over its cap.
+const StormKey = "pagerd-storm"
+
+// stormNotes is how many folded alerts the storm alert's timeline names
+// one by one (their keys and summaries); after that every hundredth fold
+// notes the count, so a flood can't bloat the record.
+const stormNotes = 100
+
+// fold counts ev into team's storm alert, raising that alert (paged like
+// any other) if it isn't open yet. Nothing of ev is lost silently: it is
+// counted, its key and summary are on the storm alert's timeline (the
+// first stormNotes of them), and the caller is told "folded".
+func (s *Service) fold(ctx context.Context, team string, ev Event, now time.Time, open int64) (Result, error) {
+	id, ok, err := s.Store.OpenByDedup(ctx, team, StormKey)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		rt, err := s.rota()
+		if err != nil {
+			return Result{}, err
+		}
+		storm := Event{Action: Trigger, Severity: SeverityCritical, Source: ev.Source, Origin: "pagerd", DedupKey: StormKey,
+			Summary: fmt.Sprintf("Alert storm: %s has %d open alerts; new ones are counted here, not paged one by one", team, open)}
+		res, err := s.create(ctx, team, storm, now, rt)
+		if err != nil {
+			return Result{}, err
+		}
+		id = res.AlertID
+		s.log().Warn("alert storm: new alerts are folded into one", "team", team, "open", open, "cap", s.MaxOpenPerTeam, "alert", id)
+	}
+	key := ev.DedupKey
+	if key == "" {
+		key = "(none)"
+	}
+	a, err := s.Store.Update(ctx, id, nil, func(a *store.Alert) (store.Change, error) {
+		a.Count++
+		a.LastSeenAt = now
+		named := 0
+		for _, e := range a.Timeline {
+			if e.Kind != "folded" {
+				continue
+			}
+			if strings.HasPrefix(e.Text, "key "+strconv.Quote(key)+":") {
+				return store.Change{}, nil // a repeat of an alert already named here: counted
+			}
+			named++
+		}
+		switch {
+		case named < stormNotes:
+			a.Note(now, "folded", ev.Source, "key %q: %s", key, Cut(ev.Summary, 200, SummaryMarker))
+		case a.Count%100 == 0:
+			a.Note(now, "storm", ev.Source, "%d alerts counted into this one so far; the first %d are named above", a.Count-1, stormNotes)
+		}
+		return store.Change{}, nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Result{}, fmt.Errorf("storm alert %d of %s retired meanwhile: %w", id, team, err)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Status: "folded", AlertID: id, DedupKey: ev.DedupKey,
+		Message: fmt.Sprintf("%s has %d open alerts (the cap is %d): counted into storm alert %d (%d so far)", team, open, s.MaxOpenPerTeam, id, a.Count-1)}, nil
 }
 
 // again counts a repeat of an open alert. It pages nobody; the timeline

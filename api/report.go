@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/pagerd/pagerd/alerts"
 	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/report"
 	"github.com/pagerd/pagerd/rotafile"
@@ -96,7 +98,11 @@ func (s *Server) payReport(w http.ResponseWriter, r *http.Request) {
 }
 
 // CorrectionRequest is a ledger correction: over [from, to), team's role
-// was held (or shadowed) by person, whatever the ledger says.
+// was held (or shadowed) by person, whatever the ledger says. The person
+// must belong to the team over the window, and the window is at most
+// MaxCorrection long, unless Force says the caller knows better (the
+// reason then says why). By is accepted for older clients and ignored: the
+// correction is recorded as made by the authenticated operator.
 type CorrectionRequest struct {
 	Team   string `json:"team"`
 	Role   string `json:"role"`
@@ -104,8 +110,39 @@ type CorrectionRequest struct {
 	Shadow bool   `json:"shadow"`
 	From   string `json:"from"`
 	To     string `json:"to"`
-	By     string `json:"by"`
+	By     string `json:"by,omitempty"`
 	Reason string `json:"reason"`
+	Force  bool   `json:"force,omitempty"`
+}
+
+// MaxCorrection is the longest window one correction covers without
+// force: a month of pay, which is what a correction is normally about.
+const MaxCorrection = 31 * 24 * time.Hour
+
+// belongs reports whether person is part of team at some point of
+// [from, to): a member of a rotation whose member list is in force then,
+// or holding or shadowing one of its shifts (an override, say).
+func belongs(t *rotafile.Team, person string, from, to time.Time) bool {
+	for _, sh := range t.Schedule.Shifts(from, to) {
+		if sh.Person == person {
+			return true
+		}
+	}
+	for _, rot := range t.Schedule.Rotations {
+		for i, era := range rot.Eras {
+			end := rot.End
+			if i+1 < len(rot.Eras) {
+				end = rot.Eras[i+1].From
+			}
+			if (!end.IsZero() && !end.After(from)) || !era.From.Before(to) {
+				continue // the era and the window don't meet
+			}
+			if slices.Contains(era.Members, person) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *Server) correctLedger(w http.ResponseWriter, r *http.Request) {
@@ -143,8 +180,9 @@ func (s *Server) correctLedger(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "no person %q", req.Person))
 		return
 	}
-	if strings.TrimSpace(req.By) == "" || strings.TrimSpace(req.Reason) == "" {
-		s.fail(w, r, errorf(http.StatusBadRequest, "a correction says who made it (by) and why (reason)"))
+	reason := alerts.CleanLine(req.Reason, alerts.MaxSummary)
+	if reason == "" {
+		s.fail(w, r, errorf(http.StatusBadRequest, "a correction says why (reason)"))
 		return
 	}
 	from, err1 := rotafile.ParseTime(req.From, team.Location)
@@ -153,13 +191,23 @@ func (s *Server) correctLedger(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "from and to must be times, to after from"))
 		return
 	}
+	if to.Sub(from) > MaxCorrection && !req.Force {
+		s.fail(w, r, errorf(http.StatusBadRequest, "a correction covers at most 31 days (this one %s); split it, or force it (--force) if you mean it", to.Sub(from).Round(time.Hour)))
+		return
+	}
+	if req.Person != "" && !req.Force && !belongs(team, req.Person, from, to) {
+		s.fail(w, r, errorf(http.StatusBadRequest, "%s is not in team %s's rotations, overrides or shadows between %s and %s; force it (--force) if they covered anyway",
+			req.Person, req.Team, from.In(team.Location).Format("2006-01-02 15:04"), to.In(team.Location).Format("2006-01-02 15:04")))
+		return
+	}
+	by := operatorOf(r).Name
 	source := "correction"
 	h := store.Held{Team: req.Team, Role: req.Role, Person: req.Person, Shadow: req.Shadow, Start: from, End: to,
-		Source: source, RotaRev: rt.Rev, RecordedAt: s.Clock.Now(), Correction: &store.Correction{By: req.By, Reason: req.Reason}}
+		Source: source, RotaRev: rt.Rev, RecordedAt: s.Clock.Now(), Correction: &store.Correction{By: by, Reason: reason, Forced: req.Force}}
 	if err := s.Store.Correct(r.Context(), h); err != nil {
 		s.fail(w, r, errorf(http.StatusConflict, "%v", err))
 		return
 	}
-	s.Log.Info("ledger corrected", "team", req.Team, "role", req.Role, "person", req.Person, "from", from, "to", to, "by", req.By, "reason", req.Reason)
+	s.Log.Info("ledger corrected", "team", req.Team, "role", req.Role, "person", req.Person, "from", from, "to", to, "by", by, "reason", reason, "forced", req.Force)
 	writeJSON(w, http.StatusCreated, h)
 }

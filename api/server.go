@@ -2,7 +2,8 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,10 +33,14 @@ type Server struct {
 	Rota   *inforce.Current
 	Clock  clock.Clock
 	Log    *slog.Logger
-	// APIToken, if set, is required (as "Authorization: Bearer ...") for
-	// the operator API and for native alerts that name a team instead of
-	// carrying an integration key.
-	APIToken string
+	// Operators may use the operator API, each with their own token and
+	// role; APIToken, if set, is one more: an admin named SharedTokenName.
+	// A token is required (as "Authorization: Bearer ...") for the operator
+	// API and for native alerts that name a team instead of carrying an
+	// integration key. With neither, nobody is asked for one: app allows
+	// that only on loopback (or with --insecure-no-auth).
+	Operators []Operator
+	APIToken  string
 	// Ready reports whether this node can serve (for /readyz).
 	Ready func(ctx context.Context) error
 	// Metrics, if set, is served at /metrics.
@@ -46,8 +51,15 @@ type Server struct {
 	// Twilio, if set, checks the signatures of Twilio's webhooks, which
 	// are then served: replies, keypresses and delivery reports.
 	Twilio *twilio.Notifier
+	// IntakeRate and IntakeBurst are each sender's token bucket: alerts a
+	// second, and at once. A sender is an integration key, or an operator
+	// naming teams. 0 IntakeRate: no limit.
+	IntakeRate  float64
+	IntakeBurst int
 
 	receive func(context.Context, string, alerts.Event) (alerts.Result, error) // tests: Alerts.Receive
+	authn   auth
+	limits  *intakeLimits // nil: no limit
 }
 
 // Handler routes the API.
@@ -58,17 +70,19 @@ func (s *Server) Handler() http.Handler {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
+	s.authn = s.auth()
+	s.limits = newIntakeLimits(s.IntakeRate, s.IntakeBurst)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/alerts", s.postNative)
 	mux.HandleFunc("POST /api/v1/integrations/alertmanager", s.postAlertmanager)
 	mux.HandleFunc("POST /api/v1/integrations/pagerduty", s.postPagerDuty)
 	mux.HandleFunc("GET /api/v1/alerts", s.operator(s.listAlerts))
 	mux.HandleFunc("GET /api/v1/alerts/{id}", s.operator(s.getAlert))
-	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.operator(s.alertAction))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.responder(s.alertAction))
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
 	mux.HandleFunc("GET /api/v1/reports/oncall", s.operator(s.payReport))
-	mux.HandleFunc("POST /api/v1/ledger/corrections", s.operator(s.correctLedger))
-	mux.HandleFunc("GET /api/v1/admin/snapshot", s.operator(s.snapshot))
+	mux.HandleFunc("POST /api/v1/ledger/corrections", s.admin(s.correctLedger))
+	mux.HandleFunc("GET /api/v1/admin/snapshot", s.admin(s.snapshot))
 	if s.Twilio != nil {
 		mux.HandleFunc("POST /twilio/sms", s.twilioSMS)
 		mux.HandleFunc("POST "+twilio.GatherPath, s.twilioGather)
@@ -79,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	if len(s.CalendarSecret) > 0 {
 		mux.HandleFunc("GET /api/v1/calendar/{kind}/{file}", s.calendarFeed)
-		mux.HandleFunc("GET /api/v1/calendar-urls", s.operator(s.calendarURLs))
+		mux.HandleFunc("GET /api/v1/calendar-urls", s.admin(s.calendarURLs))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -107,13 +121,27 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ae := s.classify(w, r, err)
+	writeJSON(w, ae.code, map[string]string{"error": ae.msg})
+}
+
+// classify gives err its HTTP status and message, setting Retry-After
+// where a retry is the answer and logging what is not the sender's fault.
+func (s *Server) classify(w http.ResponseWriter, r *http.Request, err error) *apiError {
 	var ae *apiError
 	var bad *ingest.BadRequestError
+	var tooMany *ingest.TooManyError
 	var tooBig *http.MaxBytesError
+	var limited *rateLimitedError
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &bad):
 		ae = &apiError{http.StatusBadRequest, bad.Msg}
+	case errors.As(err, &tooMany):
+		ae = &apiError{http.StatusRequestEntityTooLarge, tooMany.Msg}
+	case errors.As(err, &limited):
+		w.Header().Set("Retry-After", limited.RetryAfter())
+		ae = &apiError{http.StatusTooManyRequests, limited.msg}
 	case errors.As(err, &tooBig):
 		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", tooBig.Limit)}
 	case errors.Is(err, store.ErrNotFound):
@@ -129,6 +157,34 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "1")
 		ae = &apiError{http.StatusServiceUnavailable, unknownOutcome(err)}
 	}
+	return ae
+}
+
+// refuse answers an intake request that stores nothing. A refusal that
+// is the sender's doing (4xx) is counted by reason on /metrics and logged
+// at WARN, the log rate-limited by the alerts service.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, source string, err error) {
+	ae := s.classify(w, r, err)
+	reason := ""
+	switch ae.code {
+	case http.StatusBadRequest:
+		reason = alerts.RejectBadRequest
+	case http.StatusUnauthorized:
+		reason = alerts.RejectUnauthorized
+	case http.StatusForbidden:
+		reason = alerts.RejectForbidden
+	case http.StatusRequestEntityTooLarge:
+		reason = alerts.RejectTooLarge
+		var tooMany *ingest.TooManyError
+		if errors.As(err, &tooMany) {
+			reason = alerts.RejectTooMany
+		}
+	case http.StatusTooManyRequests:
+		reason = alerts.RejectRateLimited
+	}
+	if reason != "" {
+		s.Alerts.Reject(source, reason, ae.msg, "path", r.URL.Path, "remote", r.RemoteAddr)
+	}
 	writeJSON(w, ae.code, map[string]string{"error": ae.msg})
 }
 
@@ -143,23 +199,6 @@ func bearer(r *http.Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
-}
-
-func (s *Server) tokenOK(r *http.Request) bool {
-	if s.APIToken == "" {
-		return true
-	}
-	return subtle.ConstantTimeCompare([]byte(bearer(r)), []byte(s.APIToken)) == 1
-}
-
-func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.tokenOK(r) {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong API token (Authorization: Bearer ...)"})
-			return
-		}
-		h(w, r)
-	}
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -183,8 +222,9 @@ func (s *Server) rota() (*inforce.Rota, error) {
 }
 
 // teamFor decides which team an event is for: by integration key, or by
-// name when the caller may name teams.
-func (s *Server) teamFor(r *http.Request, rt *inforce.Rota, ev alerts.Event) (string, error) {
+// name when the caller may name teams. sender is who sent it, for the
+// rate limit: the key (hashed) or the operator.
+func (s *Server) teamFor(r *http.Request, rt *inforce.Rota, ev alerts.Event) (team, sender string, err error) {
 	key := ev.RoutingKey
 	if key == "" {
 		key = r.URL.Query().Get("key")
@@ -195,30 +235,36 @@ func (s *Server) teamFor(r *http.Request, rt *inforce.Rota, ev alerts.Event) (st
 	if key != "" {
 		team, ok := rt.TeamForKey(key)
 		if !ok {
-			return "", errorf(http.StatusUnauthorized, "unknown integration key")
+			return "", "", errorf(http.StatusUnauthorized, "unknown integration key")
 		}
 		if ev.Team != "" && ev.Team != team {
-			return "", errorf(http.StatusBadRequest, "the integration key belongs to team %q, not %q", team, ev.Team)
+			return "", "", errorf(http.StatusBadRequest, "the integration key belongs to team %q, not %q", team, ev.Team)
 		}
-		return team, nil
+		sum := sha256.Sum256([]byte(key))
+		return team, "key:" + hex.EncodeToString(sum[:]), nil
 	}
 	if ev.Team == "" {
-		return "", errorf(http.StatusUnauthorized, "no integration key: send routing_key, ?key=, or Authorization: Bearer")
+		return "", "", errorf(http.StatusUnauthorized, "no integration key: send routing_key, ?key=, or Authorization: Bearer")
 	}
-	if !s.tokenOK(r) {
-		return "", errorf(http.StatusUnauthorized, "naming a team needs the API token; or send the team's integration key")
+	op, ok := s.authn.who(r)
+	if !ok {
+		return "", "", errorf(http.StatusUnauthorized, "naming a team needs an API token; or send the team's integration key")
+	}
+	if op.Role < RoleResponder {
+		return "", "", errorf(http.StatusForbidden, "naming a team needs the responder role; %s is %s", op.Name, op.Role)
 	}
 	if _, ok := rt.Team(ev.Team); !ok {
-		return "", errorf(http.StatusBadRequest, "no team %q in rota r%d", ev.Team, rt.Rev)
+		return "", "", errorf(http.StatusBadRequest, "no team %q in rota r%d", ev.Team, rt.Rev)
 	}
-	return ev.Team, nil
+	return ev.Team, "operator:" + op.Name, nil
 }
 
-// accept checks every event first, so a bad one in a batch stores nothing,
-// then stores each. The response is 202 only once all are durable.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, events []alerts.Event, parseErr error) ([]alerts.Result, bool) {
+// accept checks every event first (its key, its sender's rate limit), so
+// a bad one in a batch stores nothing, then stores each. The response is
+// 202 only once all are durable. source labels refusals.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, source string, events []alerts.Event, parseErr error) ([]alerts.Result, bool) {
 	if parseErr != nil {
-		s.fail(w, r, parseErr)
+		s.refuse(w, r, source, parseErr)
 		return nil, false
 	}
 	rt, err := s.rota()
@@ -227,11 +273,18 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, events []alerts.
 		return nil, false
 	}
 	teams := make([]string, len(events))
+	senders := map[string]int{}
 	for i, ev := range events {
-		if teams[i], err = s.teamFor(r, rt, ev); err != nil {
-			s.fail(w, r, err)
+		var sender string
+		if teams[i], sender, err = s.teamFor(r, rt, ev); err != nil {
+			s.refuse(w, r, source, err)
 			return nil, false
 		}
+		senders[sender]++
+	}
+	if err := s.limits.take(s.Clock.Now(), senders); err != nil {
+		s.refuse(w, r, source, err)
+		return nil, false
 	}
 	receive := s.Alerts.Receive
 	if s.receive != nil {
@@ -268,14 +321,14 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, events []alerts.
 func (s *Server) postNative(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, alerts.SourceAPI, err)
 		return
 	}
 	events, err := ingest.ParseNative(body)
 	if err == nil {
 		err = idempotent(r, events)
 	}
-	if results, ok := s.accept(w, r, events, err); ok {
+	if results, ok := s.accept(w, r, alerts.SourceAPI, events, err); ok {
 		writeJSON(w, http.StatusAccepted, map[string]any{"alerts": results})
 	}
 }
@@ -307,11 +360,11 @@ func idempotent(r *http.Request, events []alerts.Event) error {
 func (s *Server) postAlertmanager(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, alerts.SourceAlertmanager, err)
 		return
 	}
 	events, err := ingest.ParseAlertmanager(body)
-	if results, ok := s.accept(w, r, events, err); ok {
+	if results, ok := s.accept(w, r, alerts.SourceAlertmanager, events, err); ok {
 		writeJSON(w, http.StatusAccepted, map[string]any{"alerts": results})
 	}
 }
@@ -319,11 +372,11 @@ func (s *Server) postAlertmanager(w http.ResponseWriter, r *http.Request) {
 func (s *Server) postPagerDuty(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, alerts.SourcePagerDuty, err)
 		return
 	}
 	events, err := ingest.ParsePagerDuty(body)
-	if results, ok := s.accept(w, r, events, err); ok {
+	if results, ok := s.accept(w, r, alerts.SourcePagerDuty, events, err); ok {
 		// The shape PagerDuty's own API answers with, so its clients work.
 		res := results[0]
 		writeJSON(w, http.StatusAccepted, map[string]any{
@@ -413,9 +466,11 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, view(a, true))
 }
 
-// ActionRequest is the optional body of ack, resolve and escalate.
+// ActionRequest is the optional body of ack, resolve and escalate. By is
+// accepted for older clients and ignored: the actor is the operator the
+// token authenticates, never what the caller writes.
 type ActionRequest struct {
-	By string `json:"by"`
+	By string `json:"by,omitempty"`
 }
 
 func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
@@ -438,14 +493,7 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	by := strings.TrimSpace(req.By)
-	if by == "" {
-		by = "api"
-	}
-	if len(by) > alerts.MaxBy {
-		s.fail(w, r, errorf(http.StatusBadRequest, "by is longer than %d characters", alerts.MaxBy))
-		return
-	}
+	by := operatorOf(r).Name
 	var ev escalation.Event
 	switch r.PathValue("action") {
 	case "ack", "acknowledge":

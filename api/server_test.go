@@ -21,6 +21,13 @@ import (
 // newServer is the API on a real embedded etcd with the example rota.
 func newServer(t *testing.T) (*Server, *store.Store, *httptest.Server) {
 	t.Helper()
+	return newServerWith(t, nil)
+}
+
+// newServerWith is newServer with the Server changed by set before it
+// serves (operators, limits).
+func newServerWith(t *testing.T, set func(*Server)) (*Server, *store.Store, *httptest.Server) {
+	t.Helper()
 	st, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +42,9 @@ func newServer(t *testing.T) (*Server, *store.Store, *httptest.Server) {
 	cur.Set(inforce.New(r, 1, quiet))
 	svc := &alerts.Service{Store: st, Rota: cur, Clock: clock.Real{}, Log: quiet}
 	s := &Server{Store: st, Alerts: svc, Rota: cur, Clock: clock.Real{}, Log: quiet}
+	if set != nil {
+		set(s)
+	}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 	return s, st, hs

@@ -59,6 +59,9 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	if hooks == nil {
 		hooks = &Hooks{}
 	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	if c.Node == "" {
 		host, err := os.Hostname()
 		if err != nil {
@@ -81,6 +84,13 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	token, err := ReadSecret(c.APITokenFile)
 	if err != nil {
 		return err
+	}
+	operators, err := readOperators(c.TokensFile)
+	if err != nil {
+		return err
+	}
+	if c.InsecureNoAuth {
+		log.Warn("--insecure-no-auth: the operator API is open to anyone who can reach this address: they can ack, resolve and escalate alerts, read the rota and take snapshots of everything", "listen", c.Listen)
 	}
 	calSecret, err := ReadSecret(c.CalendarSecretFile)
 	if err != nil {
@@ -168,14 +178,18 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	if archive == "" {
 		archive = filepath.Join(c.DataDir, "archive.jsonl")
 	}
+	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
-		Received: func(source, team, outcome string) { m.AlertReceived(source, outcome) }}
+		Received:       func(source, team, outcome string) { m.AlertReceived(source, outcome) },
+		Rejected:       m.IntakeRejected,
+		MaxOpenPerTeam: c.MaxOpenPerTeam}
 	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
 		Observer: observer{m: m, next: hooks.Observer},
 		Interval: map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval},
 		Compose:  pageText, Retention: c.Retention, Archive: &scheduler.Archive{Path: archive},
 		HandoffNotice: c.HandoffNotice}
-	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Twilio: tw,
+	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Operators: operators, Twilio: tw,
+		IntakeRate: c.IntakeRate, IntakeBurst: c.IntakeBurst,
 		Metrics: m.Handler(), CalendarSecret: []byte(calSecret),
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
@@ -315,4 +329,20 @@ func serveHTTP(comps *components, ln net.Listener, h http.Handler, log *slog.Log
 		}
 		running.Lock() // every handler has returned; never unlocked
 	})
+}
+
+// readOperators reads the tokens file, if one is named.
+func readOperators(path string) ([]api.Operator, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read tokens file: %w", err)
+	}
+	ops, err := api.ParseOperators(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ops, nil
 }

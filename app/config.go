@@ -1,11 +1,15 @@
 package app
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,13 +21,27 @@ import (
 // twilio and imap blocks exist only in the file (they hold names of secret
 // files and are too many to be flags).
 type Config struct {
-	Listen       string     `yaml:"listen"`
-	DataDir      string     `yaml:"data_dir"`
-	RotaDir      string     `yaml:"rota_dir"`
-	PublicURL    string     `yaml:"public_url"`
-	Node         string     `yaml:"node"` // "" is host/listen
-	APITokenFile string     `yaml:"api_token_file"`
-	Etcd         EtcdConfig `yaml:"etcd"`
+	Listen       string `yaml:"listen"`
+	DataDir      string `yaml:"data_dir"`
+	RotaDir      string `yaml:"rota_dir"`
+	PublicURL    string `yaml:"public_url"`
+	Node         string `yaml:"node"` // "" is host/listen
+	APITokenFile string `yaml:"api_token_file"`
+	// TokensFile names the operators, each with a role and a token (or
+	// its SHA-256): the authenticated name is the actor on the timeline.
+	TokensFile string `yaml:"tokens_file"`
+	// InsecureNoAuth lets a non-loopback listen address serve without any
+	// token: a choice, warned about at every start.
+	InsecureNoAuth bool       `yaml:"insecure_no_auth"`
+	Etcd           EtcdConfig `yaml:"etcd"`
+	// IntakeRate and IntakeBurst are each integration key's (and each
+	// operator's) token bucket for alerts in: alerts per second, and how
+	// many may come at once. 0 turns the limit off.
+	IntakeRate  float64 `yaml:"intake_rate"`
+	IntakeBurst int     `yaml:"intake_burst"`
+	// MaxOpenPerTeam caps a team's open alerts; new alerts beyond it are
+	// counted into one open storm alert. 0 turns the cap off.
+	MaxOpenPerTeam int `yaml:"max_open_alerts_per_team"`
 	// Retention of resolved alerts in etcd before they move to
 	// ArchiveFile ("" is DataDir/archive.jsonl); 0 keeps them.
 	Retention   time.Duration `yaml:"retention"`
@@ -96,8 +114,8 @@ type setting struct {
 	Default  string
 	Computed string
 	Help     string
-	// Ptr points into a Config: a *string, *time.Duration, or a *[]string
-	// given as a comma-separated flag.
+	// Ptr points into a Config: a *string, *time.Duration, *bool, *int,
+	// *float64, or a *[]string given as a comma-separated flag.
 	Ptr func(*Config) any
 }
 
@@ -125,8 +143,18 @@ var settings = []setting{
 		Ptr: func(c *Config) any { return &c.Etcd.Prefix }},
 	{Flag: "node", Key: "node", Arg: "NAME", Computed: "host/listen", Help: "this node's name in the cluster",
 		Ptr: func(c *Config) any { return &c.Node }},
-	{Flag: "api-token-file", Key: "api_token_file", Arg: "F", Help: "require `Authorization: Bearer <token>` on the operator API",
+	{Flag: "api-token-file", Key: "api_token_file", Arg: "F", Help: "one admin token (`Authorization: Bearer <token>`), recorded as operator api-token; prefer --tokens-file",
 		Ptr: func(c *Config) any { return &c.APITokenFile }},
+	{Flag: "tokens-file", Key: "tokens_file", Arg: "F", Help: "named operators, each with a role (read-only, responder, admin) and a token or its SHA-256; the name is the actor on the timeline",
+		Ptr: func(c *Config) any { return &c.TokensFile }},
+	{Flag: "insecure-no-auth", Key: "insecure_no_auth", Default: "false", Help: "serve a non-loopback --listen with no token at all (logged at WARN at every start)",
+		Ptr: func(c *Config) any { return &c.InsecureNoAuth }},
+	{Flag: "intake-rate", Key: "intake_rate", Arg: "N", Default: "100", Help: "alerts per second each integration key (or operator) may send; beyond the burst: 429 with Retry-After (0: no limit)",
+		Ptr: func(c *Config) any { return &c.IntakeRate }},
+	{Flag: "intake-burst", Key: "intake_burst", Arg: "N", Default: "1000", Help: "alerts each integration key (or operator) may send at once before --intake-rate applies",
+		Ptr: func(c *Config) any { return &c.IntakeBurst }},
+	{Flag: "max-open-alerts-per-team", Key: "max_open_alerts_per_team", Arg: "N", Default: "1000", Help: "beyond this many open alerts, a team's new alerts are counted into one open storm alert (0: no cap)",
+		Ptr: func(c *Config) any { return &c.MaxOpenPerTeam }},
 	{Flag: "public-url", Key: "public_url", Arg: "URL", Help: "how Twilio reaches this node (callbacks)",
 		Ptr: func(c *Config) any { return &c.PublicURL }},
 	{Flag: "retention", Key: "retention", Arg: "D", Default: "720h", Help: "resolved alerts move from etcd to the archive after this (0: they stay)",
@@ -154,6 +182,24 @@ func (s setting) set(c *Config, v string) error {
 			return fmt.Errorf("not a duration (like 30s, 5m, 1h): %q", v)
 		}
 		*p = d
+	case *bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not true or false: %q", v)
+		}
+		*p = b
+	case *int:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("not a whole number of at least 0: %q", v)
+		}
+		*p = n
+	case *float64:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			return fmt.Errorf("not a number of at least 0: %q", v)
+		}
+		*p = f
 	case *[]string:
 		*p = nil
 		for _, e := range strings.Split(v, ",") {
@@ -303,6 +349,12 @@ func (v *flagValue) String() string {
 	return v.raw
 }
 
+// IsBoolFlag lets a boolean setting be given as a bare --flag.
+func (v *flagValue) IsBoolFlag() bool {
+	_, ok := v.s.Ptr(&Config{}).(*bool)
+	return ok
+}
+
 func (v *flagValue) Set(s string) error {
 	var scratch Config
 	if err := v.s.set(&scratch, s); err != nil {
@@ -353,7 +405,9 @@ func (f *Flags) PrintDefaults(w io.Writer) {
 	f.fs.VisitAll(func(fl *flag.Flag) {
 		arg, usage := "", fl.Usage
 		if v, ok := f.values[fl.Name]; ok {
-			arg = " " + v.s.Arg
+			if v.s.Arg != "" {
+				arg = " " + v.s.Arg
+			}
 		} else if name, u := flag.UnquoteUsage(fl); name != "" {
 			arg, usage = " "+name, u
 		}
@@ -376,8 +430,45 @@ func flagsTable() string {
 		if s.Default != "" {
 			def = "`" + s.Default + "`"
 		}
-		row := fmt.Sprintf("| `--%s %s` | `%s` | %s | %s |\n", s.Flag, s.Arg, s.Key, def, s.Help)
+		flag := "--" + s.Flag
+		if s.Arg != "" {
+			flag += " " + s.Arg
+		}
+		row := fmt.Sprintf("| `%s` | `%s` | %s | %s |\n", flag, s.Key, def, s.Help)
 		b.WriteString(strings.Replace(row, "|  |", "| |", 1))
 	}
 	return b.String()
+}
+
+// Validate refuses settings that would run pagerd open or can't work: a
+// listen address other machines can reach needs an API token (or tokens
+// file), unless --insecure-no-auth says running open is meant. The error
+// is one line, for the terminal or the journal.
+func (c Config) Validate() error {
+	authed := c.APITokenFile != "" || c.TokensFile != ""
+	if c.InsecureNoAuth && authed {
+		return errors.New("--insecure-no-auth and an API token are both set: remove one")
+	}
+	if !authed && !c.InsecureNoAuth && !Loopback(c.Listen) {
+		return fmt.Errorf("--listen %s is reachable from other machines and no API token is set: give --api-token-file or --tokens-file (or --insecure-no-auth to serve open on purpose)", c.Listen)
+	}
+	if c.IntakeRate > 0 && c.IntakeBurst < 1 {
+		return errors.New("--intake-burst must be at least 1 while --intake-rate is set")
+	}
+	return nil
+}
+
+// Loopback reports whether a listen address is reachable only from this
+// machine: a loopback IP or "localhost". An empty host (":8080") is every
+// interface; any other name may resolve to anything.
+func Loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -149,6 +149,14 @@ func TestSettingsTable(t *testing.T) {
 			flagVal, yamlVal, want = "7m", "7m", 7*time.Minute
 		case *[]string:
 			flagVal, yamlVal, want = "a,b", "[a, b]", []string{"a", "b"}
+		case *bool:
+			flagVal, yamlVal, want = "true", "true", true
+		case *int:
+			flagVal, yamlVal, want = "7", "7", 7
+		case *float64:
+			flagVal, yamlVal, want = "2.5", "2.5", 2.5
+		default:
+			t.Fatalf("%s: the test has no value for its type", s.Flag)
 		}
 		deref := func(c *Config) any { return reflect.ValueOf(s.Ptr(c)).Elem().Interface() }
 
@@ -183,8 +191,9 @@ func TestSettingsTable(t *testing.T) {
 		} else if !reflect.DeepEqual(deref(&def), deref(&fromDefault)) {
 			t.Errorf("%s: Defaults has %v, the table says %q", s.Flag, deref(&def), s.Default)
 		}
-		if s.Help == "" || s.Arg == "" {
-			t.Errorf("%s has no help or no argument name", s.Flag)
+		_, isBool := s.Ptr(&Config{}).(*bool)
+		if s.Help == "" || (s.Arg == "") != isBool {
+			t.Errorf("%s has no help, or an argument name when it is a bare boolean flag or none when it is not", s.Flag)
 		}
 	}
 	// Every top-level field of Config but the file-only blocks is a
@@ -281,4 +290,63 @@ func runningItTable(readme string) (start, end int, ok bool) {
 		pos += nl + 1
 	}
 	return start, len(readme), start >= 0
+}
+
+// A listen address other machines can reach needs a token: without one,
+// pagerd serve refuses to start, with a reason on one line.
+func TestValidateRefusesToServeOpen(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		listen, tokenFile, tokensFile string
+		insecure                      bool
+		want                          string // "" for valid
+	}{
+		{listen: "127.0.0.1:8080"},
+		{listen: "localhost:8080"},
+		{listen: "[::1]:8080"},
+		{listen: "0.0.0.0:8080", want: "--listen 0.0.0.0:8080 is reachable from other machines and no API token is set"},
+		{listen: ":8080", want: "no API token is set"},
+		{listen: "[::]:8080", want: "no API token is set"},
+		{listen: "pagerd.example.com:8080", want: "no API token is set"},
+		{listen: "10.1.2.3:8080", want: "no API token is set"},
+		{listen: "0.0.0.0:8080", tokenFile: "/run/credentials/pagerd.service/api-token"},
+		{listen: "0.0.0.0:8080", tokensFile: "/run/credentials/pagerd.service/tokens"},
+		{listen: "0.0.0.0:8080", insecure: true},
+		{listen: "0.0.0.0:8080", insecure: true, tokenFile: "/x", want: "--insecure-no-auth and an API token are both set"},
+	} {
+		c := Defaults()
+		c.Listen, c.APITokenFile, c.TokensFile, c.InsecureNoAuth = tc.listen, tc.tokenFile, tc.tokensFile, tc.insecure
+		err := c.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%+v: %v", tc, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%+v: error %v, want one saying %q", tc, err, tc.want)
+		case err != nil && strings.Contains(err.Error(), "\n"):
+			t.Errorf("%+v: the reason is not one line: %q", tc, err)
+		}
+	}
+	c := Defaults()
+	c.IntakeBurst = 0
+	if err := c.Validate(); err == nil {
+		t.Error("an intake rate with a burst of 0 was accepted")
+	}
+}
+
+// A secret file that is named but empty is an error: an empty token file
+// used to turn authentication off.
+func TestEmptySecretFileIsAnError(t *testing.T) {
+	t.Parallel()
+	for _, content := range []string{"", " \n\t\n"} {
+		path := writeTemp(t, content)
+		if s, err := ReadSecret(path); err == nil || !strings.Contains(err.Error(), "is empty") {
+			t.Errorf("secret file %q: %q, %v; want an error", content, s, err)
+		}
+	}
+	if s, err := ReadSecret(writeTemp(t, "s3cret\n")); err != nil || s != "s3cret" {
+		t.Errorf("a good secret: %q, %v", s, err)
+	}
+	if s, err := ReadSecret(""); err != nil || s != "" {
+		t.Errorf("no file named: %q, %v", s, err)
+	}
 }

@@ -81,7 +81,9 @@ func secretFrom(file, env string) (string, error) {
 }
 
 // ReadSecret reads a secret from a file (a systemd credential, say),
-// trimming the trailing newline. An empty path is no secret.
+// trimming the trailing newline. An empty path is no secret; a file that
+// is named but empty (or only whitespace) is an error, never "no secret":
+// an empty token file must not turn authentication off.
 func ReadSecret(path string) (string, error) {
 	if path == "" {
 		return "", nil
@@ -90,5 +92,9 @@ func ReadSecret(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read secret: %w", err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("secret file %s is empty: write the secret into it, or don't name it", path)
+	}
+	return s, nil
 }

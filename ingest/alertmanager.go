@@ -89,6 +89,11 @@ func ParseAlertmanager(body []byte) ([]alerts.Event, error) {
 	if len(m.Alerts) == 0 {
 		return nil, badf(`"alerts" is empty; an Alertmanager notification carries at least one alert`)
 	}
+	if len(m.Alerts) > MaxAlertmanagerBatch {
+		return nil, &TooManyError{Max: MaxAlertmanagerBatch, Msg: fmt.Sprintf(
+			"the notification carries %d alerts; pagerd takes at most %d per request: set max_alerts: %d in Alertmanager's webhook_config",
+			len(m.Alerts), MaxAlertmanagerBatch, MaxAlertmanagerBatch)}
+	}
 	external, externalOK := cleanLink(m.ExternalURL)
 	events := make([]alerts.Event, 0, len(m.Alerts))
 	for i, a := range m.Alerts {

@@ -226,7 +226,22 @@ const (
 	MaxBody       = 1 << 20 // bytes of request body
 	MaxRoutingKey = 128     // bytes of a routing key (PagerDuty's are 32)
 	MaxBatch      = 100     // native alerts in one request
+	// MaxAlertmanagerBatch is the most alerts one Alertmanager notification
+	// may carry. Alertmanager groups alerts, and a real outage can group
+	// hundreds, so it is larger than MaxBatch; its webhook_config's
+	// max_alerts keeps a notification under it.
+	MaxAlertmanagerBatch = 1000
 )
+
+// TooManyError is a request carrying more alerts than its format takes at
+// once; the handler answers 413 with Msg, which names the cap. Nothing of
+// the request is stored.
+type TooManyError struct {
+	Max int
+	Msg string
+}
+
+func (e *TooManyError) Error() string { return e.Msg }
 
 const (
 	detailLineCap  = 1024 // bytes of one "key: value" line in Details
@@ -235,7 +250,8 @@ const (
 )
 
 // BadRequestError is a problem with the request body; the handler answers
-// 400 with Msg. Every error the parsers return is one of these.
+// 400 with Msg. Every error the parsers return is one of these, or a
+// *TooManyError.
 type BadRequestError struct{ Msg string }
 
 func (e *BadRequestError) Error() string { return e.Msg }

@@ -75,7 +75,7 @@ func parseNativeBatch(body []byte) ([]alerts.Event, error) {
 	var events []alerts.Event
 	for i := 0; dec.More(); i++ {
 		if i == MaxBatch {
-			return nil, badf("batch has more than %d alerts; send at most %d per request", MaxBatch, MaxBatch)
+			return nil, &TooManyError{Max: MaxBatch, Msg: fmt.Sprintf("batch has more than %d alerts; send at most %d per request", MaxBatch, MaxBatch)}
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {

@@ -248,16 +248,6 @@ func runBad(t *testing.T, parse parser, cases []badCase) {
 }
 
 func TestNativeBad(t *testing.T) {
-	var batch101 strings.Builder
-	batch101.WriteString("[")
-	for i := range 101 {
-		if i > 0 {
-			batch101.WriteString(",")
-		}
-		fmt.Fprintf(&batch101, `{"team":"t","summary":"s%d"}`, i)
-	}
-	batch101.WriteString("]")
-
 	runBad(t, ParseNative, []badCase{
 		{"empty", "", "body is empty"},
 		{"blank", " \n ", "body is empty"},
@@ -288,10 +278,48 @@ func TestNativeBad(t *testing.T) {
 		{"bad batch item", `[{"team":"t","summary":"ok"}, {"team":"t"}]`, `batch[1]: "summary" is required for a trigger`},
 		{"batch type error offset", `[{"team":"t","summary":"ok"}, {"team":"t","summary":7}]`, `batch[1]: "summary" must be a string, not a number (at byte 53)`},
 		{"batch unknown field", `[{"team":"t","summary":"ok","sevrity":"info"}]`, `batch[0]: unknown field "sevrity" (did you mean "severity"?)`},
-		{"batch over 100", batch101.String(), "batch has more than 100 alerts; send at most 100 per request"},
 		{"body too large", `{"team":"t","summary":"` + strings.Repeat("x", MaxBody) + `"}`, "body is 1048601 bytes; the limit is 1048576"},
 		{"long value echoed short", `{"team":"t","action":"` + strings.Repeat("a", 5000) + `"}`, `…" is not one of`},
 	})
+}
+
+// More alerts in one request than the format takes is a *TooManyError
+// (413) naming the cap, for every format that carries several.
+func TestTooManyAlertsInOneRequest(t *testing.T) {
+	var native strings.Builder
+	native.WriteString("[")
+	for i := range MaxBatch + 1 {
+		if i > 0 {
+			native.WriteString(",")
+		}
+		fmt.Fprintf(&native, `{"team":"t","summary":"s%d"}`, i)
+	}
+	native.WriteString("]")
+	var am strings.Builder
+	am.WriteString(`{"version":"4","status":"firing","alerts":[`)
+	for i := range 10000 {
+		if i > 0 {
+			am.WriteString(",")
+		}
+		fmt.Fprintf(&am, `{"status":"firing","labels":{"alertname":"a%d"}}`, i)
+	}
+	am.WriteString("]}")
+	for _, tc := range []struct {
+		name  string
+		parse parser
+		body  string
+		max   int
+		want  string
+	}{
+		{"native", ParseNative, native.String(), MaxBatch, "batch has more than 100 alerts; send at most 100 per request"},
+		{"alertmanager", ParseAlertmanager, am.String(), MaxAlertmanagerBatch, "the notification carries 10000 alerts; pagerd takes at most 1000 per request"},
+	} {
+		evs, err := tc.parse([]byte(tc.body))
+		var tm *TooManyError
+		if !errors.As(err, &tm) || tm.Max != tc.max || !strings.Contains(tm.Msg, tc.want) || evs != nil {
+			t.Errorf("%s: %T %v (%d events); want a *TooManyError saying %q", tc.name, err, err, len(evs), tc.want)
+		}
+	}
 }
 
 func TestNativeBatchOf100(t *testing.T) {

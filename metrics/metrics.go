@@ -35,6 +35,7 @@ type Metrics struct {
 	outboxOldest   prometheus.Gauge
 	rotaReloads    *prometheus.CounterVec
 	rotaDiskErrors prometheus.Gauge
+	intakeRejected *prometheus.CounterVec
 }
 
 // RotaReloadResult is how a reload of the rota directory ended.
@@ -125,6 +126,11 @@ func New() *Metrics {
 			Name:      "rota_disk_errors",
 			Help:      "Errors found in the rota directory by its last check; 0 when it is valid. The rota in force stays while it has errors.",
 		}),
+		intakeRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "intake_rejected_total",
+			Help:      "Alerts (requests, or mails) refused at intake, by source and reason: bad_request, unauthorized, forbidden, too_large, too_many, rate_limited, unauthenticated.",
+		}, []string{"source", "reason"}),
 	}
 	// Every result from zero, so a rate or an alert on "failed" works
 	// before the first failure.
@@ -148,6 +154,7 @@ func New() *Metrics {
 		m.outboxOldest,
 		m.rotaReloads,
 		m.rotaDiskErrors,
+		m.intakeRejected,
 	)
 	return m
 }
@@ -220,4 +227,20 @@ func nonNegative(d time.Duration) time.Duration {
 func (m *Metrics) Outbox(pages int, oldestOverdue time.Duration) {
 	m.outboxPages.Set(float64(pages))
 	m.outboxOldest.Set(oldestOverdue.Seconds())
+}
+
+// IntakeRejectedKnown starts the rejection counter at zero for every
+// source and reason given, so rates and alerts on it work before the
+// first rejection.
+func (m *Metrics) IntakeRejectedKnown(sources, reasons []string) {
+	for _, s := range sources {
+		for _, r := range reasons {
+			m.intakeRejected.WithLabelValues(s, r)
+		}
+	}
+}
+
+// IntakeRejected counts one refusal at intake.
+func (m *Metrics) IntakeRejected(source, reason string) {
+	m.intakeRejected.WithLabelValues(source, reason).Inc()
 }

@@ -260,3 +260,21 @@ func TestRotaReloads(t *testing.T) {
 		t.Errorf("disk errors after a fix = %v, want 0", v)
 	}
 }
+
+func TestIntakeRejected(t *testing.T) {
+	m := New()
+	m.IntakeRejectedKnown([]string{"api", "email"}, []string{"rate_limited", "unauthenticated"})
+	mfs := scrape(t, m.Handler())
+	for _, s := range []string{"api", "email"} {
+		for _, r := range []string{"rate_limited", "unauthenticated"} {
+			if v := counter(t, mfs, "pagerd_intake_rejected_total", map[string]string{"source": s, "reason": r}); v != 0 {
+				t.Errorf("%s/%s starts at %v", s, r, v)
+			}
+		}
+	}
+	m.IntakeRejected("api", "rate_limited")
+	m.IntakeRejected("api", "rate_limited")
+	if v := counter(t, scrape(t, m.Handler()), "pagerd_intake_rejected_total", map[string]string{"source": "api", "reason": "rate_limited"}); v != 2 {
+		t.Errorf("api/rate_limited = %v, want 2", v)
+	}
+}

@@ -19,7 +19,7 @@ func KnownKeys() map[string][]string {
 		"overrides[]":                   {"role", "person", "from", "until", "note"},
 		"escalation":                    {"repeat", "steps"},
 		"escalation.steps[]":            {"notify", "ack_timeout"},
-		"routes[]":                      {"name", "email", "resolve", "http"},
+		"routes[]":                      {"name", "email", "resolve", "http", "require_auth", "authserv_id", "resolve_any"},
 		"routes[].email":                {"from", "to", "subject", "body"},
 		"routes[].resolve":              {"from", "to", "subject", "body"},
 		"routes[].http":                 {"key_env", "key_file"},

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pagerd/pagerd/didyoumean"
@@ -29,10 +30,20 @@ type File struct {
 const MaxFileSize = 1 << 20
 
 // ReadDir reads every .yaml and .yml file under dir, skipping hidden files
-// and folders, sorted by path.
+// and folders, sorted by path. A symlink is followed only to a file inside
+// the directory: one leading out of it (to /etc/shadow, or to a secret
+// someone dropped a link to) is refused, as is anything but a regular file
+// (a FIFO would block the read forever).
 func ReadDir(dir string) ([]File, error) {
+	root, err := filepath.EvalSymlinks(dir) // the directory itself may be a link
+	if err != nil {
+		return nil, fmt.Errorf("read rota directory %s: %w", dir, err)
+	}
+	if root, err = filepath.Abs(root); err != nil {
+		return nil, fmt.Errorf("read rota directory %s: %w", dir, err)
+	}
 	var files []File
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -46,7 +57,21 @@ func ReadDir(dir string) ([]File, error) {
 		if d.IsDir() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
 			return nil
 		}
-		data, err := readLimited(path)
+		open := path
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				return err
+			}
+			if target, err = filepath.Abs(target); err != nil {
+				return err
+			}
+			if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return fmt.Errorf("refusing %s: it is a symlink to %s, outside the rota directory", path, target)
+			}
+			open = target
+		}
+		data, err := readLimited(open, path)
 		if err != nil {
 			return err
 		}
@@ -63,15 +88,26 @@ func ReadDir(dir string) ([]File, error) {
 	return files, nil
 }
 
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// readLimited reads at most MaxFileSize+1 bytes of the regular file at
+// path (name is what errors call it). O_NOFOLLOW: a file swapped for a
+// symlink after the walk saw it is not followed; O_NONBLOCK: a FIFO is
+// not waited on, and refused below.
+func readLimited(path, name string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("refusing %s: not a regular file (%s)", name, fi.Mode().Type())
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return data, nil
 }
@@ -101,6 +137,13 @@ func Load(files []File) (*Rota, Diagnostics) {
 	for _, f := range files {
 		root, ok := l.parseFile(f)
 		if !ok {
+			continue
+		}
+		if root.Kind != yaml.MappingNode {
+			// Not a rota file at all (a stray secret, say): say what it
+			// is, never what it holds.
+			l.errf(f.Name, root, `a rota file is a mapping of keys: "team: <id>" and its settings, or "people:"`,
+				"this is not a rota file: it holds %s, not keys", kindOnly(root))
 			continue
 		}
 		m, ok := l.mapping(f.Name, root, "", "rota file")
@@ -133,6 +176,7 @@ func Load(files []File) (*Rota, Diagnostics) {
 			Msg: "the rota defines no team", Hint: `a team file starts with "team: <id>"`})
 	}
 	l.sortDiags()
+	l.capDiags()
 	if len(l.diags.Errors()) > 0 {
 		return nil, l.diags
 	}
@@ -155,6 +199,72 @@ type loader struct {
 	diags      Diagnostics
 	peopleByID map[string]*Person
 	teams      map[string]*Team
+
+	// Every diagnostic once: a node reached again through a YAML alias
+	// would otherwise report its problems again at each alias.
+	reported map[string]bool
+	kept     map[string]int  // diagnostics held per file (at most keepPerFile)
+	dropped  map[string]int  // and those beyond, only counted
+	dropErr  map[string]bool // whether an error is among those dropped
+	mapped   map[mappingKey]mapping
+}
+
+type mappingKey struct {
+	node *yaml.Node
+	path string
+}
+
+// MaxDiagsPerFile is how many diagnostics a file shows; the rest are
+// summed up in one more line. A file with more problems than that has a
+// cause to fix first, and a hostile one can't flood a terminal or a log.
+const MaxDiagsPerFile = 100
+
+// keepPerFile bounds the diagnostics held per file while loading, so the
+// first MaxDiagsPerFile by position can be shown.
+const keepPerFile = 10 * MaxDiagsPerFile
+
+// capDiags keeps each file's first MaxDiagsPerFile diagnostics (they are
+// sorted) and says how many more there are.
+func (l *loader) capDiags() {
+	var out Diagnostics
+	shown := map[string]int{}
+	more := map[string]int{}
+	moreErr := map[string]bool{}
+	var order []string
+	for _, d := range l.diags {
+		if shown[d.File] < MaxDiagsPerFile {
+			shown[d.File]++
+			out = append(out, d)
+			continue
+		}
+		if more[d.File] == 0 {
+			order = append(order, d.File)
+		}
+		more[d.File]++
+		moreErr[d.File] = moreErr[d.File] || d.Severity == Error
+	}
+	for f, n := range l.dropped {
+		if more[f] == 0 {
+			order = append(order, f)
+		}
+		more[f] += n
+		moreErr[f] = moreErr[f] || l.dropErr[f]
+	}
+	if len(order) == 0 {
+		return
+	}
+	sort.Strings(order)
+	for _, f := range order {
+		sev := Warning
+		if moreErr[f] {
+			sev = Error
+		}
+		out = append(out, Diagnostic{File: f, Line: 1, Col: 1, Severity: sev,
+			Msg:  fmt.Sprintf("%d more problems in this file are not shown", more[f]),
+			Hint: fmt.Sprintf("fix the first %d; the rest often follow from them", MaxDiagsPerFile)})
+	}
+	l.diags = out
+	l.sortDiags()
 }
 
 func (l *loader) sortDiags() {
@@ -175,6 +285,20 @@ func (l *loader) report(sev Severity, file string, n *yaml.Node, hint, format st
 	if n != nil && n.Line > 0 {
 		d.Line, d.Col = n.Line, n.Column
 	}
+	if l.reported == nil {
+		l.reported, l.kept, l.dropped, l.dropErr = map[string]bool{}, map[string]int{}, map[string]int{}, map[string]bool{}
+	}
+	id := fmt.Sprintf("%s\x00%d\x00%d\x00%s\x00%s", d.File, d.Line, d.Col, d.Severity, d.Msg)
+	if l.reported[id] {
+		return
+	}
+	l.reported[id] = true
+	if l.kept[file] >= keepPerFile {
+		l.dropped[file]++
+		l.dropErr[file] = l.dropErr[file] || sev == Error
+		return
+	}
+	l.kept[file]++
 	l.diags = append(l.diags, d)
 }
 
@@ -217,7 +341,48 @@ func (l *loader) parseFile(f File) (*yaml.Node, bool) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
+	if own, all := nodeCounts(root); all-own > MaxAliasNodes {
+		l.errf(f.Name, nil, "write the repeated values out, or anchor something smaller",
+			"YAML aliases in this file stand for more than %d nodes (the limit is %d)", all-own, MaxAliasNodes)
+		return nil, false
+	}
 	return root, true
+}
+
+// MaxAliasNodes bounds how much YAML aliases may add to a file: a rota
+// reads each alias as the node it names, so a small file aliasing a big
+// node many times would make loading it slow ("billion laughs"). Real
+// rotas alias a few small things, such as a list of holidays.
+const MaxAliasNodes = 100_000
+
+// nodeCounts counts root's nodes as written (own) and as aliases expand
+// them (all), stopping once all is over the limit.
+func nodeCounts(root *yaml.Node) (own, all int) {
+	seen := map[*yaml.Node]bool{}
+	var walk func(n *yaml.Node, viaAlias bool, depth int)
+	walk = func(n *yaml.Node, viaAlias bool, depth int) {
+		if n == nil || all-own > MaxAliasNodes {
+			return
+		}
+		if depth > 64 { // deeper than any rota; and an alias cycle ends here
+			all = own + MaxAliasNodes + 1
+			return
+		}
+		all++
+		if !viaAlias && !seen[n] {
+			seen[n] = true
+			own++
+		}
+		if n.Kind == yaml.AliasNode {
+			walk(n.Alias, true, depth+1)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c, viaAlias, depth+1)
+		}
+	}
+	walk(root, false, 0)
+	return own, all
 }
 
 func (l *loader) yamlErr(file string, err error) {
@@ -275,6 +440,20 @@ func (l *loader) mapping(file string, n *yaml.Node, path, what string) (mapping,
 		l.errf(file, n, "", "%s must be a mapping of key: value lines, not %s", what, kindName(n))
 		return mapping{}, false
 	}
+	// A mapping reached again through an alias is checked once.
+	if m, ok := l.mapped[mappingKey{n, path}]; ok {
+		return m, true
+	}
+	if l.mapped == nil {
+		l.mapped = map[mappingKey]mapping{}
+	}
+	m := l.checkMapping(file, n, path, what)
+	l.mapped[mappingKey{n, path}] = m
+	return m, true
+}
+
+// checkMapping reads mapping n's keys, reporting the unknown ones.
+func (l *loader) checkMapping(file string, n *yaml.Node, path, what string) mapping {
 	allowed := KnownKeys()[path]
 	m := mapping{node: n, fields: map[string]field{}, typos: map[string]bool{}}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -303,7 +482,22 @@ func (l *loader) mapping(file string, n *yaml.Node, path, what string) (mapping,
 		m.fields[k.Value] = field{k, v}
 		m.order = append(m.order, k.Value)
 	}
-	return m, true
+	return m
+}
+
+// kindOnly names n's kind without its content.
+func kindOnly(n *yaml.Node) string {
+	switch {
+	case n == nil:
+		return "nothing"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		return "nothing"
+	case n.Kind == yaml.ScalarNode:
+		return "a single value"
+	}
+	return "something else"
 }
 
 func kindName(n *yaml.Node) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -321,7 +322,7 @@ func TestLoadErrors(t *testing.T) {
 			{"team.yaml", 1, 1, "file is empty", ""},
 		}},
 		{"not a mapping", "- team: ops\n", []want{
-			{"team.yaml", 1, 1, "rota file must be a mapping", ""},
+			{"team.yaml", 1, 1, "this is not a rota file: it holds a list, not keys", ""},
 		}},
 		{"team key in people-only file", "timezone: UTC\n", []want{
 			{"team.yaml", 1, 1, `key "timezone" belongs in a team file`, `add "team: <id>"`},
@@ -577,4 +578,47 @@ func TestPayPerPersonOverrides(t *testing.T) {
 		{"team.yaml", 17, 5, `pay for "frnak" is not a person`, `did you mean "frank"?`},
 		{"team.yaml", 18, 34, `unknown key "weekend"`, "standby_per_hour"},
 	})
+}
+
+func TestRouteAuth(t *testing.T) {
+	route := func(s string) string { return goodTeam + "routes:\n" + s }
+	r, diags := Load(files(route(`  - name: nagios
+    email: {from: '^nagios@monitor\.example\.com$', subject: 'PROBLEM (?P<key>\S+)'}
+    resolve: {subject: 'RECOVERY (?P<key>\S+)'}
+    require_auth: [dkim, spf]
+    authserv_id: mx.example.com
+    resolve_any: true
+  - email: {from: 'zabbix@'}
+    require_auth: dmarc
+    authserv_id: mx.example.com
+`)))
+	if err := diags.Err(); err != nil {
+		t.Fatal(err)
+	}
+	schema := compileSchema(t)
+	if err := validate(t, schema, []byte(r.Files[1].Data)); err != nil {
+		t.Errorf("the schema rejects routes with require_auth: %v", err)
+	}
+	if validate(t, schema, []byte(route("  - email: {from: x}\n    require_auth: dkim\n"))) == nil {
+		t.Error("the schema accepts require_auth without authserv_id")
+	}
+	rs := r.Teams[0].Routes
+	if !slices.Equal(rs[0].RequireAuth, []string{"dkim", "spf"}) || rs[0].AuthServID != "mx.example.com" || !rs[0].ResolveAny ||
+		!slices.Equal(rs[1].RequireAuth, []string{"dmarc"}) || rs[1].ResolveAny {
+		t.Errorf("routes %+v", rs)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"  - email: {from: x}\n    require_auth: dkim\n", "require_auth needs authserv_id"},
+		{"  - email: {from: x}\n    authserv_id: mx.example.com\n", "authserv_id only goes with require_auth"},
+		{"  - email: {from: x}\n    require_auth: arc\n    authserv_id: mx\n", `"arc" is not an authentication method`},
+		{"  - email: {from: x}\n    require_auth: [dkim, dkim]\n    authserv_id: mx\n", "dkim is listed twice"},
+		{"  - email: {from: x}\n    require_auth: dkim\n    authserv_id: 'mx; x'\n", "is not a host name"},
+		{"  - http: {key_env: K}\n    require_auth: dkim\n    authserv_id: mx\n", "require_auth only goes with an email route"},
+		{"  - email: {from: x}\n    resolve_any: true\n", "resolve_any without resolve patterns"},
+	} {
+		_, diags := Load(files(route(tc.yaml)))
+		if err := diags.Err(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
 }

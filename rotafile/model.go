@@ -88,7 +88,22 @@ type Route struct {
 	Email   *EmailMatch // patterns that raise (or re-raise) an alert
 	Resolve *EmailMatch // patterns that resolve the matching open alert
 	HTTP    *HTTPRoute
+
+	// RequireAuth lists the checks (dkim, spf, dmarc) an email route's mail
+	// must pass, for its sender's domain, in the Authentication-Results
+	// header that the receiving server AuthServID wrote; every one listed
+	// must pass. Empty: any mail matching the patterns is taken.
+	RequireAuth []string
+	AuthServID  string
+	// ResolveAny lets this route's resolve mails close an open alert with
+	// the key whoever raised it; by default they close only alerts this
+	// route raised, so a forged RECOVERY can't stop the paging of an
+	// alert that came in over HTTP.
+	ResolveAny bool
 }
+
+// AuthMethods are the values of require_auth.
+var AuthMethods = []string{"dkim", "spf", "dmarc"}
 
 // EmailMatch holds RE2 patterns; a nil pattern matches anything. Named
 // groups `key` and `summary` give the dedup key and the summary.

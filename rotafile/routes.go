@@ -3,6 +3,7 @@ package rotafile
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,63 @@ func (l *loader) routes(file string, n *yaml.Node, t *Team) {
 				r.Resolve = l.emailMatch(file, f.val, "routes[].resolve", "resolve")
 			}
 		}
+		l.routeAuth(file, m, &r, hasE)
 		t.Routes = append(t.Routes, r)
+	}
+}
+
+// routeAuth reads an email route's require_auth, authserv_id and
+// resolve_any.
+func (l *loader) routeAuth(file string, m mapping, r *Route, email bool) {
+	for _, key := range []string{"require_auth", "authserv_id", "resolve_any"} {
+		if f, has := m.get(key); has && !email {
+			l.errf(file, f.key, "HTTP routes are authenticated by their integration key", "%s only goes with an email route", key)
+			return
+		}
+	}
+	af, hasA := m.get("require_auth")
+	sf, hasS := m.get("authserv_id")
+	if f, has := m.get("resolve_any"); has {
+		r.ResolveAny, _ = l.boolean(file, f.val, "resolve_any")
+		if r.ResolveAny && r.Resolve == nil {
+			l.errf(file, f.key, "resolve_any says what this route's resolve patterns may close; add resolve: or remove it", "resolve_any without resolve patterns")
+		}
+	}
+	switch {
+	case hasA && !hasS:
+		l.errf(file, af.key, "the id your receiving mail server writes at the start of its Authentication-Results header, e.g. authserv_id: mx.example.com; results from any other server are not trusted",
+			"require_auth needs authserv_id")
+		return
+	case hasS && !hasA:
+		l.errf(file, sf.key, "e.g. require_auth: dmarc", "authserv_id only goes with require_auth")
+		return
+	case !hasA:
+		return
+	}
+	r.AuthServID, _ = l.str(file, sf.val, "authserv_id")
+	if strings.TrimSpace(r.AuthServID) == "" || strings.ContainsAny(r.AuthServID, " \t;") {
+		l.errf(file, sf.val, "e.g. authserv_id: mx.example.com", "authserv_id %q is not a host name", r.AuthServID)
+	}
+	items, ok := l.list(file, af.val, "require_auth", true)
+	if !ok {
+		return
+	}
+	for _, it := range items {
+		v, ok := l.str(file, it, "require_auth")
+		if !ok {
+			continue
+		}
+		switch {
+		case !slices.Contains(AuthMethods, v):
+			l.errf(file, it, "require_auth is dkim, spf or dmarc, or a list of them (each must pass)", "%q is not an authentication method", v)
+		case slices.Contains(r.RequireAuth, v):
+			l.errf(file, it, "delete the repeat", "%s is listed twice", v)
+		default:
+			r.RequireAuth = append(r.RequireAuth, v)
+		}
+	}
+	if len(r.RequireAuth) == 0 {
+		l.errf(file, af.val, "e.g. require_auth: dmarc", "require_auth names no method")
 	}
 }
 

@@ -171,11 +171,29 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, st: st, clk: clock.NewFake(start), holder: &inforce.Current{}, rec: &recorder{}, key: "k-" + prefix}
 	h.loadRota(nil)
 	h.svc = &alerts.Service{Store: st, Rota: h.holder, Clock: h.clk, Log: quietLog()}
-	h.api = &api.Server{Store: st, Alerts: h.svc, Rota: h.holder, Clock: h.clk, Log: quietLog()}
+	h.api = &api.Server{Store: st, Alerts: h.svc, Rota: h.holder, Clock: h.clk, Log: quietLog(), Operators: testOperators()}
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
 }
+
+// actors are the people the tests act as through the API. Each is an
+// operator of the same name, so their token makes an ack theirs (a
+// shadow's, a responder's, worked time in the ledger); lead is an admin.
+var actors = []string{"alice", "bob", "carol", "dave", "erin", "frank", "ann", "ben"}
+
+func testOperators() []api.Operator {
+	ops := []api.Operator{api.NewOperator("lead", api.RoleAdmin, operatorToken("lead"))}
+	for _, name := range actors {
+		ops = append(ops, api.NewOperator(name, api.RoleResponder, operatorToken(name)))
+	}
+	return ops
+}
+
+func operatorToken(name string) string { return "test-token-of-" + name }
+
+// asLead is the header pair of the admin's token, for h.post.
+func asLead() []string { return []string{"Authorization", "Bearer " + operatorToken("lead")} }
 
 // loadRota loads scheduler/testdata/rota, edited by edit, as the next
 // revision.

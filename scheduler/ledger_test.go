@@ -83,7 +83,7 @@ func (h *harness) ledgerCaughtUp() {
 // the API has no token).
 func (h *harness) raise(team, summary string) int64 {
 	h.t.Helper()
-	code, out := h.post("/api/v1/alerts", map[string]any{"team": team, "summary": summary})
+	code, out := h.post("/api/v1/alerts", map[string]any{"team": team, "summary": summary}, asLead()...)
 	if code != http.StatusAccepted {
 		h.t.Fatalf("POST alert: %d %v", code, out)
 	}
@@ -220,7 +220,7 @@ func TestSimulatedMonthPaysWhatWasWorked(t *testing.T) {
 
 	// A correction is a new entry: ben really covered ann's Sunday 6 Dec.
 	code, out := h.post("/api/v1/ledger/corrections", map[string]any{"team": "pay", "role": "primary", "person": "ben",
-		"from": "2026-12-06", "to": "2026-12-07", "by": "carol (team lead)", "reason": "ben swapped the Sunday with ann"})
+		"from": "2026-12-06", "to": "2026-12-07", "reason": "ben swapped the Sunday with ann"}, asLead()...)
 	if code != http.StatusCreated {
 		t.Fatalf("correction: %d %v", code, out)
 	}

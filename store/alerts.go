@@ -28,6 +28,7 @@ type Alert struct {
 	Severity   string           `json:"severity,omitempty"`
 	Source     string           `json:"source"`
 	Origin     string           `json:"origin,omitempty"`
+	Route      string           `json:"route,omitempty"` // the email route that raised it
 	Links      []string         `json:"links,omitempty"`
 	CreatedAt  time.Time        `json:"created_at"`
 	UpdatedAt  time.Time        `json:"updated_at"`

@@ -28,3 +28,14 @@ func (s *Store) KeyspaceSize(ctx context.Context) (size, quota int64, err error)
 	}
 	return resp.DbSize, 0, nil
 }
+
+// OpenCountTeam is how many of team's alerts are open. It is a local
+// (serializable) read: the cap it serves is a bound against floods, not
+// an exact count.
+func (s *Store) OpenCountTeam(ctx context.Context, team string) (int64, error) {
+	resp, err := s.cli.Get(ctx, s.p+"dedup/"+team+"/", clientv3.WithPrefix(), clientv3.WithCountOnly(), clientv3.WithSerializable())
+	if err != nil {
+		return 0, fmt.Errorf("count team %s's open alerts: %w", team, err)
+	}
+	return resp.Count, nil
+}

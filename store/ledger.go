@@ -39,6 +39,9 @@ type Held struct {
 type Correction struct {
 	By     string `json:"by"`
 	Reason string `json:"reason"`
+	// Forced: made despite the checks (a person outside the team, a
+	// window over a month), on the operator's word.
+	Forced bool `json:"forced,omitempty"`
 }
 
 // Worked is the time a person spent on one alert: from their ack (Start)

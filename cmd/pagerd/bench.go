@@ -177,6 +177,9 @@ func (b *bench) startDaemon(ctx context.Context, timeout time.Duration, stderr i
 	go func() {
 		defer close(done)
 		defer os.RemoveAll(dir)
+		// No intake rate limit and no per-team cap (zero values): the
+		// bench measures the store and the engine, from one sender into one
+		// team, which the defaults would throttle and fold by design.
 		err := app.Run(ctx, app.Config{RotaDir: rotaDir, DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", Node: "bench"}, log,
 			&app.Hooks{Notifier: b, Observer: b, Ready: func(addr string) { ready <- addr }})
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -98,25 +99,22 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		"alert":  "alert ID [--json]",
 	}[cmd]
 	if synopsis == "" {
-		synopsis = cmd + " ID [--as NAME]"
+		synopsis = cmd + " ID"
 	}
 	fs := newFlagSet(cmd, synopsis, stderr)
 	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
-	tokenFile := fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with the API token (env PAGERD_TOKEN_FILE)")
+	tokenFile := tokenFileFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	var state, team, as *string
+	var state, team *string
 	if cmd == "alerts" {
 		state = fs.String("state", "open", "open, triggered, acknowledged, resolved or all")
 		team = fs.String("team", "", "only this team")
-	}
-	if cmd == "ack" || cmd == "resolve" || cmd == "escalate" {
-		as = fs.String("as", envOr("USER", "cli"), "who is doing this, for the timeline")
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
 	}
-	token, err := app.ReadSecret(*tokenFile)
+	token, err := clientToken(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd %s: %v\n", cmd, err)
 		return 2
@@ -161,8 +159,9 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	case "alert":
 		method, path = "GET", "/api/v1/alerts/"+url.PathEscape(id)
 	default:
+		// The server records the token's operator as the actor.
 		path = "/api/v1/alerts/" + url.PathEscape(id) + "/" + cmd
-		body = api.ActionRequest{By: *as}
+		body = api.ActionRequest{}
 	}
 	if err := c.do(method, path, body, &a); err != nil {
 		fmt.Fprintf(stderr, "pagerd %s: %v\n", cmd, err)
@@ -199,4 +198,18 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// tokenFileFlag is every API command's --token-file.
+func tokenFileFlag(fs *flag.FlagSet) *string {
+	return fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with your API token (env PAGERD_TOKEN_FILE; or the token itself in PAGERD_TOKEN)")
+}
+
+// clientToken is the token the CLI sends: from the file if one is named (an
+// empty file is an error), else from PAGERD_TOKEN, else none.
+func clientToken(file string) (string, error) {
+	if file != "" {
+		return app.ReadSecret(file)
+	}
+	return strings.TrimSpace(os.Getenv("PAGERD_TOKEN")), nil
 }

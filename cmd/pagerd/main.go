@@ -25,14 +25,14 @@ Usage:
   pagerd alerts [--state S] [--team T]   list alerts on a running daemon (--server URL)
   pagerd alert ID                        one alert with its timeline
   pagerd ack ID | resolve ID | escalate ID
-                                         act on an alert (recorded as --as NAME, default $USER)
+                                         act on an alert (recorded as the operator of your token)
   pagerd snapshot save FILE | snapshot restore FILE --data-dir DIR
                                          back up etcd from a running daemon; restore into a new data dir
   pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
   pagerd report --from A --to B [--team T] [--person P] [--format table|csv|json]
                                          out-of-hours pay from the ledger
-  pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY
-                                         add a correction to the ledger
+  pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY [--force]
+                                         add a correction to the ledger (admin)
   pagerd bench [--count N] [--concurrency C] [--rate R]
                                          load test: alerts/s and alert-to-page latency
   pagerd check DIR [--format text|json|github|sarif] [--strict]

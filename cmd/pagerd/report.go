@@ -5,13 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/pagerd/pagerd/api"
-	"github.com/pagerd/pagerd/app"
+	"github.com/pagerd/pagerd/store"
 	"github.com/pagerd/pagerd/timesheet"
 )
 
@@ -19,7 +18,7 @@ import (
 func cmdReport(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", "report --from A --to B [--team T] [--person P] [--format table|csv|json]", stderr)
 	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
-	tokenFile := fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with the API token")
+	tokenFile := tokenFileFlag(fs)
 	from := fs.String("from", "", "start, e.g. 2026-11-01 (local to --team, else UTC)")
 	to := fs.String("to", "", "end, exclusive, e.g. 2026-12-01")
 	team := fs.String("team", "", "only this team")
@@ -39,7 +38,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pagerd report: --format is table, csv or json")
 		return 2
 	}
-	token, err := app.ReadSecret(*tokenFile)
+	token, err := clientToken(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
 		return 2
@@ -90,12 +89,12 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 // cmdLedger takes corrections to the ledger.
 func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "correct" {
-		fmt.Fprintln(stderr, "Usage: pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY [--as NAME] [--shadow]")
+		fmt.Fprintln(stderr, "Usage: pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY [--shadow] [--force]")
 		return 2
 	}
 	fs := newFlagSet("ledger correct", "ledger correct --team T --role R --person P --from A --to B --reason WHY", stderr)
 	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
-	tokenFile := fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with the API token")
+	tokenFile := tokenFileFlag(fs)
 	var req api.CorrectionRequest
 	fs.StringVar(&req.Team, "team", "", "team")
 	fs.StringVar(&req.Role, "role", "", "role")
@@ -104,20 +103,25 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&req.From, "from", "", "start, in the team's zone or RFC 3339")
 	fs.StringVar(&req.To, "to", "", "end, exclusive")
 	fs.StringVar(&req.Reason, "reason", "", "why, for payroll")
-	fs.StringVar(&req.By, "as", envOr("USER", ""), "who is making the correction")
+	fs.BoolVar(&req.Force, "force", false, "record it even though the person is not on the team then, or the window is over 31 days (say why in --reason)")
 	if pos, err := parseInterleaved(fs, args[1:]); err != nil || len(pos) != 0 {
 		return 2
 	}
-	token, err := app.ReadSecret(*tokenFile)
+	token, err := clientToken(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd ledger: %v\n", err)
 		return 2
 	}
 	c := &apiClient{base: *server, token: token, http: &http.Client{Timeout: 30 * time.Second}}
-	if err := c.do("POST", "/api/v1/ledger/corrections", req, nil); err != nil {
+	var got store.Held
+	if err := c.do("POST", "/api/v1/ledger/corrections", req, &got); err != nil {
 		fmt.Fprintf(stderr, "pagerd ledger correct: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, req.By)
+	by := ""
+	if got.Correction != nil {
+		by = got.Correction.By
+	}
+	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, by)
 	return 0
 }

@@ -47,6 +47,15 @@ func cmdRouteTest(args []string, stdout, stderr io.Writer) int {
 	if match.Resolve {
 		action = "resolve the open alert with this key"
 	}
+	if match.Resolve && !match.ResolveAny {
+		action += " (one this route raised)"
+	}
+	if match.Refused != "" {
+		action = "refused: " + match.Refused + "; the mail would be left as it is"
+	}
 	fmt.Fprintf(stdout, "team:     %s\nroute:    %s\naction:   %s\nkey:      %s\nsummary:  %s\n", match.Team, match.Route, action, match.Key, match.Summary)
+	if match.Refused != "" {
+		return 1
+	}
 	return 0
 }

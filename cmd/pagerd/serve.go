@@ -29,6 +29,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	c, err := flags.Config(*daemonFile)
+	if err == nil {
+		err = c.Validate()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd serve: %v\n", err)
 		return 2

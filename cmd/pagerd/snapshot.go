@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/pagerd/pagerd/app"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -21,7 +20,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 	verb := args[0]
 	fs := newFlagSet("snapshot "+verb, "snapshot "+verb+" FILE", stderr)
 	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (save)")
-	tokenFile := fs.String("token-file", os.Getenv("PAGERD_TOKEN_FILE"), "file with the API token (save)")
+	tokenFile := tokenFileFlag(fs)
 	dataDir := fs.String("data-dir", "", "new data directory to restore into (restore)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil || len(pos) != 1 {
@@ -41,7 +40,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "restored %s into %s; start pagerd serve --data-dir %s\n", file, *dataDir, *dataDir)
 		return 0
 	}
-	token, err := app.ReadSecret(*tokenFile)
+	token, err := clientToken(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pagerd snapshot save: %v\n", err)
 		return 2

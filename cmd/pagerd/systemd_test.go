@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,4 +69,62 @@ func TestSystemdNotify(t *testing.T) {
 	n.cmd.Process.Signal(syscall.SIGTERM)
 	want("STOPPING=1")
 	n.cmd.Wait()
+}
+
+// docs/deploy.md and systemd/pagerd.service agree: every credential the
+// docs point a setting at is loaded by the unit, and every credential the
+// unit loads is documented; the unit caps memory and narrows the syscall
+// filter.
+func TestUnitMatchesDeployDoc(t *testing.T) {
+	t.Parallel()
+	unit, err := os.ReadFile("../../systemd/pagerd.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := map[string]bool{}
+	directives := map[string][]string{}
+	for _, line := range strings.Split(string(unit), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok || strings.HasPrefix(k, "#") {
+			continue
+		}
+		directives[k] = append(directives[k], v)
+		if k == "LoadCredential" {
+			name, _, _ := strings.Cut(v, ":")
+			loaded[name] = true
+		}
+	}
+	used := map[string]bool{}
+	for _, m := range regexp.MustCompile(`/run/credentials/pagerd\.service/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(string(doc), -1) {
+		used[m[1]] = true
+	}
+	for name := range used {
+		if !loaded[name] {
+			t.Errorf("docs/deploy.md reads /run/credentials/pagerd.service/%s, but the unit has no LoadCredential=%s:...", name, name)
+		}
+	}
+	for name := range loaded {
+		if !used[name] {
+			t.Errorf("the unit loads credential %s, which docs/deploy.md never mentions", name)
+		}
+	}
+	for _, want := range []string{"tokens", "api-token", "calendar-secret", "twilio-token", "imap-password"} {
+		if !loaded[want] {
+			t.Errorf("the unit loads no %s credential", want)
+		}
+	}
+	if len(directives["MemoryMax"]) == 0 {
+		t.Error("the unit sets no MemoryMax=")
+	}
+	denied := strings.Join(directives["SystemCallFilter"], " ")
+	if !strings.Contains(denied, "~@privileged") || !strings.Contains(denied, "@resources") {
+		t.Errorf("SystemCallFilter= %q does not deny @privileged and @resources", denied)
+	}
+	if got := directives["SystemCallErrorNumber"]; len(got) != 1 || got[0] != "EPERM" {
+		t.Errorf("SystemCallErrorNumber=%v: a filtered call should fail, not kill the daemon", got)
+	}
 }

@@ -32,12 +32,20 @@ func (in *Intake) Deliver(ctx context.Context, m Message) (handled bool, err err
 	if !ok {
 		return false, nil
 	}
+	if match.Refused != "" {
+		// Left untouched, like a mail no route matches: not marked
+		// processed, so it stays visible in the mailbox.
+		in.Alerts.Reject(alerts.SourceEmail, alerts.RejectUnauthenticated, "a mail failed its route's authentication",
+			"message_id", alerts.CleanLine(m.MessageID, 200), "from", m.From, "team", match.Team, "route", match.Route, "why", match.Refused)
+		return false, nil
+	}
 	summary := alerts.CleanLine(match.Summary, alerts.MaxSummary)
 	if summary == "" {
 		summary = "(no subject)"
 	}
 	ev := alerts.Event{Action: alerts.Trigger, Team: match.Team, Summary: summary, DedupKey: match.Key,
-		Severity: alerts.SeverityCritical, Source: alerts.SourceEmail, Origin: m.From, Details: m.Body}
+		Severity: alerts.SeverityCritical, Source: alerts.SourceEmail, Origin: m.From, Details: m.Body,
+		Route: match.Route, AnyRoute: match.ResolveAny}
 	if match.Resolve {
 		ev.Action = alerts.Resolve
 	}

@@ -37,6 +37,9 @@ type Message struct {
 	Subject   string   // decoded (RFC 2047), one line
 	Body      string   // plain text, UTF-8; text/plain preferred, else text/html reduced to text
 	Truncated bool     // the body was cut at the limit
+	// AuthResults are the Authentication-Results header values, topmost
+	// (added last, by the receiving server) first. See Authenticated.
+	AuthResults []string
 }
 
 // Parse reads a raw email. The body is cut to at most maxBody bytes (at a
@@ -69,6 +72,7 @@ func Parse(raw []byte, maxBody int) (Message, error) {
 		subj = h.Get("Subject")
 	}
 	m.Subject = oneLine(subj)
+	m.AuthResults = h.Values("Authentication-Results")
 
 	// Read a bounded amount of decoded text: enough to fill maxBody after
 	// normalising (HTML shrinks a lot when reduced to text), never the

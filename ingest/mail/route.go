@@ -15,13 +15,22 @@ type Match struct {
 	Resolve bool   // a resolve pattern matched: close the matching open alert
 	Key     string // dedup key: the `key` group (subject, body, from, to), else the subject
 	Summary string // the `summary` group (same order), else the subject
+	// Refused says why the route, whose patterns matched, refuses the mail:
+	// it requires authentication (require_auth) the mail doesn't have.
+	// Routing stops there: a refused mail is not tried on later routes.
+	Refused string
+	// ResolveAny: a resolve may close an alert with the key that another
+	// route (or HTTP) raised; by default only this route's own.
+	ResolveAny bool
 }
 
 // Route finds the first route the mail matches: teams in order, each team's
 // routes in order, first match wins. Within a route the resolve patterns
 // are tried before the trigger patterns, so a RECOVERY mail that a broad
 // trigger pattern would also match closes the alert instead of raising
-// one. ok is false when nothing matched: the mail is left alone.
+// one. ok is false when nothing matched: the mail is left alone. A route
+// that requires authentication the mail lacks matches it refused (see
+// Match.Refused).
 func Route(r *rotafile.Rota, m Message) (Match, bool) {
 	if r == nil {
 		return Match{}, false
@@ -35,12 +44,21 @@ func Route(r *rotafile.Rota, m Message) (Match, bool) {
 			if name == "" {
 				name = fmt.Sprintf("email route %d", i+1)
 			}
+			var res Match
 			if g, ok := match(rt.Resolve, m); ok {
-				return result(t.ID, name, true, g, m), true
+				res = result(t.ID, name, true, g, m)
+			} else if g, ok := match(rt.Email, m); ok {
+				res = result(t.ID, name, false, g, m)
+			} else {
+				continue
 			}
-			if g, ok := match(rt.Email, m); ok {
-				return result(t.ID, name, false, g, m), true
+			res.ResolveAny = rt.ResolveAny
+			if len(rt.RequireAuth) > 0 {
+				if ok, why := Authenticated(m, rt.RequireAuth, rt.AuthServID); !ok {
+					res.Refused = why
+				}
 			}
+			return res, true
 		}
 	}
 	return Match{}, false

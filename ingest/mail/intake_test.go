@@ -1,0 +1,127 @@
+package mail
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/clock"
+	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/rotafile"
+	"github.com/pagerd/pagerd/store"
+)
+
+// newIntake is the mail intake over the alerts service on a real
+// embedded etcd, with the test rota as changed by edit.
+func newIntake(t *testing.T, edit func(*rotafile.Rota)) (*Intake, *store.Store, map[string]int) {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r := testRota(t)
+	if edit != nil {
+		edit(r)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cur := &inforce.Current{}
+	cur.Set(inforce.New(r, 1, quiet))
+	rejected := map[string]int{}
+	svc := &alerts.Service{Store: st, Rota: cur, Clock: clock.NewFake(time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)), Log: quiet,
+		Rejected: func(source, reason string) { rejected[source+"/"+reason]++ }}
+	return &Intake{Alerts: svc, Rota: cur, Log: quiet}, st, rejected
+}
+
+func status(t *testing.T, st *store.Store, id int64) escalation.Status {
+	t.Helper()
+	a, err := st.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Status()
+}
+
+// A RECOVERY mail closes only an alert its own route raised: one forged
+// with the key of an alert raised over HTTP leaves that alert paging
+// (issue 12), unless the route says resolve_any.
+func TestEmailResolvesOnlyWhatItsRouteRaised(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	in, st, _ := newIntake(t, nil)
+	viaHTTP, err := in.Alerts.Receive(ctx, "infra", alerts.Event{Action: alerts.Trigger, Summary: "web-1 down", DedupKey: "web-1/HTTP", Source: alerts.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if handled, err := in.Deliver(ctx, parseFixture(t, "nagios_recovery.eml")); !handled || err != nil {
+		t.Fatalf("deliver: %v %v", handled, err)
+	}
+	if s := status(t, st, viaHTTP.AlertID); s != escalation.StatusTriggered {
+		t.Errorf("the HTTP alert is %s after a RECOVERY mail; want it still triggered", s)
+	}
+	// A problem the nagios route raised, its recovery closes.
+	problem := parseFixture(t, "nagios_problem.eml")
+	problem.Subject = strings.ReplaceAll(problem.Subject, "web-1", "web-2")
+	recovery := parseFixture(t, "nagios_recovery.eml")
+	recovery.Subject = strings.ReplaceAll(recovery.Subject, "web-1", "web-2")
+	if handled, err := in.Deliver(ctx, problem); !handled || err != nil {
+		t.Fatalf("deliver: %v %v", handled, err)
+	}
+	id, ok, err := st.OpenByDedup(ctx, "infra", "web-2/HTTP")
+	if err != nil || !ok {
+		t.Fatalf("the problem mail raised nothing: %v", err)
+	}
+	if a, _ := st.Get(ctx, id); a.Route != "nagios" || a.Source != alerts.SourceEmail {
+		t.Errorf("the alert records source %q route %q", a.Source, a.Route)
+	}
+	in.Deliver(ctx, recovery)
+	if s := status(t, st, id); s != escalation.StatusResolved {
+		t.Errorf("the route's own alert is %s after its RECOVERY mail", s)
+	}
+
+	// resolve_any: the route may close whatever has the key.
+	in2, st2, _ := newIntake(t, func(r *rotafile.Rota) { r.Teams[0].Routes[0].ResolveAny = true })
+	viaHTTP, err = in2.Alerts.Receive(ctx, "infra", alerts.Event{Action: alerts.Trigger, Summary: "web-1 down", DedupKey: "web-1/HTTP", Source: alerts.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in2.Deliver(ctx, parseFixture(t, "nagios_recovery.eml"))
+	if s := status(t, st2, viaHTTP.AlertID); s != escalation.StatusResolved {
+		t.Errorf("with resolve_any the HTTP alert is %s", s)
+	}
+}
+
+// A mail that fails its route's require_auth changes nothing, is left in
+// the mailbox (not handled), and is counted as unauthenticated.
+func TestUnauthenticatedMailIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	in, st, rejected := newIntake(t, func(r *rotafile.Rota) {
+		r.Teams[0].Routes[0].RequireAuth = []string{"dkim"}
+		r.Teams[0].Routes[0].AuthServID = "mx.example.net"
+	})
+	forged := parseFixture(t, "nagios_problem.eml")
+	forged.AuthResults = []string{"mx.example.net; dkim=pass header.d=attacker.example"}
+	if handled, err := in.Deliver(ctx, forged); handled || err != nil {
+		t.Errorf("forged: handled %v, %v; want left alone", handled, err)
+	}
+	if n, _ := st.OpenCount(ctx); n != 0 {
+		t.Errorf("%d alerts raised by a forged mail", n)
+	}
+	if rejected["email/unauthenticated"] != 1 {
+		t.Errorf("rejections %v", rejected)
+	}
+	signed := parseFixture(t, "nagios_problem.eml")
+	signed.AuthResults = []string{"mx.example.net; dkim=pass header.d=monitor.example.com"}
+	if handled, err := in.Deliver(ctx, signed); !handled || err != nil {
+		t.Errorf("signed: handled %v, %v", handled, err)
+	}
+	if n, _ := st.OpenCount(ctx); n != 1 {
+		t.Errorf("%d alerts after a signed mail, want 1", n)
+	}
+}
