@@ -52,7 +52,7 @@ func Pay(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.T
 	return timesheet.Report(from, to, cals, func(teamID, p string) timesheet.Rates {
 		t, ok := r.Team(teamID)
 		if !ok || t.Pay == nil {
-			return timesheet.Rates{}
+			return timesheet.Rates{Currency: timesheet.NoCurrency}
 		}
 		return rates(t.Pay, p)
 	}, segs, engs)
