@@ -12,8 +12,8 @@ import (
 	"go/format"
 	"log"
 	"os"
-	"path/filepath"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 )
