@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,10 +83,20 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /api/v1/calendar/{kind}/{file}", s.calendarFeed)
 		mux.HandleFunc("GET /api/v1/calendar-urls", s.operator(s.calendarURLs))
 	}
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, OpenAPI)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	return mux
 }
+
+// OpenAPI is the OpenAPI 3.1 document of this API, served at
+// /api/v1/openapi.json. openapi_test.go validates real answers against it.
+//
+//go:embed openapi.json
+var OpenAPI string
 
 // apiError is an error with its HTTP status.
 type apiError struct {

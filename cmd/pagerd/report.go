@@ -60,10 +60,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(body)
 		return 0
 	}
-	var out struct {
-		From, To time.Time
-		Lines    []api.ReportLine
-	}
+	var out api.Report
 	if err := c.do("GET", "/api/v1/reports/oncall?"+q.Encode(), nil, &out); err != nil {
 		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
 		return 1
