@@ -45,13 +45,8 @@ func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) 
 	wasResolved := a.Esc.Status == escalation.StatusResolved
 	a.Esc = st
 	a.UpdatedAt = now
-	if !wasResolved && st.Status == escalation.StatusResolved && st.AckedBy != "" && !st.AckedAt.IsZero() {
-		// Whoever acknowledged worked the alert until it was resolved:
-		// engaged time, for the pay ledger.
-		if _, person := r.People[st.AckedBy]; person && st.ResolvedAt.After(st.AckedAt) {
-			ch.Worked = append(ch.Worked, store.Worked{AlertID: a.ID, Team: a.Team, Person: st.AckedBy, Paged: a.CreatedAt,
-				Start: st.AckedAt, End: st.ResolvedAt, ResolvedBy: st.ResolvedBy, RecordedAt: now})
-		}
+	if !wasResolved && st.Status == escalation.StatusResolved {
+		ch.Worked = worked(a, st, r, now)
 	}
 	paged := false
 	for _, act := range actions {
@@ -78,6 +73,30 @@ func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) 
 		a.RotaRev = r.Rev
 	}
 	return ch, nil
+}
+
+// worked is the engaged time of an alert just resolved, for the pay
+// ledger: each person who acknowledged or resolved it worked it from the
+// first of their ack or resolve until it was resolved. Someone who
+// resolves without acking (a "42r" reply at 3 a.m.) worked it too: their
+// engagement has no length, and the report pays it the minimum call-out.
+// Operators who are not people in the rota are not paid.
+func worked(a *store.Alert, st escalation.State, r *inforce.Rota, now time.Time) []store.Worked {
+	var out []store.Worked
+	add := func(person string, start time.Time) {
+		if _, ok := r.People[person]; !ok || start.IsZero() || start.After(st.ResolvedAt) {
+			return
+		}
+		out = append(out, store.Worked{AlertID: a.ID, Team: a.Team, Person: person, Paged: a.CreatedAt,
+			Start: start, End: st.ResolvedAt, ResolvedBy: st.ResolvedBy, RecordedAt: now})
+	}
+	if st.AckedBy != "" {
+		add(st.AckedBy, st.AckedAt)
+	}
+	if st.ResolvedBy != "" && st.ResolvedBy != st.AckedBy {
+		add(st.ResolvedBy, st.ResolvedAt)
+	}
+	return out
 }
 
 func eventKind(ev escalation.Event) (kind, by string) {

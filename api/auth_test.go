@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pagerd/pagerd/alerts"
 	"github.com/pagerd/pagerd/store"
@@ -122,10 +123,19 @@ func TestActorIsTheAuthenticatedOperator(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("correction: %d %s", code, body)
 	}
-	var h store.Held
-	json.Unmarshal([]byte(body), &h)
-	if h.Correction == nil || h.Correction.By != "ada" {
-		t.Errorf("correction recorded as %+v, want by ada", h.Correction)
+	var got Correction
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.By != "ada" {
+		t.Errorf("correction recorded as by %q, want ada", got.By)
+	}
+	_, fixes, err := st.Ledger(context.Background(), time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fixes) != 1 || fixes[0].Correction == nil || fixes[0].Correction.By != "ada" {
+		t.Errorf("the ledger holds %+v, want one correction by ada", fixes)
 	}
 }
 

@@ -23,7 +23,8 @@ func CalendarToken(secret []byte, feed string) string {
 }
 
 // calendarFeed serves /api/v1/calendar/person/{id}.ics?token=... and
-// /team/{id}.ics: the last 30 and next 90 days of shifts.
+// /team/{id}.ics: every shift overlapping the last 30 and next 90 days,
+// whole, so that its event is the same whenever the feed is fetched.
 func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	kind, file := r.PathValue("kind"), r.PathValue("file")
 	id, ok := strings.CutSuffix(file, ".ics")
@@ -50,7 +51,7 @@ func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Name, f.Location = "pagerd: "+t.Name, t.Location
-		shifts = t.Schedule.Shifts(from, until)
+		shifts = t.Schedule.WholeShifts(from, until)
 	case "person":
 		p, ok := rt.People[id]
 		if !ok {
@@ -59,11 +60,19 @@ func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Name, f.Location = "pagerd: "+p.Name, p.Location
 		for _, t := range rt.Teams {
-			for _, sh := range t.Schedule.Shifts(from, until) {
+			for _, sh := range t.Schedule.WholeShifts(from, until) {
 				if sh.Person == id {
 					shifts = append(shifts, sh)
 				}
 			}
+		}
+	}
+	for i := range shifts {
+		if shifts[i].End.IsZero() {
+			// A shift with no end (a rule with no later handoff, which
+			// the loader refuses) would have no DTEND: show it to the
+			// window's end.
+			shifts[i].End = until
 		}
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")

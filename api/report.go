@@ -14,6 +14,7 @@ import (
 	"github.com/pagerd/pagerd/report"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
+	"github.com/pagerd/pagerd/timefmt"
 	"github.com/pagerd/pagerd/timesheet"
 )
 
@@ -87,14 +88,36 @@ func (s *Server) payReport(w http.ResponseWriter, r *http.Request) {
 		cw := csv.NewWriter(w)
 		cw.WriteAll(timesheet.Records(lines))
 	case "", "json":
-		out := make([]ReportLine, len(lines))
+		out := make([]ReportLine, len(lines)) // never null
 		for i, l := range lines {
 			out[i] = ReportLine{l.Person, l.Team, string(l.Kind), string(l.Class), l.Minutes(), l.Seconds, l.Rate, l.Amount, l.Currency}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "lines": out})
+		writeJSON(w, http.StatusOK, Report{From: timefmt.Of(from), To: timefmt.Of(to), Lines: out})
 	default:
 		s.fail(w, r, errorf(http.StatusBadRequest, "format must be json or csv"))
 	}
+}
+
+// Report is the pay report of [From, To).
+type Report struct {
+	From  timefmt.Time `json:"from"`
+	To    timefmt.Time `json:"to"`
+	Lines []ReportLine `json:"lines"`
+}
+
+// Correction is a ledger correction as recorded.
+type Correction struct {
+	Team       string       `json:"team"`
+	Role       string       `json:"role"`
+	Person     string       `json:"person"` // "" means nobody held it
+	Shadow     bool         `json:"shadow"`
+	From       timefmt.Time `json:"from"`
+	To         timefmt.Time `json:"to"`
+	By         string       `json:"by"`
+	Reason     string       `json:"reason"`
+	Forced     bool         `json:"forced,omitempty"`
+	RotaRev    int64        `json:"rota_rev"`
+	RecordedAt timefmt.Time `json:"recorded_at"`
 }
 
 // CorrectionRequest is a ledger correction: over [from, to), team's role
@@ -209,5 +232,6 @@ func (s *Server) correctLedger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Log.Info("ledger corrected", "team", req.Team, "role", req.Role, "person", req.Person, "from", from, "to", to, "by", by, "reason", reason, "forced", req.Force)
-	writeJSON(w, http.StatusCreated, h)
+	writeJSON(w, http.StatusCreated, Correction{Team: h.Team, Role: h.Role, Person: h.Person, Shadow: h.Shadow,
+		From: timefmt.Of(h.Start), To: timefmt.Of(h.End), By: by, Reason: reason, Forced: req.Force, RotaRev: h.RotaRev, RecordedAt: timefmt.Of(h.RecordedAt)})
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"github.com/pagerd/pagerd/notifier/twilio"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
+	"github.com/pagerd/pagerd/timefmt"
 )
 
 // Server is pagerd's HTTP API: alerts in (native JSON, Alertmanager,
@@ -95,10 +97,20 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /api/v1/calendar/{kind}/{file}", s.calendarFeed)
 		mux.HandleFunc("GET /api/v1/calendar-urls", s.admin(s.calendarURLs))
 	}
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, OpenAPI)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	return mux
 }
+
+// OpenAPI is the OpenAPI 3.1 document of this API, served at
+// /api/v1/openapi.json. openapi_test.go validates real answers against it.
+//
+//go:embed openapi.json
+var OpenAPI string
 
 // apiError is an error with its HTTP status.
 type apiError struct {
@@ -386,21 +398,11 @@ func (s *Server) postPagerDuty(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// AlertView is an alert as the API shows it.
-type AlertView struct {
-	*store.Alert
-	Status escalation.Status `json:"status"`
-}
-
-func view(a *store.Alert, timeline bool) AlertView {
-	if !timeline {
-		c := *a
-		c.Timeline = nil
-		c.Esc.Pending, c.Esc.Paged = nil, nil
-		a = &c
-	}
-	return AlertView{Alert: a, Status: a.Status()}
-}
+// Page sizes of GET /api/v1/alerts.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
 
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -409,14 +411,25 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		state = "open"
 	}
 	team := q.Get("team")
-	limit := 100
+	limit := DefaultLimit
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 10000 {
-			s.fail(w, r, errorf(http.StatusBadRequest, "limit must be 1..10000"))
+		if err != nil || n < 1 || n > MaxLimit {
+			s.fail(w, r, errorf(http.StatusBadRequest, "limit must be 1..%d", MaxLimit))
 			return
 		}
 		limit = n
+	}
+	var before int64
+	if c := q.Get("cursor"); c != "" {
+		// The cursor is the id of the last alert of the previous page; it
+		// is opaque to callers so that it may change.
+		n, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || n < 1 {
+			s.fail(w, r, errorf(http.StatusBadRequest, "cursor %q is not one this server gave out (next_cursor)", c))
+			return
+		}
+		before = n
 	}
 	var keep func(*store.Alert) bool
 	switch state {
@@ -430,18 +443,24 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "state must be open, triggered, acknowledged, resolved or all"))
 		return
 	}
-	alerts, err := s.Store.List(r.Context(), func(a *store.Alert) bool {
+	// One more than a page tells whether there is more.
+	found, err := s.Store.ListBefore(r.Context(), before, func(a *store.Alert) bool {
 		return (team == "" || a.Team == team) && keep(a)
-	}, limit)
+	}, limit+1)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]AlertView, len(alerts))
-	for i, a := range alerts {
-		out[i] = view(a, false)
+	out := AlertList{Alerts: make([]Alert, 0, min(len(found), limit))}
+	if len(found) > limit {
+		found = found[:limit]
+		out.Truncated = true
+		out.NextCursor = strconv.FormatInt(found[len(found)-1].ID, 10)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
+	for _, a := range found {
+		out.Alerts = append(out.Alerts, AlertOf(a, false))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func alertID(r *http.Request) (int64, error) {
@@ -463,7 +482,7 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view(a, true))
+	writeJSON(w, http.StatusOK, AlertOf(a, true))
 }
 
 // ActionRequest is the optional body of ack, resolve and escalate. By is
@@ -523,7 +542,7 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 	if full, err := s.Store.Get(r.Context(), id); err == nil {
 		a = full
 	}
-	writeJSON(w, http.StatusOK, view(a, true))
+	writeJSON(w, http.StatusOK, AlertOf(a, true))
 }
 
 // teamTime shows an instant in the alert's team's zone.
@@ -534,18 +553,7 @@ func (s *Server) teamTime(a *store.Alert, t time.Time) string {
 			loc = team.Location
 		}
 	}
-	return t.In(loc).Format("15:04 MST")
-}
-
-// OnCallRow is one role holder or shadow in /api/v1/oncall.
-type OnCallRow struct {
-	Team   string    `json:"team"`
-	Role   string    `json:"role"`
-	Person string    `json:"person,omitempty"`
-	Shadow bool      `json:"shadow,omitempty"`
-	Since  time.Time `json:"since,omitzero"`
-	Until  time.Time `json:"until,omitzero"`
-	Source string    `json:"source,omitempty"`
+	return timefmt.People(t, loc)
 }
 
 func (s *Server) onCall(w http.ResponseWriter, r *http.Request) {
@@ -563,7 +571,7 @@ func (s *Server) onCall(w http.ResponseWriter, r *http.Request) {
 		}
 		teams = []*rotafile.Team{t}
 	}
-	var rows []OnCallRow
+	rows := []OnCallRow{}
 	for _, t := range teams {
 		at := s.Clock.Now()
 		if v := r.URL.Query().Get("at"); v != "" {
@@ -572,18 +580,9 @@ func (s *Server) onCall(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		for _, oc := range t.Schedule.Who(at) {
-			row := OnCallRow{Team: t.ID, Role: oc.Role}
-			if oc.Holder != nil {
-				row.Person, row.Since, row.Until, row.Source = oc.Holder.Person, oc.Holder.Start, oc.Holder.End, string(oc.Holder.Source)
-			}
-			rows = append(rows, row)
-			for _, sh := range oc.Shadows {
-				rows = append(rows, OnCallRow{Team: t.ID, Role: oc.Role, Person: sh.Person, Shadow: true, Since: sh.Start, Until: sh.End, Source: string(sh.Source)})
-			}
-		}
+		rows = append(rows, WhoRows(t.ID, t.Schedule.Who(at))...)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rota_rev": rt.Rev, "oncall": rows})
+	writeJSON(w, http.StatusOK, OnCall{RotaRev: rt.Rev, OnCall: rows})
 }
 
 // snapshot streams an etcd snapshot: pagerd snapshot save FILE.

@@ -3,7 +3,12 @@
 //
 // The package is pure: it does no I/O beyond the writer it is given and never
 // reads the clock; the caller passes the DTSTAMP (Feed.Stamp) and picks the
-// shifts (see Window for the feed's span).
+// shifts (see Window for the feed's span). Shifts go in with their real
+// bounds, never cut to the window: a cut start would move, and with it the
+// UID, every time the feed is fetched.
+//
+// SUMMARY says what a shift is: "On call: payments primary (alice)",
+// "On call (override): ...", "Shadowing: ..." or "Shadowing (reverse): ...".
 //
 // # Times and zones
 //
@@ -62,7 +67,9 @@ const (
 	Future = 90 * 24 * time.Hour
 )
 
-// Window returns the span [from, until) of shifts a feed built at now shows.
+// Window returns the span [from, until) a feed built at now covers: it
+// shows every shift that overlaps it, whole (rotation.Schedule.WholeShifts),
+// so an event's bounds and UID do not depend on when the feed was built.
 func Window(now time.Time) (from, until time.Time) {
 	return now.Add(-Past), now.Add(Future)
 }
@@ -153,6 +160,10 @@ func summary(s rotation.Shift) string {
 		return fmt.Sprintf("Shadowing (reverse): %s (%s)", what, s.Person)
 	case s.Source == rotation.SourceShadow:
 		return fmt.Sprintf("Shadowing: %s (%s)", what, s.Person)
+	case s.Source == rotation.SourceOverride:
+		// Said in the title, where a calendar app shows it: a swap or
+		// cover is what people look for.
+		return fmt.Sprintf("On call (override): %s (%s)", what, s.Person)
 	}
 	return fmt.Sprintf("On call: %s (%s)", what, s.Person)
 }

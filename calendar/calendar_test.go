@@ -282,7 +282,7 @@ func TestEscaping(t *testing.T) {
 		t.Errorf("UTC feed should use Z times without VTIMEZONE:\n%s", out)
 	}
 	e := cal.Events()[0]
-	if got, want := text(t, e, ical.PropSummary), "On call: pay,ments primary (alice;b)"; got != want {
+	if got, want := text(t, e, ical.PropSummary), "On call (override): pay,ments primary (alice;b)"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 	d := text(t, e, ical.PropDescription)

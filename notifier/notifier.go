@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/pagerd/pagerd/notifier/message"
 )
 
 // Page is one message to one person by one method.
@@ -134,6 +136,12 @@ func (l Log) Send(ctx context.Context, p Page) (Receipt, error) {
 	if lg == nil {
 		lg = slog.Default()
 	}
+	// A call is logged with what it would say, a text with what it would
+	// read: a dry run shows each person exactly what they would get.
+	what := slog.String("text", Text(p))
+	if p.Method == "voice" {
+		what = slog.String("speech", Speech(p))
+	}
 	lg.LogAttrs(ctx, slog.LevelInfo, "PAGE",
 		slog.Int64("alert", p.AlertID),
 		slog.String("page", p.PageID),
@@ -144,7 +152,7 @@ func (l Log) Send(ctx context.Context, p Page) (Receipt, error) {
 		slog.String("role", p.Role),
 		slog.Bool("shadow", p.Shadow),
 		slog.Any("covers", p.Covers()),
-		slog.String("text", Text(p)),
+		what,
 	)
 	return Receipt{Provider: "log", ID: fmt.Sprintf("%d/%s", p.AlertID, p.PageID)}, nil
 }
@@ -160,4 +168,14 @@ func Text(p Page) string {
 		prefix = "[shadow] "
 	}
 	return fmt.Sprintf("%s#%d %s: %s. Reply %da to ack, %dr to resolve.", prefix, p.AlertID, p.Team, p.Summary, p.AlertID, p.AlertID)
+}
+
+// Speech is what a voice page says before its keypad menu: the alert
+// announced (message.Announce), with the count of a bundle.
+func Speech(p Page) string {
+	s := message.Announce(message.Alert{ID: p.AlertID, Team: p.Team, Summary: p.Summary, Shadow: p.Shadow, Late: p.Late})
+	if n := len(p.Bundled); n > 1 {
+		s = fmt.Sprintf("You have %d alerts. The latest: %s", n, s)
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package notifier
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,26 @@ func TestLogNotifierWritesThePage(t *testing.T) {
 	cancel()
 	if _, err := n.Send(ctx, Page{}); err == nil {
 		t.Error("a cancelled send succeeded")
+	}
+}
+
+// Issue 18, finding 9: a voice page's PAGE line says what the call would
+// say, not the text message.
+func TestLogNotifierSaysWhatACallWouldSay(t *testing.T) {
+	var buf bytes.Buffer
+	n := Log{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	p := Page{AlertID: 42, PageID: "p4", Team: "payments", Summary: "Checkout error rate 12%",
+		Person: "alice", Method: "voice", To: "+447700900001", Role: "primary"}
+	if _, err := n.Send(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	want := "pagerd alert 4 2 for team payments. Checkout error rate 12 percent."
+	if line["speech"] != want || line["text"] != nil {
+		t.Errorf("voice PAGE line: speech %q, text %v; want speech %q and no text", line["speech"], line["text"], want)
 	}
 }
 

@@ -51,8 +51,8 @@ func Pay(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.T
 	}
 	return timesheet.Report(from, to, cals, func(teamID, p string) timesheet.Rates {
 		t, ok := r.Team(teamID)
-		if !ok {
-			return timesheet.Rates{}
+		if !ok || t.Pay == nil {
+			return timesheet.Rates{Currency: timesheet.NoCurrency}
 		}
 		return t.Pay.Rates(p)
 	}, segs, engs)

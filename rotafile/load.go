@@ -326,7 +326,7 @@ func (l *loader) parseFile(f File) (*yaml.Node, bool) {
 			l.errf(f.Name, nil, "delete the empty file, or add a team or people to it", "file is empty")
 			return nil, false
 		}
-		l.yamlErr(f.Name, err)
+		l.yamlErr(f, err)
 		return nil, false
 	}
 	var more yaml.Node
@@ -334,7 +334,7 @@ func (l *loader) parseFile(f File) (*yaml.Node, bool) {
 		l.errf(f.Name, &more, "put each team in a file of its own", "a rota file holds one YAML document, and this one has another after ---")
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
-		l.yamlErr(f.Name, err)
+		l.yamlErr(f, err)
 		return nil, false
 	}
 	root := &doc
@@ -385,7 +385,8 @@ func nodeCounts(root *yaml.Node) (own, all int) {
 	return own, all
 }
 
-func (l *loader) yamlErr(file string, err error) {
+func (l *loader) yamlErr(f File, err error) {
+	file := f.Name
 	var te *yaml.TypeError
 	msgs := []string{err.Error()}
 	if errors.As(err, &te) {
@@ -398,12 +399,71 @@ func (l *loader) yamlErr(file string, err error) {
 			msg = m[2]
 		}
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		if strings.Contains(msg, "did not find expected ',' or ']'") || strings.Contains(msg, "did not find expected ',' or '}'") {
+			// yaml.v3 gives the line before the bracket, or none when
+			// it is on the first line: point at the bracket itself.
+			if ln, col, open, ok := unclosedFlow(f.Data); ok {
+				closer := map[byte]string{'[': "]", '{': "}"}[open]
+				l.diags = append(l.diags, Diagnostic{File: file, Line: ln, Col: col, Severity: Error,
+					Msg:  fmt.Sprintf("YAML syntax: this %q is never closed", string(open)),
+					Hint: fmt.Sprintf("close it with %q, and separate its items with commas (%s)", closer, map[byte]string{'[': "[alice, bob]", '{': "{sms: \"+447700900001\"}"}[open])})
+				continue
+			}
+		}
 		hint := "check the indentation and quoting around this line"
 		if strings.Contains(msg, "tab") {
 			hint = "YAML indents with spaces, never tabs"
 		}
 		l.diags = append(l.diags, Diagnostic{File: file, Line: line, Col: 1, Severity: Error, Msg: "YAML syntax: " + msg, Hint: hint})
 	}
+}
+
+// unclosedFlow finds the first '[' or '{' in YAML text that is never
+// closed, skipping quoted strings and comments, and returns its 1-based
+// line and column (in bytes, as yaml.v3 counts for node positions).
+func unclosedFlow(data []byte) (line, col int, open byte, ok bool) {
+	type opener struct {
+		line, col int
+		c         byte
+	}
+	var stack []opener
+	ln, start := 1, 0 // line number, offset of its first byte
+	var quote byte    // the quote we are inside, or 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '\n':
+			ln, start = ln+1, i+1
+		case quote != 0:
+			switch {
+			case quote == '"' && c == '\\':
+				i++ // an escaped character
+			case quote == '\'' && c == '\'' && i+1 < len(data) && data[i+1] == '\'':
+				i++ // '' is a quote inside single quotes
+			case c == quote:
+				quote = 0
+			}
+		case c == '#' && (i == start || data[i-1] == ' ' || data[i-1] == '\t'):
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++ // a comment runs to the end of the line
+			}
+		case c == '"' || c == '\'':
+			// A quote opens a string only where a value starts.
+			if i == start || strings.ContainsRune(" \t[{,:-", rune(data[i-1])) {
+				quote = c
+			}
+		case c == '[' || c == '{':
+			stack = append(stack, opener{ln, i - start + 1, c})
+		case (c == ']' || c == '}') && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) == 0 {
+		return 0, 0, 0, false
+	}
+	// The outermost unclosed opener: a list left open swallows the rest.
+	o := stack[0]
+	return o.line, o.col, o.c, true
 }
 
 // field is a key and its value in a mapping.
@@ -630,17 +690,25 @@ func (l *loader) location(file string, n *yaml.Node, what string) (*time.Locatio
 	loc, err := time.LoadLocation(s)
 	if err != nil {
 		hint := "use an IANA zone name such as Europe/London, America/New_York or UTC (names are case-sensitive)"
+		if z := didyoumean.Closest(s, zoneNames()); z != "" {
+			hint = fmt.Sprintf("did you mean %q?", z)
+		}
 		l.errf(file, n, hint, "%s %q is not a known time zone", what, s)
 		return nil, false
 	}
 	return loc, true
 }
 
+//go:generate go run gen_zones.go
+
+// zoneNames are the tz database's zone names (zones_gen.go).
+func zoneNames() []string { return strings.Split(strings.TrimSuffix(zoneList, "\n"), "\n") }
+
 var (
 	idRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 	roleRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,30}$`)
 	e164RE  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$`)
+	clockRE = regexp.MustCompile(`^([01]?[0-9]|2[0-3]):([0-5][0-9])$|^24:00$`) // "9:00" too, as start: and --at take
 )
 
 // personRef checks a person id and returns it if the person exists.

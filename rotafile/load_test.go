@@ -126,7 +126,7 @@ func TestBrokenDirectoryReportsEveryError(t *testing.T) {
 		{"ops.yaml", 5, 27, `member "carl" is not a person`, `did you mean "carol"?`},
 		{"ops.yaml", 6, 14, "undefined weekday: MOON", "RRULE"},
 		{"ops.yaml", 10, 27, `unknown key "ack_timout"`, `did you mean "ack_timeout"?`},
-		{"people.yaml", 8, 15, `"Europe/Lndon" is not a known time zone`, "IANA"},
+		{"people.yaml", 8, 15, `"Europe/Lndon" is not a known time zone`, `did you mean "Europe/London"?`},
 		{"people.yaml", 9, 21, `"07700 900002" is not an E.164`, "+447700900123"},
 		{"people.yaml", 14, 5, `unknown key "notfy"`, `did you mean "notify"?`},
 		{"web.yaml", 2, 11, `"Mars/Olympus_Mons" is not a known time zone`, ""},
@@ -620,5 +620,52 @@ func TestRouteAuth(t *testing.T) {
 		if err := diags.Err(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+// Issue 18, finding 8: the diagnostics a person needs to fix a rota in
+// one go: a zone suggestion, every RRULE problem, the position of an
+// unclosed bracket, and "9:00" read in business_hours as it is in start:.
+func TestDiagnosticsPointAtTheFix(t *testing.T) {
+	tests := []struct {
+		name string
+		team string
+		want []want
+	}{
+		{"time zone typo", strings.Replace(goodTeam, "timezone: Europe/London", "timezone: Europe/Londn", 1), []want{
+			{"team.yaml", 2, 11, `"Europe/Londn" is not a known time zone`, `did you mean "Europe/London"?`},
+		}},
+		{"time zone in the wrong case", strings.Replace(goodTeam, "timezone: Europe/London", "timezone: america/new_york", 1), []want{
+			{"team.yaml", 2, 11, `"america/new_york" is not a known time zone`, `did you mean "America/New_York"?`},
+		}},
+		{"every problem of a handoff rule", strings.Replace(goodTeam, "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9", "FREQ=WEEKY;BYDAY=MO;BYHOUR=25", 1), []want{
+			{"team.yaml", 6, 14, "FREQ=WEEKY: undefined frequency: WEEKY; BYHOUR=25: byhour must be between 0 and 23", "RRULE"},
+		}},
+		{"unclosed [", strings.Replace(goodTeam, "[alice, bob, carol, dave]", "[alice, bob, carol, dave", 1), []want{
+			{"team.yaml", 5, 14, `this "[" is never closed`, `close it with "]"`},
+		}},
+		{"unclosed [ on the first line", "holidays: [2026-12-25\n" + goodTeam, []want{
+			{"team.yaml", 1, 11, `this "[" is never closed`, `close it with "]"`},
+		}},
+		{"unclosed { after a quoted ]", strings.Replace(goodTeam, "- {notify: [primary], ack_timeout: 5m}", `- {notify: [primary], ack_timeout: 5m # ] }`, 1), []want{
+			{"team.yaml", 12, 7, `this "{" is never closed`, `close it with "}"`},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := Load(files(tt.team))
+			checkDiags(t, diags, tt.want)
+		})
+	}
+
+	r, diags := Load(files(goodTeam + `business_hours: {start: "9:00", end: "17:30"}` + "\n"))
+	if r == nil {
+		t.Fatalf("business_hours start 9:00: %v", diags)
+	}
+	if bh := r.Teams[0].BusinessHours; bh.Start != 9*time.Hour || bh.End != 17*time.Hour+30*time.Minute {
+		t.Errorf("business hours %v-%v, want 9h-17h30m", bh.Start, bh.End)
+	}
+	if _, diags := Load(files(goodTeam + `business_hours: {start: "9:0"}` + "\n")); len(diags.Errors()) != 1 {
+		t.Errorf(`"9:0" accepted: %v`, diags)
 	}
 }

@@ -82,8 +82,16 @@ func ParseHandoff(rule string, start time.Time, loc *time.Location) (*Handoff, e
 // tests can reach the resolution of sub-hour rules across DST gaps.
 func parseHandoff(rule string, start time.Time, loc *time.Location, shortest time.Duration) (*Handoff, error) {
 	text := strings.TrimSpace(rule)
-	if err := checkRuleText(text); err != nil {
-		return nil, fmt.Errorf("handoff rule %q: %w", text, err)
+	if problems := ruleProblems(text); len(problems) > 0 {
+		// Every problem at once: fixing one typo only to be told of the
+		// next is a slow way to write a rule. Each is wrapped, so callers
+		// still see rrule-go's errors.
+		format := "handoff rule %q: " + strings.TrimSuffix(strings.Repeat("%w; ", len(problems)), "; ")
+		args := []any{text}
+		for _, p := range problems {
+			args = append(args, p)
+		}
+		return nil, fmt.Errorf(format, args...)
 	}
 	if loc == nil {
 		return nil, fmt.Errorf("handoff rule %q: no time zone", text)
@@ -170,6 +178,41 @@ func checkRuleText(text string) error {
 		}
 	}
 	return nil
+}
+
+// ruleProblems lists everything wrong with a rule's text that can be told
+// part by part: checkRuleText's rules, then each KEY=VALUE part as rrule-go
+// reads it on its own (a bad FREQ, an unknown key, BYHOUR=25). Problems
+// that only the whole rule shows are left to the full parse.
+func ruleProblems(text string) []error {
+	if err := checkRuleText(text); err != nil {
+		return []error{err}
+	}
+	var out []error
+	hasFreq := false
+	for part := range strings.SplitSeq(strings.TrimPrefix(strings.ToUpper(text), "RRULE:"), ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		key, _, _ := strings.Cut(part, "=")
+		probe := "FREQ=DAILY;" + part
+		if strings.TrimSpace(key) == "FREQ" {
+			hasFreq, probe = true, part
+		}
+		opt, err := rrule.StrToROption(probe)
+		if err == nil {
+			opt.Dtstart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			_, err = rrule.NewRRule(*opt)
+		}
+		if err != nil {
+			out = append(out, fmt.Errorf("%s: %w", part, err))
+		}
+	}
+	if !hasFreq {
+		out = append(out, errors.New("FREQ is required (e.g. FREQ=WEEKLY)"))
+	}
+	return out
 }
 
 // checkFiresSoon reports an error unless the rule has an occurrence within

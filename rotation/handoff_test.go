@@ -424,3 +424,22 @@ func TestParseHandoffRejectsShiftsUnderAnHour(t *testing.T) {
 		}
 	}
 }
+
+// Issue 18, finding 8: every problem in a rule is reported, not only the
+// first (WEEKY and BYHOUR=25 and BYDAY=MOON at once).
+func TestParseHandoffReportsEveryProblem(t *testing.T) {
+	loc := mustZone(t, "Europe/London")
+	start := local(t, loc, "2026-11-02 09:00")
+	_, err := ParseHandoff("FREQ=WEEKY;BYDAY=MOON;BYHOUR=25;BYMINUTE=0", start, loc)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"FREQ=WEEKY: undefined frequency", "BYDAY=MOON: undefined weekday", "BYHOUR=25: byhour must be between 0 and 23"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "BYMINUTE=0:") {
+		t.Errorf("error %q blames a good part", err)
+	}
+}

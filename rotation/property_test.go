@@ -157,6 +157,30 @@ func checkSchedule(t *testing.T, name string, s *Schedule, rng *rand.Rand) {
 		t.Fatalf("%s: %d shadow shifts, want %d", name, len(shadows), wantShadows)
 	}
 
+	// WholeShifts: the same shifts with their real bounds, which cut to
+	// [from, to) are Shifts, and which are Holder's (or the shadow's own).
+	whole := s.WholeShifts(from, to)
+	if len(whole) != len(all) {
+		t.Fatalf("%s: WholeShifts has %d shifts, Shifts %d", name, len(whole), len(all))
+	}
+	for i, w := range whole {
+		cut := w
+		cut.Start = instant.Later(w.Start, from)
+		if w.End.IsZero() || w.End.After(to) {
+			cut.End = to
+		}
+		if fmtShifts([]Shift{cut})[0] != fmtShifts(all[i : i+1])[0] {
+			t.Fatalf("%s: WholeShifts[%d] %v cut to the window is not Shifts' %v", name, i, fmtShifts([]Shift{w}), fmtShifts(all[i:i+1]))
+		}
+		if w.Source == SourceShadow {
+			continue
+		}
+		h, ok := s.Holder(w.Role, w.Start)
+		if !ok || !h.Start.Equal(w.Start) || !h.End.Equal(w.End) || h.Person != w.Person {
+			t.Fatalf("%s: WholeShifts[%d] %v, Holder at its start %v", name, i, fmtShifts([]Shift{w}), fmtShifts([]Shift{h}))
+		}
+	}
+
 	// Sample instants: random ones, and both sides of every boundary.
 	var samples []time.Time
 	for range 150 {

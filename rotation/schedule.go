@@ -367,6 +367,41 @@ func (s *Schedule) Shifts(from, to time.Time) []Shift {
 	return out
 }
 
+// WholeShifts returns the shifts that overlap [from, to), in the order of
+// Shifts, but with their real bounds: the first and last shift of each
+// role, and each shadow, are not cut to [from, to). A view of a moving
+// window (a calendar feed built at different times) shows each shift the
+// same way every time. An End of zero means the shift has no end.
+func (s *Schedule) WholeShifts(from, to time.Time) []Shift {
+	c := s.compiled("WholeShifts")
+	if !from.Before(to) {
+		return nil
+	}
+	var out []Shift
+	for _, ri := range c.roles {
+		first := len(out)
+		out = s.roleShifts(c, ri, from, to, out)
+		for i := first; i < len(out); i++ {
+			// Only shifts at the edges can have been cut; Holder gives
+			// the bounds of the shift containing an instant.
+			if sh := out[i]; sh.Start.Equal(from) || sh.End.Equal(to) {
+				if whole, ok := s.holder(c, ri, sh.Start); ok {
+					out[i] = whole
+				}
+			}
+		}
+	}
+	for _, sh := range c.shadows {
+		if !sh.From.Before(to) {
+			break
+		}
+		if sh.Until.After(from) {
+			out = append(out, s.shadowShift(sh, sh.From, sh.Until))
+		}
+	}
+	return out
+}
+
 // RoleShifts returns the holder shifts of role (rotation and override, not
 // shadows) in [from, to), by Start, each cut to [from, to). They tile the
 // part of [from, to) inside the rotation's life with no gap or overlap; a

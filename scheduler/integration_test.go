@@ -97,7 +97,7 @@ func TestAlertPagesPrimaryAndShadowThenAckStops(t *testing.T) {
 			t.Errorf("timeline lacks %q:\n%s", want, tl)
 		}
 	}
-	if code, out := h.act(id, "ack", "bob"); code != http.StatusConflict || !strings.Contains(out["error"].(string), "already acknowledged by alice at 12:02 UTC") {
+	if code, out := h.act(id, "ack", "bob"); code != http.StatusConflict || !strings.Contains(out["error"].(string), "already acknowledged by alice at 2026-11-24 12:02 UTC") {
 		t.Errorf("second ack: %d %v", code, out)
 	}
 }

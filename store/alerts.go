@@ -282,7 +282,18 @@ func (s *Store) Update(ctx context.Context, id int64, fence *Fence, fn func(a *A
 // List returns alerts, newest first, that pass keep (nil keeps all), at
 // most limit of them (0: no limit).
 func (s *Store) List(ctx context.Context, keep func(*Alert) bool, limit int) ([]*Alert, error) {
-	resp, err := s.cli.Get(ctx, s.p+"alerts/", clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend))
+	return s.ListBefore(ctx, 0, keep, limit)
+}
+
+// ListBefore is List of the alerts with ids below before (0: all): the
+// next page after an alert a caller has already shown.
+func (s *Store) ListBefore(ctx context.Context, before int64, keep func(*Alert) bool, limit int) ([]*Alert, error) {
+	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend)}
+	if before > 0 {
+		// Ids are zero-padded in keys, so key order is id order.
+		opts = []clientv3.OpOption{clientv3.WithRange(s.alertKey(before)), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend)}
+	}
+	resp, err := s.cli.Get(ctx, s.p+"alerts/", opts...)
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}

@@ -44,8 +44,10 @@ type Correction struct {
 	Forced bool `json:"forced,omitempty"`
 }
 
-// Worked is the time a person spent on one alert: from their ack (Start)
-// to the alert's resolution (End). Paged and ResolvedBy complete the story.
+// Worked is the time a person spent on one alert: from the first of their
+// ack or resolve (Start) to the alert's resolution (End), so Start equals
+// End for someone who resolved without acking. Paged and ResolvedBy
+// complete the story.
 type Worked struct {
 	AlertID    int64     `json:"alert_id"`
 	Team       string    `json:"team"`
@@ -206,7 +208,13 @@ func (s *Store) Worked(ctx context.Context, from, to time.Time) ([]Worked, error
 	var out []Worked
 	for _, kv := range resp.Kvs {
 		var w Worked
-		if json.Unmarshal(kv.Value, &w) == nil && w.End.After(from) && w.Start.Before(to) {
+		if err := json.Unmarshal(kv.Value, &w); err != nil {
+			s.log.Error("undecodable ledger record", "key", string(kv.Key), "err", err)
+			continue
+		}
+		// Overlapping [from, to); an engagement with no length counts at
+		// its instant.
+		if !w.Start.Before(from) && w.Start.Before(to) || w.Start.Before(from) && w.End.After(from) {
 			out = append(out, w)
 		}
 	}

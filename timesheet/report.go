@@ -37,6 +37,10 @@ func kindByIndex(i int) Kind {
 // inside 128 bits: 10^12 minor units is ten billion pounds an hour.
 const maxRate = 1_000_000_000_000
 
+// NoCurrency is ISO 4217's code for "no currency": the currency of a team
+// without rates, so every report row still names an ISO 4217 code.
+const NoCurrency = "XXX"
+
 // Rates are what one person is paid in one team. A caller builds them from
 // the team's pay block and applies any per-person override before handing
 // them over; a team without a pay block has zero Rates (minutes still count).
@@ -187,7 +191,8 @@ type span struct{ s, e int64 }
 //   - Engaged time is the union of their engagements cut to [from, to).
 //     Engagements that overlap or touch form one callout (a second page
 //     while already working is not a second callout); a zero-length
-//     engagement is ignored. A callout with out-of-hours time is paid at
+//     engagement (an alert resolved without an ack) is a callout at its
+//     instant. A callout that starts or runs out of hours is paid at
 //     least MinimumCallout of it: the shortfall (measured over the whole
 //     callout, not just the part in [from, to), so adjacent reports add up)
 //     is added as top-up time of the class and day of the callout's first
@@ -280,10 +285,9 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 		if b < a {
 			return nil, fmt.Errorf("engagement %d (alert %d, %s) ends before it starts", i, e.AlertID, e.Person)
 		}
-		if a == b {
-			continue
-		}
-		// Not cut to [from, to) yet: the minimum callout needs the whole callout.
+		// Not cut to [from, to) yet: the minimum callout needs the whole
+		// callout. A zero-length engagement (resolved without an ack) is a
+		// callout too.
 		g := get(e.Person, e.Team)
 		g.engaged = append(g.engaged, span{a, b})
 	}
@@ -354,18 +358,21 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 		addSpans(1, subtract(union(g.shadow), all))
 
 		for _, c := range union(g.engaged) {
-			buf = cal.split(time.Unix(c.s, 0), time.Unix(c.e, 0), buf[:0])
+			// An instant's class is that of the second starting at it.
+			end := max(c.e, c.s+1)
+			buf = cal.split(time.Unix(c.s, 0), time.Unix(end, 0), buf[:0])
 			var ooh int64
 			first := -1 // index in buf of the first out-of-hours piece
 			for i, pc := range buf {
 				ci, _ := classIndex(pc.Class)
+				pe := min(pc.End.Unix(), c.e) // the probe second is no time worked
 				if pc.Class != Business {
-					ooh += pc.End.Unix() - pc.Start.Unix()
+					ooh += max(pe-pc.Start.Unix(), 0)
 					if first < 0 {
 						first = i
 					}
 				}
-				if a, b := max(pc.Start.Unix(), lo), min(pc.End.Unix(), hi); a < b {
+				if a, b := max(pc.Start.Unix(), lo), min(pe, hi); a < b {
 					add(2, ci, pc.Day, b-a)
 				}
 			}

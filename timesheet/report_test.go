@@ -139,8 +139,18 @@ func TestReport(t *testing.T) {
 		engs: []Engagement{eng("dave", 1, "2026-03-07 02:00", "2026-03-07 03:15"), eng("dave", 2, "2026-03-07 02:30", "2026-03-07 02:40")},
 		want: []string{"dave payments engaged weekend 4500s @3000 = 3750 GBP"},
 	}, {
-		name: "zero-length engagements are ignored",
+		// Issue 18, finding 10: a "42r" at 3 a.m. without an ack first is
+		// a call-out, paid the minimum.
+		name: "a zero-length engagement out of hours is a call-out paid the minimum",
 		engs: []Engagement{eng("dave", 1, "2026-03-04 03:00", "2026-03-04 03:00")},
+		want: []string{"dave payments engaged weekday_out_of_hours 1800s (top-up 1800s) @3000 = 1500 GBP"},
+	}, {
+		name: "a zero-length engagement in business hours pays nothing",
+		engs: []Engagement{eng("dave", 1, "2026-03-04 11:00", "2026-03-04 11:00")},
+	}, {
+		name: "a zero-length engagement inside another is the same call-out",
+		engs: []Engagement{eng("dave", 1, "2026-03-04 03:00", "2026-03-04 03:10"), eng("dave", 2, "2026-03-04 03:10", "2026-03-04 03:10")},
+		want: []string{"dave payments engaged weekday_out_of_hours 1800s (top-up 1200s) @3000 = 1500 GBP"},
 	}, {
 		name: "per-day cap",
 		segs: []Segment{

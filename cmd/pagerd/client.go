@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/app"
+	"github.com/pagerd/pagerd/timefmt"
 )
 
 // apiClient talks to a running pagerd's HTTP API.
@@ -95,7 +97,7 @@ func (c *apiClient) raw(path string) ([]byte, error) {
 
 func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	synopsis := map[string]string{
-		"alerts": "alerts [--state open|triggered|acknowledged|resolved|all] [--team T] [--json]",
+		"alerts": "alerts [--state open|triggered|acknowledged|resolved|all] [--team T] [--limit N | --all] [--json]",
 		"alert":  "alert ID [--json]",
 	}[cmd]
 	if synopsis == "" {
@@ -106,9 +108,13 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	tokenFile := tokenFileFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	var state, team *string
+	var limit *int
+	var all *bool
 	if cmd == "alerts" {
 		state = fs.String("state", "open", "open, triggered, acknowledged, resolved or all")
 		team = fs.String("team", "", "only this team")
+		limit = fs.Int("limit", api.DefaultLimit, "show at most this many alerts, newest first")
+		all = fs.Bool("all", false, "show every matching alert (pages through the API)")
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -125,24 +131,31 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 			fs.Usage()
 			return 2
 		}
-		q := url.Values{"state": {*state}}
-		if *team != "" {
-			q.Set("team", *team)
+		if *limit < 1 {
+			fmt.Fprintln(stderr, "pagerd alerts: --limit must be at least 1")
+			return 2
 		}
-		var out struct{ Alerts []api.AlertView }
-		if err := c.do("GET", "/api/v1/alerts?"+q.Encode(), nil, &out); err != nil {
+		list, err := listAlerts(c, *state, *team, *limit, *all)
+		if err != nil {
 			fmt.Fprintf(stderr, "pagerd alerts: %v\n", err)
 			return 1
 		}
 		if *asJSON {
-			return printJSON(stdout, out.Alerts)
+			return printJSON(stdout, list.Alerts)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tTEAM\tSTATUS\tCOUNT\tCREATED\tSUMMARY")
-		for _, a := range out.Alerts {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Team, a.Status, a.Count, a.CreatedAt.Local().Format("2006-01-02 15:04:05"), a.Summary)
+		for _, a := range list.Alerts {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Team, a.Status, a.Count, timefmt.PeopleSeconds(a.CreatedAt.Time, time.Local), a.Summary)
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return 1
+		}
+		if list.Truncated {
+			// Said on stderr, so scripts reading the table are unaffected,
+			// and never silently: there are more than were shown.
+			fmt.Fprintf(stderr, "pagerd alerts: showing the newest %d; more match: --limit N or --all\n", len(list.Alerts))
+		}
 		return 0
 	}
 	if len(pos) != 1 {
@@ -151,7 +164,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	id := strings.TrimPrefix(pos[0], "#")
-	var a api.AlertView
+	var a api.Alert
 	var path string
 	var body any
 	method := "POST"
@@ -172,16 +185,46 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "#%d %s [%s] %s\n", a.ID, a.Team, a.Status, a.Summary)
 	if a.Count > 1 {
-		fmt.Fprintf(stdout, "received %d times, last at %s\n", a.Count, a.LastSeenAt.Local().Format("2006-01-02 15:04:05"))
+		fmt.Fprintf(stdout, "received %d times, last at %s\n", a.Count, timefmt.PeopleSeconds(a.LastSeenAt.Time, time.Local))
 	}
 	for _, e := range a.Timeline {
 		by := ""
 		if e.By != "" {
 			by = " (" + e.By + ")"
 		}
-		fmt.Fprintf(stdout, "  %s  %-10s %s%s\n", e.At.Local().Format("15:04:05.000"), e.Kind, e.Text, by)
+		fmt.Fprintf(stdout, "  %s  %-10s %s%s\n", timefmt.PeopleSeconds(e.At.Time, time.Local), e.Kind, e.Text, by)
 	}
 	return 0
+}
+
+// listAlerts asks for up to limit alerts, or with all for every one, a
+// page at a time.
+func listAlerts(c *apiClient, state, team string, limit int, all bool) (api.AlertList, error) {
+	var out api.AlertList
+	q := url.Values{"state": {state}}
+	if team != "" {
+		q.Set("team", team)
+	}
+	for {
+		size := min(limit-len(out.Alerts), api.MaxLimit)
+		if all {
+			size = api.MaxLimit
+		}
+		q.Set("limit", strconv.Itoa(size))
+		var page api.AlertList
+		if err := c.do("GET", "/api/v1/alerts?"+q.Encode(), nil, &page); err != nil {
+			return out, err
+		}
+		out.Alerts = append(out.Alerts, page.Alerts...)
+		out.Truncated = page.Truncated
+		if !page.Truncated || (!all && len(out.Alerts) >= limit) {
+			return out, nil
+		}
+		if page.NextCursor == "" {
+			return out, fmt.Errorf("the server cut the list without a next_cursor")
+		}
+		q.Set("cursor", page.NextCursor)
+	}
 }
 
 func printJSON(w io.Writer, v any) int {

@@ -22,7 +22,8 @@ const usage = `pagerd: on-call scheduling and paging
 Usage:
   pagerd serve --config DIR [--listen ADDR] [--data-dir DIR] [--etcd-endpoints URLS]
                                          run the daemon (embedded etcd unless endpoints are given)
-  pagerd alerts [--state S] [--team T]   list alerts on a running daemon (--server URL)
+  pagerd alerts [--state S] [--team T] [--limit N | --all]
+                                         list alerts on a running daemon, newest first (--server URL)
   pagerd alert ID                        one alert with its timeline
   pagerd ack ID | resolve ID | escalate ID
                                          act on an alert (recorded as the operator of your token)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/pagerd/pagerd/api"
-	"github.com/pagerd/pagerd/store"
 	"github.com/pagerd/pagerd/timesheet"
 )
 
@@ -60,10 +59,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(body)
 		return 0
 	}
-	var out struct {
-		From, To time.Time
-		Lines    []api.ReportLine
-	}
+	var out api.Report
 	if err := c.do("GET", "/api/v1/reports/oncall?"+q.Encode(), nil, &out); err != nil {
 		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
 		return 1
@@ -113,15 +109,11 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	c := &apiClient{base: *server, token: token, http: &http.Client{Timeout: 30 * time.Second}}
-	var got store.Held
+	var got api.Correction
 	if err := c.do("POST", "/api/v1/ledger/corrections", req, &got); err != nil {
 		fmt.Fprintf(stderr, "pagerd ledger correct: %v\n", err)
 		return 1
 	}
-	by := ""
-	if got.Correction != nil {
-		by = got.Correction.By
-	}
-	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, by)
+	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, got.By)
 	return 0
 }

@@ -10,8 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/rotation"
+	"github.com/pagerd/pagerd/timefmt"
 )
 
 // parseInterleaved parses flags that may come before or after positional
@@ -199,11 +201,23 @@ func teamsFor(r *rotafile.Rota, team string, stderr io.Writer) ([]*rotafile.Team
 	return []*rotafile.Team{t}, true
 }
 
+// fmtTime shows a shift's bound to people; "-" is no bound.
 func fmtTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.In(loc).Format("2006-01-02 15:04 MST")
+	return timefmt.People(t, loc)
+}
+
+// roleLabel is a role as tables show it: "primary (shadow)".
+func roleLabel(role string, shadow, reverse bool) string {
+	switch {
+	case shadow && reverse:
+		return role + " (reverse shadow)"
+	case shadow:
+		return role + " (shadow)"
+	}
+	return role
 }
 
 func cmdWho(args []string, stdout, stderr io.Writer, now func() time.Time) int {
@@ -227,17 +241,12 @@ func cmdWho(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	if !ok {
 		return 1
 	}
-	type row struct {
-		Team   string          `json:"team"`
-		Role   string          `json:"role"`
-		Person string          `json:"person"`
-		Since  time.Time       `json:"since,omitzero"`
-		Until  time.Time       `json:"until,omitzero"`
-		Source rotation.Source `json:"source,omitempty"`
-		Note   string          `json:"note,omitempty"`
-		loc    *time.Location
+	type located struct {
+		api.OnCallRow
+		loc *time.Location
 	}
-	var rows []row
+	rows := []api.OnCallRow{}
+	var table []located
 	for _, t := range teams {
 		instant := now()
 		if *at != "" {
@@ -247,42 +256,25 @@ func cmdWho(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 				return 2
 			}
 		}
-		for _, oc := range t.Schedule.Who(instant) {
-			if oc.Holder == nil {
-				rows = append(rows, row{Team: t.ID, Role: oc.Role, Person: "(nobody)", loc: t.Location})
-			} else {
-				h := oc.Holder
-				rows = append(rows, row{t.ID, oc.Role, h.Person, h.Start, h.End, h.Source, h.Note, t.Location})
-			}
-			for _, s := range oc.Shadows {
-				role := oc.Role + " (shadow)"
-				if s.Reverse {
-					role = oc.Role + " (reverse shadow)"
-				}
-				rows = append(rows, row{t.ID, role, s.Person, s.Start, s.End, s.Source, "", t.Location})
-			}
+		for _, row := range api.WhoRows(t.ID, t.Schedule.Who(instant)) {
+			rows = append(rows, row)
+			table = append(table, located{row, t.Location})
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if rows == nil {
-			rows = []row{}
-		}
-		if err := enc.Encode(rows); err != nil {
-			fmt.Fprintf(stderr, "pagerd who: %v\n", err)
-			return 1
-		}
-		return 0
+		return printJSON(stdout, rows)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TEAM\tROLE\tPERSON\tSINCE\tUNTIL\tSOURCE")
-	for _, r := range rows {
-		src := string(r.Source)
+	for _, r := range table {
+		person, src := "(nobody)", ""
+		if r.Person != nil {
+			person, src = *r.Person, *r.Source
+		}
 		if r.Note != "" {
 			src += ": " + r.Note
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Team, r.Role, r.Person, fmtTime(r.Since, r.loc), fmtTime(r.Until, r.loc), src)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Team, roleLabel(r.Role, r.Shadow, r.Reverse), person, fmtTime(r.Since.Time, r.loc), fmtTime(r.Until.Time, r.loc), src)
 	}
 	if err := tw.Flush(); err != nil {
 		return 1
@@ -342,27 +334,16 @@ func cmdShifts(args []string, stdout, stderr io.Writer, now func() time.Time) in
 	}
 	shifts := t.Schedule.Shifts(from, to)
 	if *asJSON {
-		if shifts == nil {
-			shifts = []rotation.Shift{}
+		rows := make([]api.OnCallRow, len(shifts))
+		for i, s := range shifts {
+			rows[i] = api.ShiftRow(s)
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(shifts); err != nil {
-			fmt.Fprintf(stderr, "pagerd shifts: %v\n", err)
-			return 1
-		}
-		return 0
+		return printJSON(stdout, rows)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROLE\tPERSON\tSTART\tEND\tSOURCE")
 	for _, s := range shifts {
-		role, src := s.Role, string(s.Source)
-		if s.Source == rotation.SourceShadow {
-			role += " (shadow)"
-			if s.Reverse {
-				role = s.Role + " (reverse shadow)"
-			}
-		}
+		role, src := roleLabel(s.Role, s.Source == rotation.SourceShadow, s.Reverse), string(s.Source)
 		if s.Note != "" {
 			src += ": " + s.Note
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/rotation"
 )
 
@@ -107,14 +108,14 @@ func TestShiftsJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var shifts []rotation.Shift
+	var shifts []api.OnCallRow
 	if err := json.Unmarshal([]byte(out), &shifts); err != nil {
 		t.Fatal(err)
 	}
 	type key struct{ role, person, start string }
 	var got []key
 	for _, s := range shifts {
-		got = append(got, key{s.Role, s.Person, s.Start.UTC().Format("01-02 15:04")})
+		got = append(got, key{s.Role, *s.Person, s.Since.UTC().Format("01-02 15:04")})
 	}
 	want := []key{
 		{"primary", "carol", "11-23 00:00"},
@@ -135,8 +136,8 @@ func TestShiftsJSON(t *testing.T) {
 			t.Errorf("shift %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-	if shifts[2].Source != rotation.SourceOverride || shifts[8].Source != rotation.SourceShadow {
-		t.Errorf("sources = %s, %s", shifts[2].Source, shifts[8].Source)
+	if *shifts[2].Source != string(rotation.SourceOverride) || *shifts[8].Source != string(rotation.SourceShadow) || !shifts[8].Shadow {
+		t.Errorf("sources = %s, %s", *shifts[2].Source, *shifts[8].Source)
 	}
 	if code, _, _ := runCLI("shifts", "../../configs/example"); code != 2 {
 		t.Errorf("shifts without --team: exit %d, want 2", code)
