@@ -72,6 +72,10 @@ type Event struct {
 	Origin string
 	// Links are http(s) URLs, at most MaxLinks, without duplicates.
 	Links []string
+	// Labels are an Alertmanager alert's labels, read only for the label a
+	// team names as its severity (rotafile Urgency.AlertmanagerLabel);
+	// never stored.
+	Labels map[string]string
 }
 
 // Result is what happened to one alert event.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/pagerd/pagerd/alerts"
@@ -115,27 +116,31 @@ func (s *Server) twilioGather(w http.ResponseWriter, r *http.Request) {
 	case twilio.EscalateDigit:
 		verb = message.VerbEscalate
 	case twilio.RepeatDigit:
+		// The call again, as it began: a call about a bundle says how many
+		// alerts it covers.
 		a, err := s.Store.Get(r.Context(), ids[len(ids)-1])
 		if err != nil {
 			writeTwiMLs(w)(twilio.SayTwiML("Sorry, that alert is gone. Goodbye."))
 			return
 		}
-		speech := message.Announce(message.Alert{ID: a.ID, Team: a.Team, Summary: a.Summary})
+		speech := message.AnnounceAll(message.Alert{ID: a.ID, Team: a.Team, Summary: a.Summary}, len(ids))
 		writeTwiMLs(w)(twilio.GatherTwiML(speech, s.Twilio.GatherURL(r.URL.RawQuery)))
 		return
 	default:
 		writeTwiMLs(w)(twilio.SayTwiML("No action taken. Goodbye."))
 		return
 	}
-	var said []string
-	for _, id := range ids {
-		answer, _ := s.Alerts.ActFor(r.Context(), person, id, verb)
-		said = append(said, answer)
+	if verb == message.VerbEscalate && len(ids) > 1 {
+		// As by SMS: a storm must not wake the next step many times over.
+		writeTwiMLs(w)(twilio.SayTwiML("This call is about " + strconv.Itoa(len(ids)) + " alerts: escalate them one at a time, by text or in pagerd. Nothing was changed. Goodbye."))
+		return
 	}
-	s.Log.Info("voice keypress", "person", person, "digits", form.Get("Digits"), "alerts", ids)
-	// The SMS answers, read aloud: "#42" would be spoken "hash 42".
-	text := strings.ReplaceAll(strings.Join(said, " "), "#", "alert ")
-	writeTwiMLs(w)(twilio.SayTwiML(text + " Goodbye."))
+	// The key covers every alert the call was about; the answer is one
+	// short spoken summary, never a reply hint (the person may have no SMS
+	// number).
+	o := s.Alerts.ActAll(r.Context(), person, ids, verb)
+	s.Log.Info("voice keypress", "person", person, "digits", form.Get("Digits"), "alerts", len(ids), "done", len(o.Done))
+	writeTwiMLs(w)(twilio.SayTwiML(message.Spoken(o) + " Goodbye."))
 }
 
 // callbackAlerts reads the alerts a callback URL (built by the Twilio
@@ -168,25 +173,27 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	person, _ := rt.PersonByNumber(form.Get("To"))
-	for _, id := range ids {
-		text := fmt.Sprintf("%s to %s: %s", st.Kind, person, st.State)
-		if st.AnsweredBy != "" {
-			text += " (answered by " + st.AnsweredBy + ")"
-		}
-		if st.ErrorCode != "" {
-			text += ", Twilio error " + st.ErrorCode
-		}
-		rep := alerts.DeliveryReport{
-			Key:    fmt.Sprintf("%s-status-%s-%s", page, st.Kind, st.State),
-			Person: person, Method: escalation.Method(st.Kind), Text: text, Failed: st.Failed,
-		}
-		if err := s.Alerts.Delivery(r.Context(), id, rep); err != nil {
-			// Twilio retries webhooks that fail, and a report is recorded
-			// once by its key: let it.
-			s.Log.Error("status callback not recorded", "alert", id, "page", page, "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
+	text := fmt.Sprintf("%s to %s: %s", st.Kind, person, st.State)
+	if st.AnsweredBy != "" {
+		text += " (answered by " + st.AnsweredBy + ")"
+	}
+	if st.ErrorCode != "" {
+		text += ", Twilio error " + st.ErrorCode
+	}
+	cb, _ := twilio.ParseCallback(r.URL.Query()) // checked by callbackAlerts
+	rep := alerts.DeliveryReport{
+		Key:    fmt.Sprintf("%s-status-%s-%s", page, st.Kind, st.State),
+		Person: person, Method: escalation.Method(st.Kind), Text: text, Failed: st.Failed,
+		Alert: cb.AlertID, Page: page,
+	}
+	// One report about one message: a bundle's alerts are moved on
+	// together, so an undelivered bundled text becomes one call.
+	if err := s.Alerts.Delivery(r.Context(), ids, rep); err != nil {
+		// Twilio retries webhooks that fail, and a report is recorded
+		// once by its key: let it.
+		s.Log.Error("status callback not recorded", "alerts", ids, "page", page, "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

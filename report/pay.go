@@ -31,7 +31,7 @@ func Pay(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.T
 	}
 	cals := map[string]timesheet.Calendar{}
 	for _, t := range r.Teams {
-		cals[t.ID] = calendar(t)
+		cals[t.ID] = t.Calendar()
 	}
 	keep := func(t, p string) bool {
 		_, known := cals[t]
@@ -56,14 +56,6 @@ func Pay(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.T
 		}
 		return rates(t.Pay, p)
 	}, segs, engs)
-}
-
-func calendar(t *rotafile.Team) timesheet.Calendar {
-	c := timesheet.Calendar{Location: t.Location, Days: t.BusinessHours.Days, Start: t.BusinessHours.Start, End: t.BusinessHours.End}
-	for _, h := range t.Holidays {
-		c.Holidays = append(c.Holidays, h.Date)
-	}
-	return c
 }
 
 // rates maps a team's pay block, with the person's own rates where the

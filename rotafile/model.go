@@ -11,6 +11,7 @@ import (
 
 	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/rotation"
+	"github.com/pagerd/pagerd/timesheet"
 )
 
 // Rota is a whole rota directory: every person and every team.
@@ -119,6 +120,16 @@ func (t *Team) IsHigh(severity string) bool {
 		return true
 	}
 	return slices.Contains(t.Urgency.High, severity)
+}
+
+// Calendar is the team's working calendar (zone, business hours,
+// holidays), for pay and for urgency.
+func (t *Team) Calendar() timesheet.Calendar {
+	c := timesheet.Calendar{Location: t.Location, Days: t.BusinessHours.Days, Start: t.BusinessHours.Start, End: t.BusinessHours.End}
+	for _, h := range t.Holidays {
+		c.Holidays = append(c.Holidays, h.Date)
+	}
+	return c
 }
 
 // Severities are the severities alerts carry, as PagerDuty names them.

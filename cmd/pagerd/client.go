@@ -108,7 +108,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		state = fs.String("state", "open", "open, triggered, acknowledged, resolved or all")
 		team = fs.String("team", "", "only this team")
 	}
-	if cmd == "ack" || cmd == "resolve" || cmd == "escalate" {
+	if cmd == "ack" || cmd == "resolve" || cmd == "escalate" || cmd == "urgent" {
 		as = fs.String("as", envOr("USER", "cli"), "who is doing this, for the timeline")
 	}
 	pos, err := parseInterleaved(fs, args)
@@ -141,7 +141,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tTEAM\tSTATUS\tCOUNT\tCREATED\tSUMMARY")
 		for _, a := range out.Alerts {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Team, a.Status, a.Count, a.CreatedAt.Local().Format("2006-01-02 15:04:05"), a.Summary)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Team, statusText(a), a.Count, a.CreatedAt.Local().Format("2006-01-02 15:04:05"), a.Summary)
 		}
 		tw.Flush()
 		return 0
@@ -170,7 +170,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		return printJSON(stdout, a)
 	}
-	fmt.Fprintf(stdout, "#%d %s [%s] %s\n", a.ID, a.Team, a.Status, a.Summary)
+	fmt.Fprintf(stdout, "#%d %s [%s] %s\n", a.ID, a.Team, statusText(a), a.Summary)
 	if a.Count > 1 {
 		fmt.Fprintf(stdout, "received %d times, last at %s\n", a.Count, a.LastSeenAt.Local().Format("2006-01-02 15:04:05"))
 	}
@@ -182,6 +182,15 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %s  %-10s %s%s\n", e.At.Local().Format("15:04:05.000"), e.Kind, e.Text, by)
 	}
 	return 0
+}
+
+// statusText is an alert's status for a table: a held alert says when it
+// will page.
+func statusText(a api.AlertView) string {
+	if a.HeldUntil != nil {
+		return "held until " + a.HeldUntil.Local().Format("2006-01-02 15:04")
+	}
+	return string(a.Status)
 }
 
 func printJSON(w io.Writer, v any) int {

@@ -24,8 +24,9 @@ Usage:
                                          run the daemon (embedded etcd unless endpoints are given)
   pagerd alerts [--state S] [--team T]   list alerts on a running daemon (--server URL)
   pagerd alert ID                        one alert with its timeline
-  pagerd ack ID | resolve ID | escalate ID
-                                         act on an alert (recorded as --as NAME, default $USER)
+  pagerd ack ID | resolve ID | escalate ID | urgent ID
+                                         act on an alert (recorded as --as NAME, default $USER);
+                                         urgent makes it high urgency: it pages now, day or night
   pagerd snapshot save FILE | snapshot restore FILE --data-dir DIR
                                          back up etcd from a running daemon; restore into a new data dir
   pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
@@ -72,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdLedger(rest, stdout, stderr)
 	case "bench":
 		return cmdBench(rest, stdout, stderr)
-	case "alerts", "alert", "ack", "resolve", "escalate":
+	case "alerts", "alert", "ack", "resolve", "escalate", "urgent":
 		return cmdClient(cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

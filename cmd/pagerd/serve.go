@@ -27,7 +27,6 @@ import (
 	"github.com/pagerd/pagerd/ingest/mail"
 	"github.com/pagerd/pagerd/metrics"
 	"github.com/pagerd/pagerd/notifier"
-	"github.com/pagerd/pagerd/notifier/message"
 	"github.com/pagerd/pagerd/notifier/twilio"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/scheduler"
@@ -105,7 +104,6 @@ func twilioNotifier(c daemonConfig, client *http.Client) (*twilio.Notifier, erro
 		MessagingServiceSID: firstOf(t.MessagingServiceSID, os.Getenv("TWILIO_MESSAGING_SERVICE_SID")),
 		PublicURL:           c.PublicURL,
 		HTTPClient:          client,
-		Speech:              speech,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("twilio: %w", err)
@@ -377,7 +375,7 @@ func serve(ctx context.Context, c daemonConfig, log *slog.Logger, hooks *serveHo
 		return err
 	}
 	eng := &scheduler.Engine{Store: st, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
-		Observer: observer{m: m, next: hooks.observer}, Interval: interval, Compose: composeSMS,
+		Observer: observer{m: m, next: hooks.observer}, Interval: interval,
 		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive}, HandoffNotice: c.HandoffNotice}
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
 		Received: func(source, team, outcome string) { m.AlertReceived(source, outcome) }}
@@ -595,25 +593,4 @@ func watchRotaDir(ctx context.Context, dir string, st *store.Store, node string,
 			reload("files changed")
 		}
 	}
-}
-
-// composeSMS writes the text of a page: one alert, or a bundle.
-func composeSMS(p notifier.Page, pages []store.OutboxPage) string {
-	alerts := make([]message.Alert, len(pages))
-	for i, q := range pages {
-		alerts[i] = message.Alert{ID: q.AlertID, Team: q.Team, Summary: q.Summary, Shadow: q.Shadow}
-	}
-	if len(alerts) > 0 {
-		alerts[len(alerts)-1].Late = p.Late
-	}
-	return message.Compose(alerts)
-}
-
-// speech is what a voice page says.
-func speech(p notifier.Page) string {
-	s := message.Announce(message.Alert{ID: p.AlertID, Team: p.Team, Summary: p.Summary, Shadow: p.Shadow, Late: p.Late})
-	if n := len(p.Bundled); n > 1 {
-		s = fmt.Sprintf("You have %d alerts. The latest: %s", n, s)
-	}
-	return s
 }

@@ -10,11 +10,12 @@ import (
 
 // Match is the route a mail matched and what it says about the alert.
 type Match struct {
-	Team    string
-	Route   string // the route's name, else "email route N": its 1-based position in the team's routes
-	Resolve bool   // a resolve pattern matched: close the matching open alert
-	Key     string // dedup key: the `key` group (subject, body, from, to), else the subject
-	Summary string // the `summary` group (same order), else the subject
+	Team     string
+	Route    string // the route's name, else "email route N": its 1-based position in the team's routes
+	Resolve  bool   // a resolve pattern matched: close the matching open alert
+	Key      string // dedup key: the `key` group (subject, body, from, to), else the subject
+	Summary  string // the `summary` group (same order), else the subject
+	Severity string // the route's severity, "" for critical
 }
 
 // Route finds the first route the mail matches: teams in order, each team's
@@ -39,7 +40,9 @@ func Route(r *rotafile.Rota, m Message) (Match, bool) {
 				return result(t.ID, name, true, g, m), true
 			}
 			if g, ok := match(rt.Email, m); ok {
-				return result(t.ID, name, false, g, m), true
+				res := result(t.ID, name, false, g, m)
+				res.Severity = rt.Severity
+				return res, true
 			}
 		}
 	}

@@ -35,6 +35,7 @@ import (
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/notifier/message"
 )
 
 // Provider is the provider name on receipts and timelines.
@@ -512,29 +513,11 @@ func (t *sendTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // DefaultSpeech is the sentence read out on a voice page when Config.Speech
-// is nil.
+// is nil: notifier/message's announcement, which says how many alerts a
+// call about a bundle covers (a key pressed answers them all).
 func DefaultSpeech(p notifier.Page) string {
-	var b strings.Builder
-	b.WriteString("This is pager D")
-	if p.PersonName != "" {
-		b.WriteString(" for ")
-		b.WriteString(p.PersonName)
-	}
-	b.WriteString(". ")
-	if p.Shadow {
-		b.WriteString("A shadow copy. ")
-	}
-	fmt.Fprintf(&b, "Alert %d", p.AlertID)
-	if p.Team != "" {
-		b.WriteString(" for team ")
-		b.WriteString(p.Team)
-	}
-	if s := strings.TrimSpace(p.Summary); s != "" {
-		b.WriteString(": ")
-		b.WriteString(strings.TrimRight(s, "."))
-	}
-	b.WriteString(".")
-	return b.String()
+	a := message.Alert{ID: p.AlertID, Team: p.Team, Summary: p.Summary, Shadow: p.Shadow, Late: p.Late}
+	return message.AnnounceAll(a, len(p.Bundled))
 }
 
 // cutUTF16 cuts s to at most max UTF-16 code units (how Twilio counts an
