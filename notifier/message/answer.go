@@ -164,12 +164,16 @@ func escalatedText(id int64, to []string, last bool) string {
 // further is paged, and stillPaged (the last step's people) still are.
 func NoFurtherStep(id int64, stillPaged []string) string {
 	n := strconv.FormatInt(id, 10)
+	verb := " still is."
+	if len(stillPaged) > 1 {
+		verb = " still are."
+	}
 	return fitName(func(name string) string {
 		s := "#" + n + ": that was the last step, so nobody further will be paged"
 		if name == "" {
 			return s + "; the alert stays open."
 		}
-		return s + "; " + name + " still is."
+		return s + "; " + name + verb
 	}, strings.Join(stillPaged, ", "))
 }
 
@@ -492,7 +496,11 @@ func Spoken(o Outcome) string {
 		} else {
 			tail := "Nobody further will be paged."
 			if len(o.Paging) > 0 {
-				tail = "That was the last step: nobody further will be paged; " + who(o.Paging) + " still is."
+				verb := " still is."
+				if len(o.Paging) > 1 {
+					verb = " still are."
+				}
+				tail = "That was the last step: nobody further will be paged; " + who(o.Paging) + verb
 			}
 			say("No further step for", o.NoFurther, tail)
 		}

@@ -8,11 +8,12 @@
 //
 // Callback URLs. Every URL given to Twilio is PublicURL plus one of
 //
-//	/twilio/status?alert=<id>&page=<page id>[&alerts=<id>,<id>...]
-//	/twilio/voice/gather?alert=<id>&page=<page id>
+//	/twilio/status?alert=<id>&page=<page id>[&alerts=<ids>]
+//	/twilio/voice/gather?alert=<id>&page=<page id>[&alerts=<ids>]
 //
-// (alerts is present for an SMS that bundles several alerts). ParseCallback
-// reads the query back.
+// (alerts is present for a message or call about several alerts; ids are
+// listed with runs as ranges, "23-121,130", so a storm's call fits Twilio's
+// limits). ParseCallback reads the query back.
 package twilio
 
 import (
@@ -354,12 +355,29 @@ func (n *Notifier) callbackURL(path string, p notifier.Page) string {
 	b.WriteString(url.QueryEscape(p.PageID))
 	if len(p.Bundled) > 0 { // a keypress or a status report is about every alert in the bundle
 		b.WriteString("&alerts=")
-		for i, id := range p.Bundled {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(id, 10))
+		b.WriteString(idRanges(p.Bundled))
+	}
+	return b.String()
+}
+
+// idRanges writes ids, in order, with runs of consecutive ids as ranges:
+// 1,2,3,5 is "1-3,5".
+func idRanges(ids []int64) string {
+	var b strings.Builder
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
 		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(ids[i], 10))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.FormatInt(ids[j], 10))
+		}
+		i = j + 1
 	}
 	return b.String()
 }
