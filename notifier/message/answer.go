@@ -132,15 +132,6 @@ func Raised(id int64) string {
 	return "#" + strconv.FormatInt(id, 10) + " is high urgency now: it pages day and night."
 }
 
-// Escalated answers "esc 42": to names who is paged now, "" if unknown.
-func Escalated(id int64, to string) string {
-	var names []string
-	if to != "" {
-		names = []string{to}
-	}
-	return escalatedText(id, names, false)
-}
-
 // escalatedText: "#42 escalated: paging bob, frank now." and, when that is
 // the policy's last step, that nobody is paged after them.
 func escalatedText(id int64, to []string, last bool) string {

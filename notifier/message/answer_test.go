@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// esc is the answer to "esc id" that pages names.
+func esc(id int64, names ...string) string {
+	return Answer(Outcome{Verb: VerbEscalate, Done: []int64{id}, Paging: names})
+}
+
 func TestAnswers(t *testing.T) {
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
@@ -15,11 +20,11 @@ func TestAnswers(t *testing.T) {
 	}
 	at := time.Date(2026, 7, 1, 2, 12, 0, 0, time.UTC) // 03:12 in London (BST)
 	for got, want := range map[string]string{
-		Help():                 "pagerd: a = ack last page, 42a = ack #42, 42r = resolve, 42e = escalate, 42u = urgent, 'ack all', ? = help. Don't reply STOP: it blocks pages.",
-		Acked(42):              "#42 acknowledged, paging stopped. Reply 42r when it's resolved.",
-		Resolved(42):           "#42 resolved. Thanks.",
-		Escalated(42, ""):      "#42 escalated: paging the next step now.",
-		Escalated(42, "carol"): "#42 escalated: paging carol now.",
+		Help():           "pagerd: a = ack last page, 42a = ack #42, 42r = resolve, 42e = escalate, 42u = urgent, 'ack all', ? = help. Don't reply STOP: it blocks pages.",
+		Acked(42):        "#42 acknowledged, paging stopped. Reply 42r when it's resolved.",
+		Resolved(42):     "#42 resolved. Thanks.",
+		esc(42):          "#42 escalated: paging the next step now.",
+		esc(42, "carol"): "#42 escalated: paging carol now.",
 		Answer(Outcome{Verb: VerbAck, Done: []int64{42, 43, 44}}):                                                                "Acknowledged 3 alerts, #42-#44. Paging stopped.",
 		Answer(Outcome{Verb: VerbAck}):                                                                                           NothingToAck(),
 		Answer(Outcome{Verb: VerbResolve, Done: []int64{42}}):                                                                    "#42 resolved. Thanks.",
@@ -56,7 +61,7 @@ func TestAnswersAlwaysOneSegment(t *testing.T) {
 	at := time.Date(2026, 1, 1, 3, 12, 0, 0, time.UTC)
 	for _, s := range []string{
 		Acked(math.MinInt64), Resolved(math.MaxInt64),
-		Escalated(math.MaxInt64, long), Escalated(math.MaxInt64, emoji),
+		esc(math.MaxInt64, long), esc(math.MaxInt64, emoji), esc(math.MaxInt64, long, emoji, long),
 		Answer(Outcome{Verb: VerbAck, Done: ids}), Answer(Outcome{Verb: VerbResolve, Done: ids}), Answer(Outcome{Done: ids[:1]}),
 		Answer(Outcome{Verb: VerbAck, Done: ids, Noted: ids, Failed: ids, Missing: ids, Already: []Closed{{ID: 1}, {ID: 2}}, NoFurther: ids, Paging: []string{long}}),
 		NoFurtherStep(math.MaxInt64, []string{long, emoji}),
@@ -79,7 +84,7 @@ func TestAnswersAlwaysOneSegment(t *testing.T) {
 	if !strings.Contains(s, ", +"+strconv.Itoa(500-shown)+" more.") {
 		t.Errorf("500 acks count wrong (%d shown): %q", shown, s)
 	}
-	if got := Escalated(42, long); !strings.HasPrefix(got, "#42 escalated: paging Bartholomew") || !strings.HasSuffix(got, "... now.") {
+	if got := esc(42, long); !strings.HasPrefix(got, "#42 escalated: paging Bartholomew") || !strings.HasSuffix(got, "... now.") {
 		t.Errorf("long name not cut: %q", got)
 	}
 }
