@@ -8,10 +8,11 @@ import (
 	"github.com/pagerd/pagerd/store"
 )
 
-// groupWait is the longest a page of a group (pages decided together: the
-// alerts of one request, the fallback of one undelivered bundle) waits for
-// the rest of its group. A group is normally complete at once; one of its
-// alerts answered meanwhile can leave it short.
+// groupWait is how long a group (pages decided together: the alerts of one
+// request, the fallback of one undelivered bundle) waits for its next page
+// before it goes with the pages it has. A group is normally complete within
+// moments (its alerts are written one after another); one of its alerts
+// answered meanwhile can leave it short.
 const groupWait = 5 * time.Second
 
 // bundler is per-person rate limiting and bundling: pages that fall due
@@ -70,9 +71,12 @@ func (b *bundler) add(pg store.OutboxPage) *outgoing {
 	key := boxKey(pg) + "|" + pg.Group
 	f := b.forming[key]
 	if f == nil {
-		f = &forming{size: pg.GroupSize, deadline: b.clock.Now().Add(groupWait)}
+		f = &forming{size: pg.GroupSize}
 		b.forming[key] = f
 	}
+	// The wait restarts with each page: a large group written slowly is
+	// still one message.
+	f.deadline = b.clock.Now().Add(groupWait)
 	f.pages = append(f.pages, pg)
 	b.held++
 	if len(f.pages) < f.size {

@@ -147,7 +147,8 @@ func TestBundlerGroupShortOfPagesGoesAfterAWait(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC))
 	b := newBundler(clk, map[escalation.Method]time.Duration{"sms": 30 * time.Second})
 	b.add(grouped(1, "alice", "g", 3))
-	b.add(grouped(2, "alice", "g", 3))
+	clk.Advance(groupWait - time.Second)
+	b.add(grouped(2, "alice", "g", 3)) // the wait starts again
 	if at, ok := b.next(); !ok || !at.Equal(clk.Now().Add(groupWait)) {
 		t.Fatalf("next %v %v, want the group's deadline", at, ok)
 	}
