@@ -146,16 +146,16 @@ func (s *Server) twilioGather(w http.ResponseWriter, r *http.Request) {
 // callbackAlerts reads the alerts a callback URL (built by the Twilio
 // notifier) is about: every alert of a bundle, or the one alert. A query
 // that isn't one of ours is logged and means none.
-func (s *Server) callbackAlerts(r *http.Request) ([]int64, string) {
+func (s *Server) callbackAlerts(r *http.Request) ([]int64, twilio.Callback) {
 	cb, err := twilio.ParseCallback(r.URL.Query())
 	if err != nil {
 		s.Log.Warn("twilio callback with a query pagerd did not write", "path", r.URL.Path, "err", err)
-		return nil, ""
+		return nil, twilio.Callback{}
 	}
 	if len(cb.Alerts) > 0 {
-		return cb.Alerts, cb.PageID
+		return cb.Alerts, cb
 	}
-	return []int64{cb.AlertID}, cb.PageID
+	return []int64{cb.AlertID}, cb
 }
 
 // twilioStatus records a delivery report; a page that didn't arrive moves
@@ -166,7 +166,7 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := twilio.ParseStatus(form)
-	ids, page := s.callbackAlerts(r)
+	ids, cb := s.callbackAlerts(r)
 	rt, err := s.rota()
 	if err != nil || len(ids) == 0 {
 		w.WriteHeader(http.StatusNoContent)
@@ -180,18 +180,17 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 	if st.ErrorCode != "" {
 		text += ", Twilio error " + st.ErrorCode
 	}
-	cb, _ := twilio.ParseCallback(r.URL.Query()) // checked by callbackAlerts
 	rep := alerts.DeliveryReport{
-		Key:    fmt.Sprintf("%s-status-%s-%s", page, st.Kind, st.State),
+		Key:    fmt.Sprintf("%s-status-%s-%s", cb.PageID, st.Kind, st.State),
 		Person: person, Method: escalation.Method(st.Kind), Text: text, Failed: st.Failed,
-		Alert: cb.AlertID, Page: page,
+		Alert: cb.AlertID, Page: cb.PageID,
 	}
 	// One report about one message: a bundle's alerts are moved on
 	// together, so an undelivered bundled text becomes one call.
 	if err := s.Alerts.Delivery(r.Context(), ids, rep); err != nil {
 		// Twilio retries webhooks that fail, and a report is recorded
 		// once by its key: let it.
-		s.Log.Error("status callback not recorded", "alerts", ids, "page", page, "err", err)
+		s.Log.Error("status callback not recorded", "alerts", ids, "page", cb.PageID, "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
 	}
