@@ -113,6 +113,8 @@ func eventKind(ev escalation.Event) (kind, by string) {
 		return "escalate", e.By
 	case escalation.DeliveryFailed:
 		return "delivery", e.Person
+	case escalation.Raise:
+		return "urgent", e.By
 	}
 	return fmt.Sprintf("%T", ev), ""
 }

@@ -77,6 +77,10 @@ type Event struct {
 	// route acts only on an alert that route raised, unless AnyRoute.
 	Route    string
 	AnyRoute bool
+	// Labels are an Alertmanager alert's labels, read only for the label a
+	// team names as its severity (rotafile Urgency.AlertmanagerLabel);
+	// never stored.
+	Labels map[string]string
 }
 
 // Result is what happened to one alert event.

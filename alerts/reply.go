@@ -3,8 +3,7 @@ package alerts
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/pagerd/pagerd/escalation"
@@ -13,9 +12,12 @@ import (
 )
 
 // Answers from people: an SMS reply or a keypress names a verb and which
-// alerts; the answer is what the person reads (or hears) back, one segment.
+// alerts. The unit a person answers is the message they got: a bare "ack"
+// (or a key pressed on a call) covers every alert that message covered.
+// The answer summarises what happened to all of them.
 
-// Reply carries out person's SMS reply and says what happened.
+// Reply carries out person's SMS reply and says what happened, in one
+// segment.
 func (s *Service) Reply(ctx context.Context, person, body string) string {
 	cmd, err := message.ParseReply(body)
 	var re *message.ReplyError
@@ -33,9 +35,12 @@ func (s *Service) Reply(ctx context.Context, person, body string) string {
 	var ids []int64
 	switch {
 	case cmd.All:
-		alerts, err := s.Store.List(ctx, func(a *store.Alert) bool {
-			return a.Status() == escalation.StatusTriggered && paged(a, person)
-		}, 0)
+		// "resolve all" after "ack all" is the storm workflow: it covers
+		// the acknowledged alerts too.
+		want := func(st escalation.Status) bool {
+			return st == escalation.StatusTriggered || cmd.Verb == message.VerbResolve && st == escalation.StatusAcknowledged
+		}
+		alerts, err := s.Store.List(ctx, func(a *store.Alert) bool { return want(a.Status()) && paged(a, person) }, 0)
 		if err != nil {
 			s.log().Error("reply: listing the person's alerts failed", "person", person, "err", err)
 			return message.TryAgain()
@@ -43,45 +48,23 @@ func (s *Service) Reply(ctx context.Context, person, body string) string {
 		for _, a := range alerts {
 			ids = append(ids, a.ID)
 		}
-		if len(ids) == 0 {
-			return nothingFor(cmd.Verb)
-		}
+		slices.Sort(ids)
 	case cmd.AlertID == 0:
-		id, ok, err := s.Store.LastPaged(ctx, person)
+		last, ok, err := s.Store.LastPaged(ctx, person)
 		if err != nil {
 			s.log().Error("reply: reading the person's last page failed", "person", person, "err", err)
 			return message.TryAgain()
 		}
-		if !ok {
-			return nothingFor(cmd.Verb)
+		if ok {
+			ids = last.Alerts
 		}
-		ids = []int64{id}
+		if len(ids) > 1 && cmd.Verb == message.VerbEscalate {
+			return message.EscalateOne(len(ids), slices.Min(ids))
+		}
 	default:
 		ids = []int64{cmd.AlertID}
 	}
-	var answers []string
-	var done []int64
-	for _, id := range ids {
-		answer, ok := s.ActFor(ctx, person, id, cmd.Verb)
-		answers = append(answers, answer)
-		if ok {
-			done = append(done, id)
-		}
-	}
-	switch {
-	case cmd.All && cmd.Verb == message.VerbResolve:
-		return message.ResolvedAll(done)
-	case cmd.All:
-		return message.AckedAll(done)
-	}
-	return strings.Join(answers, " ")
-}
-
-func nothingFor(v message.Verb) string {
-	if v == message.VerbResolve {
-		return message.NothingToResolve()
-	}
-	return message.NothingToAck()
+	return message.Answer(s.ActAll(ctx, person, ids, cmd.Verb))
 }
 
 func paged(a *store.Alert, person string) bool {
@@ -93,55 +76,107 @@ func paged(a *store.Alert, person string) bool {
 	return false
 }
 
-// ActFor applies a person's ack, resolve or escalate to one alert, and
-// says what happened, and whether it was done.
-func (s *Service) ActFor(ctx context.Context, person string, id int64, verb message.Verb) (string, bool) {
+// ActAll applies a person's ack, resolve, escalate or raise to each of
+// ids, in order, and says what happened to each: the answer (SMS or
+// spoken) is made from it.
+func (s *Service) ActAll(ctx context.Context, person string, ids []int64, verb message.Verb) message.Outcome {
+	o := message.Outcome{Verb: verb, Zone: s.personZone(person)}
+	for _, id := range ids {
+		s.actFor(ctx, person, id, &o)
+	}
+	return o
+}
+
+// actFor applies o.Verb to alert id as person and adds the result to o.
+func (s *Service) actFor(ctx context.Context, person string, id int64, o *message.Outcome) {
 	var ev escalation.Event
-	switch verb {
+	switch o.Verb {
 	case message.VerbAck:
 		ev = escalation.Ack{By: person}
 	case message.VerbResolve:
 		ev = escalation.Resolve{By: person}
 	case message.VerbEscalate:
 		ev = escalation.EscalateNow{By: person}
+	case message.VerbUrgent:
+		ev = escalation.Raise{By: person}
 	default:
-		return message.Help(), false
+		o.Failed = append(o.Failed, id)
+		s.log().Error("reply with no action verb", "alert", id, "person", person, "verb", o.Verb)
+		return
 	}
 	a, err := s.Act(ctx, id, ev)
 	var already *escalation.AlreadyError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return message.NoSuchAlert(id), false
+		o.Missing = append(o.Missing, id)
+		return
 	case errors.As(err, &already):
-		return message.AlreadyDone(id, string(already.Status), already.By, already.At, s.personZone(person)), false
+		o.Already = append(o.Already, message.Closed{ID: id, Status: string(already.Status), By: already.By, At: already.At})
+		return
 	case errors.Is(err, escalation.ErrNoFurtherStep):
-		return fmt.Sprintf("#%d: there is no further step to escalate to.", id), false
+		o.NoFurther = append(o.NoFurther, id)
+		if a, gerr := s.Store.Get(ctx, id); gerr == nil {
+			o.Paging = a.Esc.StepPeople
+		}
+		return
+	case errors.Is(err, escalation.ErrAlreadyHigh):
+		o.NoFurther = append(o.NoFurther, id)
+		return
 	case err != nil:
-		s.log().Error("reply not applied", "alert", id, "person", person, "err", err)
-		return message.TryAgain(), false
+		s.log().Error("reply not applied", "alert", id, "person", person, "verb", o.Verb, "err", err)
+		o.Failed = append(o.Failed, id)
+		return
 	}
-	switch verb {
+	switch o.Verb {
 	case message.VerbAck:
 		if a.Status() == escalation.StatusTriggered {
 			// Only a learning shadow's ack leaves it triggered.
-			return message.ShadowNoted(id, onCallFor(a, person)), false
+			o.Noted = append(o.Noted, id)
+			o.Paging = onCall(a, person)
+			return
 		}
-		return message.Acked(id), true
-	case message.VerbResolve:
-		return message.Resolved(id), true
-	default:
-		return message.Escalated(id, onCallFor(a, person)), true
+	case message.VerbEscalate:
+		if a.Esc.Exhausted {
+			// Escalating from the last step ends the policy: nobody
+			// further is paged; say who still is.
+			o.NoFurther = append(o.NoFurther, id)
+			o.Paging = a.Esc.StepPeople
+			return
+		}
+		o.Paging = a.Esc.StepPeople
+		o.LastStep = s.lastStep(a)
 	}
+	o.Done = append(o.Done, id)
 }
 
-// onCallFor names who the escalation is paging, other than the shadow.
-func onCallFor(a *store.Alert, shadow string) string {
-	for i := len(a.Esc.Paged) - 1; i >= 0; i-- {
-		if p := a.Esc.Paged[i]; p.Person != shadow && !p.Shadow {
-			return p.Person
+// lastStep reports whether alert a's escalation is on its policy's last
+// step.
+func (s *Service) lastStep(a *store.Alert) bool {
+	r := s.Rota.Get()
+	if r == nil {
+		return false
+	}
+	t, ok := r.Team(a.Team)
+	return ok && t.Escalation.Last(a.Esc.Pass, a.Esc.Step)
+}
+
+// onCall names whom the escalation is paging, other than the shadow.
+func onCall(a *store.Alert, shadow string) []string {
+	var out []string
+	for _, p := range a.Esc.StepPeople {
+		if p != shadow {
+			out = append(out, p)
 		}
 	}
-	return "the on-call person"
+	if len(out) > 0 {
+		return out
+	}
+	for i := len(a.Esc.Paged) - 1; i >= 0; i-- {
+		if p := a.Esc.Paged[i]; p.Person != shadow && !p.Shadow {
+			return []string{p.Person}
+		}
+	}
+	return nil
 }
 
 // personZone is where a person's times are shown.

@@ -73,21 +73,238 @@ func (s *Service) now() time.Time {
 // with the dedup key. It returns only once the outcome is durable.
 func (s *Service) Receive(ctx context.Context, team string, ev Event) (Result, error) {
 	ev = Clean(ev)
-	res, err := s.receive(ctx, team, ev)
-	if err == nil && s.Received != nil {
-		s.Received(ev.Source, team, res.Status)
-	}
-	return res, err
-}
-
-func (s *Service) receive(ctx context.Context, team string, ev Event) (Result, error) {
 	rt, err := s.rota()
 	if err != nil {
 		return Result{}, err
 	}
+	p, err := s.prepare(ctx, rt, team, ev, s.now())
+	if err != nil {
+		return Result{}, err
+	}
+	return s.commit(ctx, p)
+}
+
+// BatchError says which event of a batch failed: those before it are
+// stored, it may have been, and those after it were not tried.
+type BatchError struct {
+	Index int
+	Err   error
+}
+
+func (e *BatchError) Error() string { return fmt.Sprintf("event %d: %v", e.Index, e.Err) }
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// ReceiveAll stores events that arrived together (one request: an
+// Alertmanager group, a native batch), teams[i] being events[i]'s team.
+// The new alerts' first pages to one person by one method are grouped, so
+// the engine sends them as one message, not the first now and the rest
+// after the person's interval. Events are stored in order; on failure the
+// error is a *BatchError and results holds the outcomes before it.
+func (s *Service) ReceiveAll(ctx context.Context, teams []string, events []Event) ([]Result, error) {
+	results := make([]Result, 0, len(events))
+	if len(events) != len(teams) {
+		return nil, fmt.Errorf("receive: %d events for %d teams", len(events), len(teams))
+	}
+	clean := make([]Event, len(events))
+	keys := map[string]bool{}
+	repeated := false
+	for i, ev := range events {
+		clean[i] = Clean(ev)
+		if k := teams[i] + "\x00" + clean[i].DedupKey; clean[i].DedupKey != "" {
+			repeated = repeated || keys[k]
+			keys[k] = true
+		}
+	}
+	if repeated || len(events) < 2 {
+		// One key twice in a batch (fire, then resolve): its events
+		// depend on each other, so they are stored one by one, in order.
+		for i, ev := range clean {
+			res, err := s.Receive(ctx, teams[i], ev)
+			if err != nil {
+				return results, &BatchError{i, err}
+			}
+			results = append(results, res)
+		}
+		return results, nil
+	}
+	rt, err := s.rota()
+	if err != nil {
+		return results, &BatchError{0, err}
+	}
+	// Decide everything first (reads only), so the pages can be grouped,
+	// then store in order. With distinct keys no event of the batch
+	// changes what another decides.
 	now := s.now()
-	switch ev.Action {
-	case Acknowledge, Resolve:
+	ps := make([]*prepared, len(clean))
+	for i, ev := range clean {
+		if ps[i], err = s.prepare(ctx, rt, teams[i], ev, now); err != nil {
+			return results, &BatchError{0, err} // nothing stored yet
+		}
+	}
+	var created []*prepared
+	for _, p := range ps {
+		if p.alert != nil {
+			created = append(created, p)
+		}
+	}
+	if len(created) > 1 {
+		all := make([][]store.OutboxPage, len(created))
+		for i, p := range created {
+			all[i] = p.pages
+		}
+		group(all, fmt.Sprintf("batch-%d", created[0].alert.ID))
+	}
+	for i, p := range ps {
+		res, err := s.commit(ctx, p)
+		if err != nil {
+			return results, &BatchError{i, err}
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+// group marks pages decided together: those to one person by one method,
+// when there are several, get one group name and the group's size there.
+func group(pages [][]store.OutboxPage, name string) {
+	type box struct {
+		person string
+		method escalation.Method
+	}
+	n := map[box]int{}
+	for _, ps := range pages {
+		for _, pg := range ps {
+			n[box{pg.Person, pg.Method}]++
+		}
+	}
+	for _, ps := range pages {
+		for i := range ps {
+			if k := n[box{ps[i].Person, ps[i].Method}]; k > 1 {
+				ps[i].Group, ps[i].GroupSize = name, k
+			}
+		}
+	}
+}
+
+// prepared is one intake event decided but not yet stored: a new alert
+// with its first pages, a repeat of an open one, or an ack or resolve.
+type prepared struct {
+	team     string
+	ev       Event
+	now      time.Time
+	existing int64        // an open alert has the dedup key: count it
+	fold     int64        // the team is over its open-alert cap (this many open): count it into the storm alert
+	alert    *store.Alert // a new alert
+	pages    []store.OutboxPage
+}
+
+// prepare decides what ev does, reading but writing nothing (an alert id
+// is taken for a new alert).
+func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev Event, now time.Time) (*prepared, error) {
+	p := &prepared{team: team, ev: ev, now: now}
+	if ev.Action == Acknowledge || ev.Action == Resolve {
+		return p, nil
+	}
+	if ev.DedupKey != "" {
+		id, ok, err := s.Store.OpenByDedup(ctx, team, ev.DedupKey)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			p.existing = id
+			return p, nil
+		}
+	}
+	if s.MaxOpenPerTeam > 0 && ev.DedupKey != StormKey {
+		open, err := s.Store.OpenCountTeam(ctx, team)
+		if err != nil {
+			return nil, err
+		}
+		if open >= int64(s.MaxOpenPerTeam) {
+			p.fold = open
+			return p, nil
+		}
+	}
+	id, err := s.Store.NextID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dedup := ev.DedupKey
+	if dedup == "" {
+		dedup = "pagerd-" + strconv.FormatInt(id, 10)
+	}
+	severity, urgency, why := severityOf(rt, team, ev)
+	a := &store.Alert{
+		ID: id, Team: team, Summary: ev.Summary, Details: ev.Details, DedupKey: dedup,
+		Severity: severity, Source: ev.Source, Origin: ev.Origin, Links: ev.Links, Route: ev.Route,
+		CreatedAt: now, UpdatedAt: now, Count: 1, LastSeenAt: now,
+	}
+	origin := ""
+	if ev.Origin != "" {
+		origin = " (" + ev.Origin + ")"
+	}
+	a.Note(now, "received", "", "received from %s%s%s", ev.Source, origin, why)
+	ch, err := apply(a, escalation.Trigger{Urgency: urgency}, now, rt)
+	if err != nil {
+		return nil, fmt.Errorf("start escalation for alert %d: %w", id, err)
+	}
+	p.alert, p.pages = a, ch.Pages
+	return p, nil
+}
+
+// severityOf is an alert's severity and urgency for team: the severity
+// the team's Alertmanager label gives (else the event's, else critical),
+// high urgency unless the team's urgency rule says otherwise. why, for
+// the timeline, says so when the team has a rule.
+func severityOf(rt *inforce.Rota, team string, ev Event) (severity string, u escalation.Urgency, why string) {
+	severity = ev.Severity
+	t, ok := rt.Team(team)
+	if ok && t.Urgency != nil && ev.Labels != nil {
+		if v, has := ev.Labels[t.Urgency.AlertmanagerLabel]; has && strings.TrimSpace(v) != "" {
+			severity = SeverityFromLabel(v)
+		}
+	}
+	if severity == "" {
+		severity = SeverityCritical
+	}
+	if !ok || t.Urgency == nil {
+		return severity, escalation.High, ""
+	}
+	if t.IsHigh(severity) {
+		return severity, escalation.High, fmt.Sprintf("; severity %s: high urgency", severity)
+	}
+	return severity, escalation.Low, fmt.Sprintf("; severity %s: low urgency", severity)
+}
+
+// SeverityFromLabel maps an Alertmanager severity label's value onto
+// pagerd's four. Anything unrecognised is critical rather than quietly
+// demoted.
+func SeverityFromLabel(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "error", "err", "major":
+		return SeverityError
+	case "warning", "warn", "minor":
+		return SeverityWarning
+	case "info", "none", "informational":
+		return SeverityInfo
+	default: // page, critical, and anything else
+		return SeverityCritical
+	}
+}
+
+// commit stores what prepare decided.
+func (s *Service) commit(ctx context.Context, p *prepared) (Result, error) {
+	res, err := s.store(ctx, p)
+	if err == nil && s.Received != nil {
+		s.Received(p.ev.Source, p.team, res.Status)
+	}
+	return res, err
+}
+
+func (s *Service) store(ctx context.Context, p *prepared) (Result, error) {
+	ev, team := p.ev, p.team
+	switch {
+	case ev.Action == Acknowledge || ev.Action == Resolve:
 		id, ok, err := s.Store.OpenByDedup(ctx, team, ev.DedupKey)
 		if err != nil {
 			return Result{}, err
@@ -131,61 +348,25 @@ func (s *Service) receive(ctx context.Context, team string, ev Event) (Result, e
 				Message: fmt.Sprintf("open alert %d was raised by %s, not by email route %q; left as it is (resolve_any on the route allows it)", id, raisedBy, ev.Route)}, nil
 		}
 		return Result{Status: status, AlertID: id, DedupKey: ev.DedupKey}, nil
+	case p.existing != 0:
+		return s.again(ctx, p.existing, ev, p.now)
+	case p.fold != 0:
+		return s.fold(ctx, team, ev, p.now, p.fold)
 	}
-	if ev.DedupKey != "" {
-		id, ok, err := s.Store.OpenByDedup(ctx, team, ev.DedupKey)
-		if err != nil {
-			return Result{}, err
-		}
-		if ok {
-			return s.again(ctx, id, ev, now)
-		}
-	}
-	if s.MaxOpenPerTeam > 0 {
-		open, err := s.Store.OpenCountTeam(ctx, team)
-		if err != nil {
-			return Result{}, err
-		}
-		if open >= int64(s.MaxOpenPerTeam) {
-			return s.fold(ctx, team, ev, now, open)
-		}
-	}
-	return s.create(ctx, team, ev, now, rt)
-}
-
-// create stores ev as a new alert of team, paged in the same transaction.
-func (s *Service) create(ctx context.Context, team string, ev Event, now time.Time, rt *inforce.Rota) (Result, error) {
-	id, err := s.Store.NextID(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	dedup := ev.DedupKey
-	if dedup == "" {
-		dedup = "pagerd-" + strconv.FormatInt(id, 10)
-	}
-	a := &store.Alert{
-		ID: id, Team: team, Summary: ev.Summary, Details: ev.Details, DedupKey: dedup,
-		Severity: ev.Severity, Source: ev.Source, Origin: ev.Origin, Links: ev.Links, Route: ev.Route,
-		CreatedAt: now, UpdatedAt: now, Count: 1, LastSeenAt: now,
-	}
-	origin := ""
-	if ev.Origin != "" {
-		origin = " (" + ev.Origin + ")"
-	}
-	a.Note(now, "received", "", "received from %s%s", ev.Source, origin)
-	ch, err := apply(a, escalation.Trigger{}, now, rt)
-	if err != nil {
-		return Result{}, fmt.Errorf("start escalation for alert %d: %w", id, err)
-	}
-	existing, dup, err := s.Store.Create(ctx, a, ch.Pages)
+	a := p.alert
+	existing, dup, err := s.Store.Create(ctx, a, p.pages)
 	if err != nil {
 		return Result{}, err
 	}
 	if dup {
-		return s.again(ctx, existing, ev, now)
+		return s.again(ctx, existing, ev, p.now)
 	}
-	s.log().Info("alert", "alert", id, "team", team, "source", ev.Source, "summary", ev.Summary, "pages", len(ch.Pages))
-	return Result{Status: "created", AlertID: id, DedupKey: dedup}, nil
+	held := ""
+	if a.Esc.Held() {
+		held = a.Esc.HeldUntil.Format(time.RFC3339)
+	}
+	s.log().Info("alert", "alert", a.ID, "team", team, "source", ev.Source, "summary", ev.Summary, "pages", len(p.pages), "held_until", held)
+	return Result{Status: "created", AlertID: a.ID, DedupKey: a.DedupKey}, nil
 }
 
 // StormKey is the dedup key of a team's storm alert: the one open alert
@@ -213,7 +394,11 @@ func (s *Service) fold(ctx context.Context, team string, ev Event, now time.Time
 		}
 		storm := Event{Action: Trigger, Severity: SeverityCritical, Source: ev.Source, Origin: "pagerd", DedupKey: StormKey,
 			Summary: fmt.Sprintf("Alert storm: %s has %d open alerts; new ones are counted here, not paged one by one", team, open)}
-		res, err := s.create(ctx, team, storm, now, rt)
+		p, err := s.prepare(ctx, rt, team, storm, now)
+		if err != nil {
+			return Result{}, err
+		}
+		res, err := s.store(ctx, p)
 		if err != nil {
 			return Result{}, err
 		}
@@ -272,8 +457,8 @@ func (s *Service) again(ctx context.Context, id int64, ev Event, now time.Time) 
 	return Result{Status: "deduplicated", AlertID: id, DedupKey: a.DedupKey, Message: fmt.Sprintf("open alert %d has this dedup_key; received %d times", id, a.Count)}, nil
 }
 
-// Act applies an operator's or a person's ack, resolve or escalate to
-// alert id. The actor's name is cleaned like any text coming in. On an
+// Act applies an operator's or a person's ack, resolve, escalate or raise
+// (to high urgency) to alert id. The actor's name is cleaned like any text coming in. On an
 // *escalation.AlreadyError the alert is returned too, so the caller can
 // say by whom and when in the team's zone.
 func (s *Service) Act(ctx context.Context, id int64, ev escalation.Event) (*store.Alert, error) {
@@ -285,6 +470,9 @@ func (s *Service) Act(ctx context.Context, id int64, ev escalation.Event) (*stor
 		e.By = CleanLine(e.By, MaxBy)
 		ev = e
 	case escalation.EscalateNow:
+		e.By = CleanLine(e.By, MaxBy)
+		ev = e
+	case escalation.Raise:
 		e.By = CleanLine(e.By, MaxBy)
 		ev = e
 	default:
@@ -306,41 +494,35 @@ func (s *Service) TimerFired(ctx context.Context, fence *store.Fence, id int64, 
 	return err
 }
 
-// SendFailed records that a page could not be sent (the notifier gave up
-// after attempts) and moves the person on to their next contact method. It
-// removes the page from the outbox in the same write. It is not fenced:
-// that a send failed is a fact whoever leads.
-func (s *Service) SendFailed(ctx context.Context, pg store.OutboxPage, cause error, attempts int) error {
-	s.log().Warn("page failed", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method, "err", cause)
-	rt, err := s.rota()
-	if err != nil {
-		return err
+// SendFailed records that pages, sent as one message, could not be sent
+// (the notifier gave up after attempts), and moves each alert's person on
+// to their next contact method (or, when they have none left, the alert
+// to its next step). The pages leave the outbox in the same writes. The
+// pages this decides for one person by one method are grouped, so a bundle
+// that fails as a text is followed by one call about the whole bundle. It
+// is not fenced: that a send failed is a fact whoever leads.
+func (s *Service) SendFailed(ctx context.Context, pages []store.OutboxPage, cause error, attempts int) error {
+	if len(pages) == 0 {
+		return nil
 	}
-	var before escalation.State
-	a, err := s.Store.Update(ctx, pg.AlertID, nil, func(a *store.Alert) (store.Change, error) {
-		now := s.now()
-		before = a.Esc
-		tries := ""
-		if attempts > 1 {
-			tries = fmt.Sprintf(" after %d attempts", attempts)
+	last := pages[len(pages)-1]
+	s.log().Warn("page failed", "alert", last.AlertID, "page", last.PageID, "person", last.Person, "method", last.Method, "alerts", len(pages), "err", cause)
+	tries := ""
+	if attempts > 1 {
+		tries = fmt.Sprintf(" after %d attempts", attempts)
+	}
+	steps := make([]groupStep, len(pages))
+	for i, pg := range pages {
+		steps[i] = groupStep{
+			id: pg.AlertID,
+			ev: escalation.DeliveryFailed{Person: pg.Person, Method: pg.Method, Reason: cause.Error(), Page: pg.PageID},
+			before: func(a *store.Alert, now time.Time) {
+				a.Note(now, "failed", "", "%s to %s failed%s: %v", pg.Method, pg.Person, tries, cause)
+			},
+			done: []store.OutboxPage{pg},
 		}
-		a.Note(now, "failed", "", "%s to %s failed%s: %v", pg.Method, pg.Person, tries, cause)
-		ch, aerr := apply(a, escalation.DeliveryFailed{Person: pg.Person, Method: pg.Method, Reason: cause.Error()}, now, rt)
-		if aerr != nil {
-			// The note above still goes on the timeline: an answered or
-			// resolved alert has no next method to try.
-			s.log().Info("delivery failure changes no escalation", "alert", pg.AlertID, "page", pg.PageID, "reason", aerr)
-		}
-		ch.Done = append(ch.Done, pg)
-		return ch, nil
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // retired meanwhile: nobody left to page for it
 	}
-	if err == nil {
-		logTransition(s.log(), before, a)
-	}
-	return err
+	return s.stepGroup(ctx, "fallback-"+last.Key(), steps)
 }
 
 // DeliveryReport is a provider's word on a message or call: what became of
@@ -351,26 +533,133 @@ type DeliveryReport struct {
 	Method escalation.Method
 	Text   string
 	Failed bool
+	// Page is the reported page's ID on alert Alert (the message's newest
+	// page), when known.
+	Alert int64
+	Page  string
 }
 
-// Delivery records a delivery report on alert id's timeline. A message
-// that did not arrive makes the person's next contact method due now,
-// unless the alert was answered some other way meanwhile.
-func (s *Service) Delivery(ctx context.Context, id int64, rep DeliveryReport) error {
+// Delivery records a delivery report about one message on the timeline of
+// every alert it covered (ids). A message that did not arrive makes the
+// person's next contact method due now on each alert not answered some
+// other way meanwhile, and those pages are grouped: one call about the
+// whole bundle follows an undelivered bundled text.
+func (s *Service) Delivery(ctx context.Context, ids []int64, rep DeliveryReport) error {
 	entry := store.Entry{At: s.now(), Kind: "status", Text: CleanLine(rep.Text, MaxSummary)}
-	if err := s.Store.RecordEvent(ctx, id, rep.Key, entry); err != nil {
-		return err
+	for _, id := range ids {
+		if err := s.Store.RecordEvent(ctx, id, rep.Key, entry); err != nil {
+			return err
+		}
 	}
 	if !rep.Failed || rep.Person == "" {
 		return nil
 	}
-	_, err := s.step(ctx, id, nil, escalation.DeliveryFailed{Person: rep.Person, Method: rep.Method, Reason: rep.Text}, func(a *store.Alert) bool {
-		return a.Status() == escalation.StatusTriggered // else answered some other way
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // retired meanwhile
+	steps := make([]groupStep, len(ids))
+	for i, id := range ids {
+		page := ""
+		if id == rep.Alert {
+			page = rep.Page
+		}
+		steps[i] = groupStep{
+			id:    id,
+			ev:    escalation.DeliveryFailed{Person: rep.Person, Method: rep.Method, Reason: rep.Text, Page: page},
+			guard: func(a *store.Alert) bool { return a.Status() == escalation.StatusTriggered }, // else answered some other way
+		}
 	}
-	return err
+	return s.stepGroup(ctx, "fallback-"+rep.Key, steps)
+}
+
+// groupStep is one alert's part in a decision about several alerts.
+type groupStep struct {
+	id     int64
+	ev     escalation.Event
+	guard  func(*store.Alert) bool             // false: no change (nil: always)
+	before func(a *store.Alert, now time.Time) // a timeline line before the machine's
+	done   []store.OutboxPage                  // outbox pages to remove in the write
+}
+
+// stepGroup applies one event to each of several alerts as one decision:
+// it first works out, without writing, which pages each would make, so
+// that the pages to one person by one method carry one group name and the
+// group's size, then writes each alert. If an alert changes between the
+// two, its pages may differ; the engine sends a group that never fills
+// after a short wait.
+func (s *Service) stepGroup(ctx context.Context, name string, steps []groupStep) error {
+	rt, err := s.rota()
+	if err != nil {
+		return err
+	}
+	planned := make([][]store.OutboxPage, len(steps))
+	if len(steps) > 1 {
+		now := s.now()
+		for i, st := range steps {
+			a, err := s.Store.Get(ctx, st.id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if st.guard != nil && !st.guard(a) {
+				continue
+			}
+			ch, err := apply(a, st.ev, now, rt) // a is a copy: nothing is written
+			if err == nil {
+				planned[i] = ch.Pages
+			}
+		}
+		group(planned, name)
+	}
+	var errs []error
+	for i, st := range steps {
+		var marks map[string]store.OutboxPage // page key -> its grouped form
+		for _, pg := range planned[i] {
+			if pg.Group != "" {
+				if marks == nil {
+					marks = map[string]store.OutboxPage{}
+				}
+				marks[pg.Key()] = pg
+			}
+		}
+		var before escalation.State
+		changed := false
+		a, err := s.Store.Update(ctx, st.id, nil, func(a *store.Alert) (store.Change, error) {
+			changed = false // fn runs again when the alert changed meanwhile
+			now := s.now()
+			if st.guard != nil && !st.guard(a) {
+				if len(st.done) > 0 {
+					return store.Change{Done: st.done}, nil
+				}
+				return store.Change{}, store.ErrNoChange
+			}
+			before, changed = a.Esc, true
+			if st.before != nil {
+				st.before(a, now)
+			}
+			ch, aerr := apply(a, st.ev, now, rt)
+			if aerr != nil {
+				// An answered or resolved alert has no next method to try;
+				// the lines above still go on its timeline.
+				s.log().Info("event changes no escalation", "alert", a.ID, "event", fmt.Sprintf("%T", st.ev), "reason", aerr)
+			}
+			for j, pg := range ch.Pages {
+				if m, ok := marks[pg.Key()]; ok && m.Person == pg.Person && m.Method == pg.Method {
+					ch.Pages[j].Group, ch.Pages[j].GroupSize = m.Group, m.GroupSize
+				}
+			}
+			ch.Done = append(ch.Done, st.done...)
+			return ch, nil
+		})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// retired meanwhile: nobody left to page for it
+		case err != nil:
+			errs = append(errs, fmt.Errorf("alert %d: %w", st.id, err))
+		case changed:
+			logTransition(s.log(), before, a)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // step is the one transition: read alert id, check guard (false: no

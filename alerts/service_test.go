@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,12 @@ import (
 // Tuesday 24 Nov 2026 12:00 UTC).
 func newService(t *testing.T) (*alerts.Service, *store.Store, *clock.Fake) {
 	t.Helper()
+	return newServiceWith(t, nil)
+}
+
+// newServiceWith is newService with the rota files edited.
+func newServiceWith(t *testing.T, edit func(name, data string) string) (*alerts.Service, *store.Store, *clock.Fake) {
+	t.Helper()
 	st, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +40,9 @@ func newService(t *testing.T) (*alerts.Service, *store.Store, *clock.Fake) {
 	}
 	for i := range files {
 		files[i].Data = []byte(strings.ReplaceAll(string(files[i].Data), "KEYFILE", "/dev/null"))
+		if edit != nil {
+			files[i].Data = []byte(edit(filepath.Base(files[i].Name), string(files[i].Data)))
+		}
 	}
 	r, diags := rotafile.Load(files)
 	if err := diags.Err(); err != nil {

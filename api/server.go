@@ -59,7 +59,7 @@ type Server struct {
 	IntakeRate  float64
 	IntakeBurst int
 
-	receive func(context.Context, string, alerts.Event) (alerts.Result, error) // tests: Alerts.Receive
+	receive func(context.Context, []string, []alerts.Event) ([]alerts.Result, error) // tests: Alerts.ReceiveAll
 	authn   auth
 	limits  *intakeLimits // nil: no limit
 }
@@ -298,36 +298,40 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, source string, e
 		s.refuse(w, r, source, err)
 		return nil, false
 	}
-	receive := s.Alerts.Receive
+	receive := s.Alerts.ReceiveAll
 	if s.receive != nil {
 		receive = s.receive
 	}
-	results := make([]alerts.Result, len(events))
-	for i, ev := range events {
-		res, err := receive(r.Context(), teams[i], ev)
-		if err != nil {
-			if len(events) == 1 {
-				s.fail(w, r, err)
-				return nil, false
-			}
-			// Answer per event: those before are stored, this one may be,
-			// the rest were not tried. Never "nothing accepted" when some
-			// were.
-			s.Log.Error("batch stored part-way", "path", r.URL.Path, "stored", i, "of", len(events), "err", err)
-			results[i] = alerts.Result{Status: "unknown", DedupKey: ev.DedupKey, Message: unknownOutcome(err)}
-			for j := i + 1; j < len(events); j++ {
-				results[j] = alerts.Result{Status: "not_stored", DedupKey: events[j].DedupKey, Message: "not tried after an earlier alert in the batch failed: retry"}
-			}
-			w.Header().Set("Retry-After", "1")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
-				"error":  fmt.Sprintf("%d of %d alerts stored; alert %d: %s", i, len(events), i, unknownOutcome(err)),
-				"alerts": results,
-			})
-			return nil, false
-		}
-		results[i] = res
+	// The events of one request arrived together: they are paged together
+	// (one message per person), not the first now and the rest later.
+	stored, err := receive(r.Context(), teams, events)
+	if err == nil {
+		return stored, true
 	}
-	return results, true
+	i := 0
+	var be *alerts.BatchError
+	if errors.As(err, &be) {
+		i, err = be.Index, be.Err
+	}
+	if len(events) == 1 {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	// Answer per event: those before are stored, this one may be, the
+	// rest were not tried. Never "nothing accepted" when some were.
+	s.Log.Error("batch stored part-way", "path", r.URL.Path, "stored", i, "of", len(events), "err", err)
+	results := make([]alerts.Result, len(events))
+	copy(results, stored[:min(i, len(stored))])
+	results[i] = alerts.Result{Status: "unknown", DedupKey: events[i].DedupKey, Message: unknownOutcome(err)}
+	for j := i + 1; j < len(events); j++ {
+		results[j] = alerts.Result{Status: "not_stored", DedupKey: events[j].DedupKey, Message: "not tried after an earlier alert in the batch failed: retry"}
+	}
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+		"error":  fmt.Sprintf("%d of %d alerts stored; alert %d: %s", i, len(events), i, unknownOutcome(err)),
+		"alerts": results,
+	})
+	return nil, false
 }
 
 func (s *Server) postNative(w http.ResponseWriter, r *http.Request) {
@@ -521,8 +525,10 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 		ev = escalation.Resolve{By: by}
 	case "escalate":
 		ev = escalation.EscalateNow{By: by}
+	case "urgent":
+		ev = escalation.Raise{By: by}
 	default:
-		s.fail(w, r, errorf(http.StatusNotFound, "unknown action %q: use ack, resolve or escalate", r.PathValue("action")))
+		s.fail(w, r, errorf(http.StatusNotFound, "unknown action %q: use ack, resolve, escalate or urgent", r.PathValue("action")))
 		return
 	}
 	a, err := s.Alerts.Act(r.Context(), id, ev)
@@ -533,6 +539,9 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, escalation.ErrNoFurtherStep):
 		s.fail(w, r, errorf(http.StatusConflict, "%d: no further step to escalate to", id))
+		return
+	case errors.Is(err, escalation.ErrAlreadyHigh):
+		s.fail(w, r, errorf(http.StatusConflict, "%d is already high urgency", id))
 		return
 	case err != nil:
 		s.fail(w, r, err)

@@ -105,13 +105,13 @@ func TestIdempotencyKeyMakesARetrySafe(t *testing.T) {
 func TestBatchFailingPartWayAnswersPerEvent(t *testing.T) {
 	t.Parallel()
 	s, st, hs := newServer(t)
-	n := 0
-	s.receive = func(ctx context.Context, team string, ev alerts.Event) (alerts.Result, error) {
-		n++
-		if n == 2 {
-			return alerts.Result{}, errors.New("etcdserver: request timed out")
+	// The first event is stored, the second's write times out.
+	s.receive = func(ctx context.Context, teams []string, evs []alerts.Event) ([]alerts.Result, error) {
+		res, err := s.Alerts.ReceiveAll(ctx, teams[:1], evs[:1])
+		if err != nil {
+			return res, err
 		}
-		return s.Alerts.Receive(ctx, team, ev)
+		return res, &alerts.BatchError{Index: 1, Err: errors.New("etcdserver: request timed out")}
 	}
 	a := post(t, hs.URL, `[{"team":"payments","summary":"a","dedup_key":"a"},{"team":"payments","summary":"b","dedup_key":"b"},{"team":"payments","summary":"c","dedup_key":"c"}]`, nil)
 	if a.code != 503 || a.header.Get("Retry-After") == "" {
@@ -133,8 +133,8 @@ func TestBatchFailingPartWayAnswersPerEvent(t *testing.T) {
 func TestUnknownOutcomeIsSaidSo(t *testing.T) {
 	t.Parallel()
 	s, _, hs := newServer(t)
-	s.receive = func(context.Context, string, alerts.Event) (alerts.Result, error) {
-		return alerts.Result{}, context.DeadlineExceeded
+	s.receive = func(context.Context, []string, []alerts.Event) ([]alerts.Result, error) {
+		return nil, &alerts.BatchError{Index: 0, Err: context.DeadlineExceeded}
 	}
 	a := post(t, hs.URL, `{"team":"payments","summary":"a","dedup_key":"a"}`, nil)
 	if a.code != 503 || !strings.Contains(a.Error, "it may have been: retry with the same dedup_key") {

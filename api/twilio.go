@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/pagerd/pagerd/alerts"
@@ -115,42 +116,46 @@ func (s *Server) twilioGather(w http.ResponseWriter, r *http.Request) {
 	case twilio.EscalateDigit:
 		verb = message.VerbEscalate
 	case twilio.RepeatDigit:
+		// The call again, as it began: a call about a bundle says how many
+		// alerts it covers.
 		a, err := s.Store.Get(r.Context(), ids[len(ids)-1])
 		if err != nil {
 			writeTwiMLs(w)(twilio.SayTwiML("Sorry, that alert is gone. Goodbye."))
 			return
 		}
-		speech := message.Announce(message.Alert{ID: a.ID, Team: a.Team, Summary: a.Summary})
+		speech := message.AnnounceAll(message.Alert{ID: a.ID, Team: a.Team, Summary: a.Summary}, len(ids))
 		writeTwiMLs(w)(twilio.GatherTwiML(speech, s.Twilio.GatherURL(r.URL.RawQuery)))
 		return
 	default:
 		writeTwiMLs(w)(twilio.SayTwiML("No action taken. Goodbye."))
 		return
 	}
-	var said []string
-	for _, id := range ids {
-		answer, _ := s.Alerts.ActFor(r.Context(), person, id, verb)
-		said = append(said, answer)
+	if verb == message.VerbEscalate && len(ids) > 1 {
+		// As by SMS: a storm must not wake the next step many times over.
+		writeTwiMLs(w)(twilio.SayTwiML("This call is about " + strconv.Itoa(len(ids)) + " alerts: escalate them one at a time, by text or in pagerd. Nothing was changed. Goodbye."))
+		return
 	}
-	s.Log.Info("voice keypress", "person", person, "digits", form.Get("Digits"), "alerts", ids)
-	// The SMS answers, read aloud: "#42" would be spoken "hash 42".
-	text := strings.ReplaceAll(strings.Join(said, " "), "#", "alert ")
-	writeTwiMLs(w)(twilio.SayTwiML(text + " Goodbye."))
+	// The key covers every alert the call was about; the answer is one
+	// short spoken summary, never a reply hint (the person may have no SMS
+	// number).
+	o := s.Alerts.ActAll(r.Context(), person, ids, verb)
+	s.Log.Info("voice keypress", "person", person, "digits", form.Get("Digits"), "alerts", len(ids), "done", len(o.Done))
+	writeTwiMLs(w)(twilio.SayTwiML(message.Spoken(o) + " Goodbye."))
 }
 
 // callbackAlerts reads the alerts a callback URL (built by the Twilio
 // notifier) is about: every alert of a bundle, or the one alert. A query
 // that isn't one of ours is logged and means none.
-func (s *Server) callbackAlerts(r *http.Request) ([]int64, string) {
+func (s *Server) callbackAlerts(r *http.Request) ([]int64, twilio.Callback) {
 	cb, err := twilio.ParseCallback(r.URL.Query())
 	if err != nil {
 		s.Log.Warn("twilio callback with a query pagerd did not write", "path", r.URL.Path, "err", err)
-		return nil, ""
+		return nil, twilio.Callback{}
 	}
 	if len(cb.Alerts) > 0 {
-		return cb.Alerts, cb.PageID
+		return cb.Alerts, cb
 	}
-	return []int64{cb.AlertID}, cb.PageID
+	return []int64{cb.AlertID}, cb
 }
 
 // twilioStatus records a delivery report; a page that didn't arrive moves
@@ -161,32 +166,33 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := twilio.ParseStatus(form)
-	ids, page := s.callbackAlerts(r)
+	ids, cb := s.callbackAlerts(r)
 	rt, err := s.rota()
 	if err != nil || len(ids) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	person, _ := rt.PersonByNumber(form.Get("To"))
-	for _, id := range ids {
-		text := fmt.Sprintf("%s to %s: %s", st.Kind, person, st.State)
-		if st.AnsweredBy != "" {
-			text += " (answered by " + st.AnsweredBy + ")"
-		}
-		if st.ErrorCode != "" {
-			text += ", Twilio error " + st.ErrorCode
-		}
-		rep := alerts.DeliveryReport{
-			Key:    fmt.Sprintf("%s-status-%s-%s", page, st.Kind, st.State),
-			Person: person, Method: escalation.Method(st.Kind), Text: text, Failed: st.Failed,
-		}
-		if err := s.Alerts.Delivery(r.Context(), id, rep); err != nil {
-			// Twilio retries webhooks that fail, and a report is recorded
-			// once by its key: let it.
-			s.Log.Error("status callback not recorded", "alert", id, "page", page, "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
+	text := fmt.Sprintf("%s to %s: %s", st.Kind, person, st.State)
+	if st.AnsweredBy != "" {
+		text += " (answered by " + st.AnsweredBy + ")"
+	}
+	if st.ErrorCode != "" {
+		text += ", Twilio error " + st.ErrorCode
+	}
+	rep := alerts.DeliveryReport{
+		Key:    fmt.Sprintf("%s-status-%s-%s", cb.PageID, st.Kind, st.State),
+		Person: person, Method: escalation.Method(st.Kind), Text: text, Failed: st.Failed,
+		Alert: cb.AlertID, Page: cb.PageID,
+	}
+	// One report about one message: a bundle's alerts are moved on
+	// together, so an undelivered bundled text becomes one call.
+	if err := s.Alerts.Delivery(r.Context(), ids, rep); err != nil {
+		// Twilio retries webhooks that fail, and a report is recorded
+		// once by its key: let it.
+		s.Log.Error("status callback not recorded", "alerts", ids, "page", cb.PageID, "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

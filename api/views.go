@@ -29,8 +29,12 @@ type Alert struct {
 	UpdatedAt  timefmt.Time      `json:"updated_at"`
 	LastSeenAt timefmt.Time      `json:"last_seen_at"`
 	RotaRev    int64             `json:"rota_rev"`
-	Escalation Escalation        `json:"escalation"`
-	Timeline   []Entry           `json:"timeline,omitempty"`
+	// Urgency is high or low; HeldUntilAt, while a low-urgency alert waits
+	// for business hours, is when it will page (null otherwise).
+	Urgency     escalation.Urgency `json:"urgency"`
+	HeldUntilAt timefmt.Time       `json:"held_until_at"`
+	Escalation  Escalation         `json:"escalation"`
+	Timeline    []Entry            `json:"timeline,omitempty"`
 }
 
 // Escalation is where an alert stands in its team's policy.
@@ -72,10 +76,16 @@ func AlertOf(a *store.Alert, full bool) Alert {
 		ID: a.ID, Team: a.Team, Status: a.Status(), Summary: a.Summary, Details: a.Details, DedupKey: a.DedupKey,
 		Severity: a.Severity, Source: a.Source, Origin: a.Origin, Links: a.Links, Count: a.Count,
 		CreatedAt: timefmt.Of(a.CreatedAt), UpdatedAt: timefmt.Of(a.UpdatedAt), LastSeenAt: timefmt.Of(a.LastSeenAt),
-		RotaRev: a.RotaRev,
+		RotaRev: a.RotaRev, Urgency: escalation.High,
 		Escalation: Escalation{Pass: e.Pass, Step: e.Step, StepStartedAt: timefmt.Of(e.StepStarted),
 			StepDeadlineAt: timefmt.Of(e.StepDeadline), Exhausted: e.Exhausted, AckedBy: e.AckedBy,
 			AckedAt: timefmt.Of(e.AckedAt), ResolvedBy: e.ResolvedBy, ResolvedAt: timefmt.Of(e.ResolvedAt)},
+	}
+	if e.Urgency == escalation.Low {
+		out.Urgency = escalation.Low
+	}
+	if e.Held() {
+		out.HeldUntilAt = timefmt.Of(e.HeldUntil)
 	}
 	if !full {
 		return out

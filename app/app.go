@@ -184,9 +184,9 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		Rejected:       m.IntakeRejected,
 		MaxOpenPerTeam: c.MaxOpenPerTeam}
 	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
-		Observer: observer{m: m, next: hooks.Observer},
-		Interval: map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval},
-		Compose:  pageText, Retention: c.Retention, Archive: &scheduler.Archive{Path: archive},
+		Observer:  observer{m: m, next: hooks.Observer},
+		Interval:  map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval},
+		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive},
 		HandoffNotice: c.HandoffNotice}
 	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Operators: operators, Twilio: tw,
 		IntakeRate: c.IntakeRate, IntakeBurst: c.IntakeBurst,

@@ -421,25 +421,6 @@ func (f *Flags) PrintDefaults(w io.Writer) {
 	})
 }
 
-// flagsTable is the README's table of pagerd serve's settings.
-func flagsTable() string {
-	var b strings.Builder
-	b.WriteString("| flag | YAML key | default | meaning |\n|---|---|---|---|\n")
-	for _, s := range settings {
-		def := s.Computed
-		if s.Default != "" {
-			def = "`" + s.Default + "`"
-		}
-		flag := "--" + s.Flag
-		if s.Arg != "" {
-			flag += " " + s.Arg
-		}
-		row := fmt.Sprintf("| `%s` | `%s` | %s | %s |\n", flag, s.Key, def, s.Help)
-		b.WriteString(strings.Replace(row, "|  |", "| |", 1))
-	}
-	return b.String()
-}
-
 // Validate refuses settings that would run pagerd open or can't work: a
 // listen address other machines can reach needs an API token (or tokens
 // file), unless --insecure-no-auth says running open is meant. The error

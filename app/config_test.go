@@ -350,3 +350,22 @@ func TestEmptySecretFileIsAnError(t *testing.T) {
 		t.Errorf("no file named: %q, %v", s, err)
 	}
 }
+
+// flagsTable is the README's table of pagerd serve's settings.
+func flagsTable() string {
+	var b strings.Builder
+	b.WriteString("| flag | YAML key | default | meaning |\n|---|---|---|---|\n")
+	for _, s := range settings {
+		def := s.Computed
+		if s.Default != "" {
+			def = "`" + s.Default + "`"
+		}
+		flag := "--" + s.Flag
+		if s.Arg != "" {
+			flag += " " + s.Arg
+		}
+		row := fmt.Sprintf("| `%s` | `%s` | %s | %s |\n", flag, s.Key, def, s.Help)
+		b.WriteString(strings.Replace(row, "|  |", "| |", 1))
+	}
+	return b.String()
+}

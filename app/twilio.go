@@ -7,10 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/pagerd/pagerd/notifier"
-	"github.com/pagerd/pagerd/notifier/message"
 	"github.com/pagerd/pagerd/notifier/twilio"
-	"github.com/pagerd/pagerd/store"
 )
 
 // twilioNotifier builds the Twilio notifier, or returns nil when Twilio
@@ -40,26 +37,11 @@ func twilioNotifier(c Config, client *http.Client) (*twilio.Notifier, error) {
 		MessagingServiceSID: firstOf(t.MessagingServiceSID, os.Getenv("TWILIO_MESSAGING_SERVICE_SID")),
 		PublicURL:           c.PublicURL,
 		HTTPClient:          client,
-		Speech:              callSpeech,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("twilio: %w", err)
 	}
 	return n, nil
-}
-
-// pageText and callSpeech hand a page to notifier/message, which writes
-// the words: an SMS about one alert or a bundle, and what a call says.
-func pageText(p notifier.Page, pages []store.OutboxPage) string {
-	alerts := make([]message.Alert, len(pages))
-	for i, q := range pages {
-		alerts[i] = message.Alert{ID: q.AlertID, Team: q.Team, Summary: q.Summary, Shadow: q.Shadow}
-	}
-	return message.Page(alerts, p.Late)
-}
-
-func callSpeech(p notifier.Page) string {
-	return message.Call(message.Alert{ID: p.AlertID, Team: p.Team, Summary: p.Summary, Shadow: p.Shadow, Late: p.Late}, len(p.Bundled))
 }
 
 func firstOf(vs ...string) string {

@@ -5,10 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/pagerd/pagerd/notifier"
-	"github.com/pagerd/pagerd/store"
 )
 
 func TestTwilioSettings(t *testing.T) {
@@ -35,25 +31,5 @@ func TestTwilioSettings(t *testing.T) {
 	c.Twilio.SMSFrom, c.Twilio.AuthTokenFile = "+15005550006", filepath.Join(dir, "missing")
 	if _, err := twilioNotifier(c, nil); err == nil {
 		t.Error("a missing token file was accepted")
-	}
-}
-
-// TestPageWords: the engine's pages and Twilio's calls say what
-// notifier/message writes, the newest alert speaking for a bundle.
-func TestPageWords(t *testing.T) {
-	pages := []store.OutboxPage{
-		{AlertID: 42, Team: "payments", Summary: "Checkout errors"},
-		{AlertID: 43, Team: "payments", Summary: "DB lag", Shadow: true},
-	}
-	p := notifier.Page{AlertID: 43, Team: "payments", Summary: "DB lag", Late: 4 * time.Minute, Bundled: []int64{42, 43}}
-	if got := pageText(p, pages); !strings.HasPrefix(got, "2 alerts: #42 payments: Checkout errors; #43") || !strings.Contains(got, "4m late") {
-		t.Errorf("bundle text: %q", got)
-	}
-	if got := callSpeech(p); !strings.HasPrefix(got, "You have 2 alerts. The latest: pagerd alert 4 3 for team payments.") || !strings.Contains(got, "4 minutes late") {
-		t.Errorf("bundle speech: %q", got)
-	}
-	p.Bundled = nil
-	if got := callSpeech(p); !strings.HasPrefix(got, "pagerd alert 4 3 for team payments.") {
-		t.Errorf("one alert's speech: %q", got)
 	}
 }

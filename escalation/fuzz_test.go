@@ -35,6 +35,12 @@ func fuzzWorld(r *bytesReader) (Policy, Env) {
 		}
 		p.Steps = append(p.Steps, st)
 	}
+	flags := r.next()
+	p.WaitForTimeout = flags&1 != 0
+	p.Low.Hold = flags&2 != 0
+	if flags&4 != 0 {
+		p.Low.Methods = []Method{"sms"}
+	}
 	bits := r.next()
 	env := &fakeEnv{roles: map[string][]Recipient{}, rules: map[string][]Rule{
 		"alice": smsNow,
@@ -57,6 +63,15 @@ func fuzzWorld(r *bytesReader) (Policy, Env) {
 	if bits&32 != 0 { // alice holds both roles
 		env.roles["secondary"] = append(env.roles["secondary"], Recipient{Person: "alice", Role: "secondary"})
 	}
+	if flags&8 != 0 {
+		// Business hours: two hours open in every six, from t0+1h.
+		h := &hoursEnv{fakeEnv: env}
+		for i := range 40 {
+			h.open = append(h.open, at(time.Duration(6*i+1)*time.Hour))
+			h.close = append(h.close, at(time.Duration(6*i+3)*time.Hour))
+		}
+		return p, h
+	}
 	return p, env
 }
 
@@ -69,9 +84,13 @@ func boolInt(b bool) int {
 
 func fuzzEvent(r *bytesReader) Event {
 	who := fuzzPeople[r.next()%len(fuzzPeople)]
-	switch r.next() % 8 {
+	switch r.next() % 10 {
 	case 0:
-		return Trigger{}
+		return Trigger{Urgency: []Urgency{"", High, Low, Low}[r.next()%4]}
+	case 8:
+		return Raise{By: who}
+	case 9:
+		return DeliveryFailed{Person: who, Method: []Method{"sms", "voice"}[r.next()%2], Page: "p" + string(rune('0'+r.next()%4))}
 	case 1, 2:
 		return Tick{}
 	case 3:

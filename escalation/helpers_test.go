@@ -31,6 +31,26 @@ func (f *fakeEnv) Resolve(t Target, _ time.Time) []Recipient {
 
 func (f *fakeEnv) Rules(person string) []Rule { return slices.Clone(f.rules[person]) }
 
+// hoursEnv is fakeEnv with business hours: the instants in [open[i],
+// close[i]) for some i.
+type hoursEnv struct {
+	*fakeEnv
+	open, close []time.Time
+}
+
+func (h *hoursEnv) BusinessHours(t time.Time) (bool, time.Time) {
+	var next time.Time
+	for i := range h.open {
+		if !t.Before(h.open[i]) && t.Before(h.close[i]) {
+			return true, time.Time{}
+		}
+		if h.open[i].After(t) && (next.IsZero() || h.open[i].Before(next)) {
+			next = h.open[i]
+		}
+	}
+	return false, next
+}
+
 var (
 	smsNow   = []Rule{{Method: "sms"}}
 	smsVoice = []Rule{{Method: "sms"}, {Method: "voice", After: 2 * time.Minute}}
@@ -155,7 +175,12 @@ func checkStep(prev, next State, acts []Action, now time.Time) error {
 	}
 	// The recorded timer is the earliest thing due, and in the future.
 	var want time.Time
-	if next.Status == StatusTriggered {
+	if next.Status == StatusTriggered && next.Held() {
+		want = next.HeldUntil
+		if len(next.Pending) > 0 {
+			return fmt.Errorf("held alert has %d pending", len(next.Pending))
+		}
+	} else if next.Status == StatusTriggered {
 		if len(next.Pending) > 0 {
 			want = next.Pending[0].Due
 		}

@@ -37,13 +37,19 @@ func Step(s State, e Event, now time.Time, p Policy, env Env) (State, []Action, 
 	if len(m.s.Paged) == 0 {
 		m.s.Paged = nil
 	}
+	if len(m.s.StepPeople) == 0 {
+		m.s.StepPeople = nil
+	}
+	if len(m.s.StepSends) == 0 {
+		m.s.StepSends = nil
+	}
 	return m.s, m.out, nil
 }
 
 // normalizeEvent accepts pointers to events too, and rejects nil.
 func normalizeEvent(e Event) (Event, error) {
 	switch v := e.(type) {
-	case Trigger, Tick, Ack, Resolve, EscalateNow, DeliveryFailed:
+	case Trigger, Tick, Ack, Resolve, EscalateNow, DeliveryFailed, Raise:
 		return e, nil
 	case *Trigger:
 		if v != nil {
@@ -69,6 +75,10 @@ func normalizeEvent(e Event) (Event, error) {
 		if v != nil {
 			return *v, nil
 		}
+	case *Raise:
+		if v != nil {
+			return *v, nil
+		}
 	}
 	return nil, fmt.Errorf("%w: %T", ErrUnknownEvent, e)
 }
@@ -84,7 +94,12 @@ func (s State) check() error {
 	if s.Pass < 0 || s.Step < 0 || s.Seq < 0 {
 		return fmt.Errorf("%w: negative pass, step or seq", ErrInvalidState)
 	}
-	if s.Status == StatusTriggered && !s.Exhausted && s.StepDeadline.IsZero() {
+	switch s.Urgency {
+	case "", High, Low:
+	default:
+		return fmt.Errorf("%w: urgency %q", ErrInvalidState, s.Urgency)
+	}
+	if s.Status == StatusTriggered && !s.Exhausted && !s.Held() && s.StepDeadline.IsZero() {
 		return fmt.Errorf("%w: triggered without a step deadline", ErrInvalidState)
 	}
 	return nil
@@ -93,6 +108,8 @@ func (s State) check() error {
 func (s State) clone() State {
 	s.Pending = slices.Clone(s.Pending)
 	s.Paged = slices.Clone(s.Paged)
+	s.StepPeople = slices.Clone(s.StepPeople)
+	s.StepSends = slices.Clone(s.StepSends)
 	return s
 }
 
@@ -122,7 +139,7 @@ func (m *machine) ready() error {
 func (m *machine) apply(e Event) error {
 	switch e := e.(type) {
 	case Trigger:
-		return m.trigger()
+		return m.trigger(e.Urgency)
 	case Tick:
 		return m.tick()
 	case Ack:
@@ -133,6 +150,8 @@ func (m *machine) apply(e Event) error {
 		return m.escalateNow(e.By)
 	case DeliveryFailed:
 		return m.deliveryFailed(e)
+	case Raise:
+		return m.raise(e.By)
 	}
 	return fmt.Errorf("%w: %T", ErrUnknownEvent, e)
 }
@@ -148,19 +167,52 @@ func (m *machine) closed() error {
 	return nil
 }
 
-func (m *machine) trigger() error {
+func (m *machine) trigger(u Urgency) error {
 	if m.s.Status != "" {
 		return ErrAlreadyTriggered
+	}
+	switch u {
+	case "", High, Low:
+	default:
+		return fmt.Errorf("%w: urgency %q", ErrUnknownEvent, u)
 	}
 	if err := m.ready(); err != nil {
 		return err
 	}
 	// Keep Seq: page IDs must stay unique even if a caller reuses a record.
-	m.s = State{Status: StatusTriggered, Seq: m.s.Seq}
+	m.s = State{Status: StatusTriggered, Seq: m.s.Seq, Urgency: u}
+	if m.low() && m.p.Low.Hold {
+		if open, next := m.hours(m.now); !open && !next.IsZero() {
+			m.s.HeldUntil = next.UTC()
+			m.note("low urgency, outside business hours: held until %s, then paged", next.Format("Mon 2 Jan 15:04 MST"))
+			m.arm()
+			return nil
+		} else if !open {
+			m.note("low urgency, outside business hours, but no business hours lie ahead: paging now")
+		}
+	}
 	m.enter(0, 0, m.now)
 	m.run()
 	m.arm()
 	return nil
+}
+
+// low reports whether the alert is low urgency.
+func (m *machine) low() bool { return m.s.Urgency == Low }
+
+// hours asks the Env about business hours; without Hours, always open.
+func (m *machine) hours(at time.Time) (open bool, next time.Time) {
+	h, ok := m.env.(Hours)
+	if !ok {
+		return true, time.Time{}
+	}
+	return h.BusinessHours(at)
+}
+
+// release ends a hold: step 1 starts, nominally at at.
+func (m *machine) release(at time.Time) {
+	m.s.HeldUntil = time.Time{}
+	m.enter(0, 0, at)
 }
 
 func (m *machine) tick() error {
@@ -172,6 +224,16 @@ func (m *machine) tick() error {
 	}
 	if err := m.ready(); err != nil {
 		return err
+	}
+	if m.s.Held() {
+		if m.now.Before(m.s.HeldUntil) {
+			m.arm() // early: keep waiting
+			return nil
+		}
+		// Paged from the hold's end, not now, so a late tick keeps the
+		// policy's timing (and says the pages are late).
+		m.note("business hours began: paging")
+		m.release(m.s.HeldUntil)
 	}
 	m.run()
 	m.arm()
@@ -238,6 +300,7 @@ func (m *machine) resolve(by string) error {
 func (m *machine) stop() {
 	m.s.Pending = nil
 	m.s.StepDeadline = time.Time{}
+	m.s.HeldUntil = time.Time{}
 	m.s.Timer = time.Time{}
 	m.emit(CancelTimer{})
 }
@@ -255,7 +318,15 @@ func (m *machine) escalateNow(by string) error {
 	if m.s.Exhausted {
 		return ErrNoFurtherStep
 	}
-	pass, step, ok := m.next(m.s.Pass, m.s.Step)
+	if m.s.Held() {
+		// Whoever asks wants a person now, not at business hours.
+		m.note("escalation requested by %s: paging now instead of waiting for business hours", by)
+		m.release(m.now)
+		m.run()
+		m.arm()
+		return nil
+	}
+	pass, step, ok := m.p.Next(m.s.Pass, m.s.Step)
 	if m.s.Status == StatusAcknowledged {
 		// Re-opening only to find nobody would leave the asker with
 		// neither help nor an ack; refuse instead and say why.
@@ -282,6 +353,37 @@ func (m *machine) escalateNow(by string) error {
 	return nil
 }
 
+func (m *machine) raise(by string) error {
+	if err := m.closed(); err != nil {
+		return err
+	}
+	if by == "" {
+		return ErrNoActor
+	}
+	if m.s.Urgency != Low {
+		return ErrAlreadyHigh
+	}
+	if err := m.ready(); err != nil {
+		return err
+	}
+	m.s.Urgency = High
+	switch {
+	case m.s.Status != StatusTriggered:
+		m.note("raised to high urgency by %s", by)
+	case m.s.Held():
+		m.note("raised to high urgency by %s: paging now instead of waiting for business hours", by)
+		m.release(m.now)
+	case m.s.TextsOnly && !m.s.Exhausted:
+		m.note("raised to high urgency by %s: paging %s again by every method", by, m.p.label(m.s.Step))
+		m.enter(m.s.Pass, m.s.Step, m.now)
+	default:
+		m.note("raised to high urgency by %s", by)
+	}
+	m.run()
+	m.arm()
+	return nil
+}
+
 func (m *machine) deliveryFailed(e DeliveryFailed) error {
 	if m.s.Status == "" {
 		return ErrNotTriggered
@@ -300,6 +402,7 @@ func (m *machine) deliveryFailed(e DeliveryFailed) error {
 	if err := m.ready(); err != nil {
 		return err
 	}
+	current := m.markFailed(e)
 	i := slices.IndexFunc(m.s.Pending, func(pd Pending) bool {
 		return pd.Person == e.Person && pd.Method != e.Method
 	})
@@ -311,8 +414,67 @@ func (m *machine) deliveryFailed(e DeliveryFailed) error {
 		m.sortPending()
 	}
 	m.run()
+	// Only a failure of this step's page can end the step: a report about
+	// an earlier step's page says nothing about this one.
+	if current && !m.s.Exhausted && !m.p.WaitForTimeout && m.unreachable() {
+		m.note("%s: %s could not be reached by any method; not waiting for the ack timeout", m.p.label(m.s.Step), strings.Join(m.s.StepPeople, ", "))
+		if pass, step, ok := m.p.Next(m.s.Pass, m.s.Step); ok {
+			m.enter(pass, step, m.now)
+		} else {
+			m.exhaust()
+		}
+		m.run()
+	}
 	m.arm()
 	return nil
+}
+
+// markFailed marks the send e reports as failed, and reports whether it
+// was one of the current step's.
+func (m *machine) markFailed(e DeliveryFailed) bool {
+	var i int
+	if e.Page != "" {
+		i = slices.IndexFunc(m.s.StepSends, func(sd Send) bool { return sd.Page == e.Page })
+	} else {
+		i = slices.IndexFunc(m.s.StepSends, func(sd Send) bool {
+			return sd.Person == e.Person && !sd.Failed && (e.Method == "" || sd.Method == e.Method)
+		})
+	}
+	if i < 0 {
+		return false
+	}
+	m.s.StepSends[i].Failed = true
+	return true
+}
+
+// unreachable reports whether nobody the current step paged can still be
+// reached: none has a notification still to come at this step, and every
+// page each was sent at this step has failed.
+func (m *machine) unreachable() bool {
+	if len(m.s.StepPeople) == 0 {
+		return false
+	}
+	for _, p := range m.s.StepPeople {
+		if slices.ContainsFunc(m.s.Pending, func(pd Pending) bool {
+			return pd.Person == p && pd.Pass == m.s.Pass && pd.Step == m.s.Step
+		}) {
+			return false
+		}
+		sent := false
+		for _, sd := range m.s.StepSends {
+			if sd.Person != p {
+				continue
+			}
+			if !sd.Failed {
+				return false
+			}
+			sent = true
+		}
+		if !sent {
+			return false
+		}
+	}
+	return true
 }
 
 func methodName(m Method) string {
@@ -351,24 +513,12 @@ func (m *machine) run() {
 		}
 		// The next step starts at the deadline, not now, so a late replay
 		// keeps the policy's own timing.
-		if pass, step, ok := m.next(m.s.Pass, m.s.Step); ok {
+		if pass, step, ok := m.p.Next(m.s.Pass, m.s.Step); ok {
 			m.enter(pass, step, deadline)
 		} else {
 			m.exhaust()
 		}
 	}
-}
-
-// next is the position after (pass, step), or false when the policy is done.
-// A step beyond the policy (it shrank since the alert began) ends the pass.
-func (m *machine) next(pass, step int) (int, int, bool) {
-	if step+1 < len(m.p.Steps) {
-		return pass, step + 1, true
-	}
-	if pass < m.p.Repeat {
-		return pass + 1, 0, true
-	}
-	return pass, step, false
 }
 
 // enter pages step (pass, step), nominally at instant at. A step with nobody
@@ -391,7 +541,7 @@ func (m *machine) enter(pass, step int, at time.Time) {
 			return
 		}
 		var ok bool
-		if pass, step, ok = m.next(pass, step); !ok {
+		if pass, step, ok = m.p.Next(pass, step); !ok {
 			m.exhaust()
 			return
 		}
@@ -417,6 +567,15 @@ type candidate struct {
 func (m *machine) page(at time.Time) bool {
 	ps := m.p.Steps[m.s.Step]
 	where := fmt.Sprintf("%s, pass %d of %d", m.p.label(m.s.Step), m.s.Pass+1, m.p.Repeat+1)
+	m.s.StepPeople, m.s.StepSends = nil, nil
+	// A low-urgency alert paged outside business hours uses only the
+	// policy's Low methods (texts, no calls).
+	textsOnly := false
+	if m.low() && len(m.p.Low.Methods) > 0 {
+		open, _ := m.hours(at)
+		textsOnly = !open
+	}
+	m.s.TextsOnly = textsOnly
 
 	var cands []candidate
 	var unheld []string // targets nobody holds, named when others are paged
@@ -455,6 +614,14 @@ func (m *machine) page(at time.Time) bool {
 			m.note("%s: %s has no notification rules and cannot be reached", where, describe(c.r))
 			continue
 		}
+		if textsOnly {
+			all := c.rules
+			c.rules = slices.DeleteFunc(slices.Clone(all), func(r Rule) bool { return !slices.Contains(m.p.Low.Methods, r.Method) })
+			if len(c.rules) == 0 {
+				m.note("%s: %s has no %s rule, so is not reached for a low-urgency alert outside business hours", where, describe(c.r), methodList(m.p.Low.Methods))
+				continue
+			}
+		}
 		if !c.r.Shadow || c.r.Reverse {
 			staffed = true
 		}
@@ -482,14 +649,29 @@ func (m *machine) page(at time.Time) bool {
 		if !slices.Contains(m.s.Paged, c.r) {
 			m.s.Paged = append(m.s.Paged, c.r)
 		}
+		if !c.r.Shadow || c.r.Reverse {
+			m.s.StepPeople = append(m.s.StepPeople, c.r.Person)
+		}
 	}
 	m.sortPending()
+	how := ""
+	if textsOnly {
+		how = fmt.Sprintf(" (low urgency outside business hours: %s only)", methodList(m.p.Low.Methods))
+	}
 	if len(unheld) > 0 {
-		m.note("%s: paging %s; nobody on call for %s", where, strings.Join(names, ", "), strings.Join(unheld, ", "))
+		m.note("%s: paging %s%s; nobody on call for %s", where, strings.Join(names, ", "), how, strings.Join(unheld, ", "))
 	} else {
-		m.note("%s: paging %s", where, strings.Join(names, ", "))
+		m.note("%s: paging %s%s", where, strings.Join(names, ", "), how)
 	}
 	return true
+}
+
+func methodList(ms []Method) string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = methodName(m)
+	}
+	return strings.Join(out, ", ")
 }
 
 func describe(r Recipient) string {
@@ -513,6 +695,9 @@ func (m *machine) send(pd Pending) {
 	}
 	if late := m.now.Sub(pd.Due); late > 0 {
 		pg.Late = late
+	}
+	if pd.Pass == m.s.Pass && pd.Step == m.s.Step {
+		m.s.StepSends = append(m.s.StepSends, Send{Page: pg.ID, Person: pd.Person, Method: pd.Method})
 	}
 	m.emit(pg)
 }
@@ -548,7 +733,9 @@ func boolCompare(a, b bool) int {
 // it is due at the earliest pending notification or step deadline.
 func (m *machine) arm() {
 	var want time.Time
-	if m.s.Status == StatusTriggered {
+	if m.s.Status == StatusTriggered && m.s.Held() {
+		want = m.s.HeldUntil
+	} else if m.s.Status == StatusTriggered {
 		if len(m.s.Pending) > 0 {
 			want = m.s.Pending[0].Due
 		}

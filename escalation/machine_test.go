@@ -359,7 +359,9 @@ func TestNotificationRules(t *testing.T) {
 
 func TestDeliveryFailed(t *testing.T) {
 	rules := []Rule{{Method: "sms"}, {Method: "voice", After: 2 * time.Minute}, {Method: "email", After: 4 * time.Minute}}
-	a := newAlert(t, stdPolicy(0), stdEnv(rules))
+	p := stdPolicy(0)
+	p.WaitForTimeout = true // this team waits out the timeout for an unreachable person
+	a := newAlert(t, p, stdEnv(rules))
 	a.do(Trigger{}, t0)
 	acts := a.do(DeliveryFailed{Person: "alice", Method: "sms", Reason: "unreachable handset"}, at(30*time.Second))
 	if got := brief(pagesOf(acts)); !slices.Equal(got, []string{"alice/voice p0 s0 due 30s late 0s"}) {

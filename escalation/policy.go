@@ -76,6 +76,44 @@ type PolicyStep struct {
 type Policy struct {
 	Steps  []PolicyStep `json:"steps"`
 	Repeat int          `json:"repeat"`
+	// WaitForTimeout keeps a step going until its ack timeout even when
+	// every person it paged is unreachable (every method failed). By
+	// default the next step starts at once: nobody is left waiting on a
+	// phone that is off.
+	WaitForTimeout bool `json:"wait_for_timeout,omitempty"`
+	// Low is what a low-urgency alert does outside business hours; the
+	// zero value pages it like a high-urgency one.
+	Low LowUrgency `json:"low,omitempty"`
+}
+
+// LowUrgency is what a low-urgency alert does outside business hours.
+type LowUrgency struct {
+	// Hold: a low-urgency alert triggered outside business hours pages
+	// nobody until they next begin; then step 1 starts.
+	Hold bool `json:"hold,omitempty"`
+	// Methods, if set, are the only methods a step paged outside business
+	// hours uses for a low-urgency alert (texts, no calls).
+	Methods []Method `json:"methods,omitempty"`
+}
+
+// Next is the position after (pass, step), or false when the policy is
+// done. A step beyond the policy (it shrank since the alert began) ends
+// the pass.
+func (p Policy) Next(pass, step int) (int, int, bool) {
+	if step+1 < len(p.Steps) {
+		return pass, step + 1, true
+	}
+	if pass < p.Repeat {
+		return pass + 1, 0, true
+	}
+	return pass, step, false
+}
+
+// Last reports whether (pass, step) is the policy's last: nobody further
+// is paged after it.
+func (p Policy) Last(pass, step int) bool {
+	_, _, ok := p.Next(pass, step)
+	return !ok
 }
 
 // Validate reports every problem at once so `pagerd check` can list them all.

@@ -26,9 +26,9 @@ type Rule struct {
 	After  time.Duration `json:"after"`
 }
 
-// Env is how the machine asks about the world. The scheduler implements it
-// from the rotation package and the people directory. Both methods must be
-// deterministic for Step to be.
+// Env is how the machine asks about the world. The alerts service
+// implements it from the rota in force. Its methods must be deterministic
+// for Step to be.
 type Env interface {
 	// Resolve returns the holder of a role plus its active shadows
 	// (Shadow=true, Reverse as configured), or the person of a person
@@ -38,6 +38,28 @@ type Env interface {
 	// the person cannot be reached (the timeline says so).
 	Rules(person string) []Rule
 }
+
+// Hours is implemented by an Env that knows the team's business hours.
+// Without it every instant counts as business hours, so low urgency pages
+// like high.
+type Hours interface {
+	// BusinessHours reports whether at is within the team's business
+	// hours and, when it is not, the instant they next begin, in the team's
+	// zone (the zero time if none lies ahead).
+	BusinessHours(at time.Time) (open bool, next time.Time)
+}
+
+// Urgency says how urgently an alert pages. High urgency pages at once, day
+// or night; low urgency outside business hours does what the policy's Low
+// says. The zero value is high: a record from before urgency existed pages
+// as it always did.
+type Urgency string
+
+// Urgencies.
+const (
+	High Urgency = "high"
+	Low  Urgency = "low"
+)
 
 // Status is where an alert stands.
 type Status string
@@ -64,6 +86,12 @@ type State struct {
 	StepStarted  time.Time `json:"step_started,omitzero"`
 	StepDeadline time.Time `json:"step_deadline,omitzero"`
 
+	// Urgency is the alert's urgency; "" is high.
+	Urgency Urgency `json:"urgency,omitempty"`
+	// HeldUntil is set while a low-urgency alert waits for business hours:
+	// nobody is paged until then, when step 1 starts.
+	HeldUntil time.Time `json:"held_until,omitzero"`
+
 	// Exhausted: the policy ran out with nobody acknowledging. It is the
 	// reported final state; the alert stays open and pending notifications
 	// still go out. It stays true after a later ack or resolve, as history.
@@ -86,6 +114,30 @@ type State struct {
 	Paged []Recipient `json:"paged,omitempty"`
 	// Seq counts pages sent; page IDs are "p<Seq>". It never decreases.
 	Seq int `json:"seq"`
+
+	// StepPeople are the people the current step paged who may ack (not
+	// learning shadows), in the order paged: whom an answer names as
+	// being paged.
+	StepPeople []string `json:"step_people,omitempty"`
+	// StepSends are the pages sent at the current step, with whether each
+	// was reported failed: when every person of the step has no method
+	// left that did not fail, the step is over at once.
+	StepSends []Send `json:"step_sends,omitempty"`
+	// TextsOnly: the current step was paged by Policy.Low.Methods only (a
+	// low-urgency alert outside business hours). Raising the alert to
+	// high urgency pages the step again with every method.
+	TextsOnly bool `json:"texts_only,omitempty"`
+}
+
+// Held reports whether the alert waits for business hours.
+func (s State) Held() bool { return !s.HeldUntil.IsZero() }
+
+// Send is one page sent at the current step.
+type Send struct {
+	Page   string `json:"page"`
+	Person string `json:"person"`
+	Method Method `json:"method"`
+	Failed bool   `json:"failed,omitempty"`
 }
 
 // Pending is one notification still to send.
@@ -103,8 +155,12 @@ type Pending struct {
 // Event is an input to Step.
 type Event interface{ isEvent() }
 
-// Trigger creates the alert: page step 0 of pass 0.
-type Trigger struct{}
+// Trigger creates the alert: page step 0 of pass 0, or, for a low-urgency
+// alert outside business hours under a policy that holds them, wait for
+// business hours.
+type Trigger struct {
+	Urgency Urgency // "" is high
+}
 
 // Tick is the alert's timer firing, possibly late.
 type Tick struct{}
@@ -119,12 +175,21 @@ type Resolve struct{ By string }
 // re-opens the alert: whoever acked wants help.
 type EscalateNow struct{ By string }
 
+// Raise makes the alert high urgency: a held alert is paged now, and a
+// step paged by texts only is paged again with every method.
+type Raise struct{ By string }
+
 // DeliveryFailed reports that a page could not be delivered; the person's
-// next other method becomes due now.
+// next other method becomes due now. When no person of the current step is
+// left with a method that has not failed, the next step starts at once
+// (unless the policy says to wait for the ack timeout).
 type DeliveryFailed struct {
 	Person string
 	Method Method
 	Reason string
+	// Page is the failed page's ID when known; else the person's oldest
+	// unfailed send by Method at the current step is taken to be it.
+	Page string
 }
 
 func (Trigger) isEvent()        {}
@@ -133,6 +198,7 @@ func (Ack) isEvent()            {}
 func (Resolve) isEvent()        {}
 func (EscalateNow) isEvent()    {}
 func (DeliveryFailed) isEvent() {}
+func (Raise) isEvent()          {}
 
 // Action is an output of Step, for the scheduler to perform in order.
 type Action interface{ isAction() }
@@ -181,6 +247,7 @@ var (
 	ErrAlreadyAcknowledged = errors.New("escalation: alert already acknowledged")
 	ErrAlreadyResolved     = errors.New("escalation: alert already resolved")
 	ErrNoFurtherStep       = errors.New("escalation: nobody further to escalate to")
+	ErrAlreadyHigh         = errors.New("escalation: alert already high urgency")
 	ErrNoActor             = errors.New("escalation: event names nobody (By or Person empty)")
 	ErrInvalidPolicy       = errors.New("escalation: invalid policy")
 	ErrInvalidState        = errors.New("escalation: invalid state")

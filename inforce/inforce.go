@@ -142,6 +142,20 @@ func (e Env) Rules(person string) []escalation.Rule {
 	return out
 }
 
+// BusinessHours answers the machine's question about the team's business
+// hours (escalation.Hours), for low-urgency alerts.
+func (e Env) BusinessHours(at time.Time) (bool, time.Time) {
+	open, next, err := e.Team.Calendar().Open(at)
+	if err != nil {
+		// The loader checked the calendar, so this can't happen; should it,
+		// paging beats holding an alert for hours nobody can compute.
+		return true, time.Time{}
+	}
+	return open, next
+}
+
+var _ escalation.Hours = Env{}
+
 // Current is the rota in force on this node, swapped atomically when a new
 // revision is published.
 type Current struct{ p atomic.Pointer[Rota] }

@@ -65,9 +65,11 @@ func objectBody(body []byte, what string) error {
 //     labels.instance), else "Alertmanager alert <fingerprint>".
 //   - Details: sorted label and annotation "key=value" lines, startsAt,
 //     endsAt when resolved, and truncatedAlerts when not 0.
-//   - Severity from labels.severity: page/critical -> critical, error ->
-//     error, warning/warn -> warning, info/none -> info; any other value ->
-//     critical.
+//   - Severity from labels.severity (alerts.SeverityFromLabel):
+//     page/critical -> critical, error -> error, warning/warn -> warning,
+//     info/none -> info; any other value -> critical. A team that names
+//     another label in its urgency rule gets its severity from that label
+//     (the alerts service reads Labels).
 //   - Origin: labels.instance, else labels.job.
 //   - Links: annotations.runbook_url (the Prometheus convention, and the
 //     first thing the person paged wants), generatorURL, externalURL.
@@ -154,10 +156,11 @@ func amEvent(a amAlert, groupStatus, truncated string) (alerts.Event, error) {
 	}
 
 	if sev, ok := a.Labels["severity"]; ok && strings.TrimSpace(sev) != "" {
-		ev.Severity = amSeverity(sev)
+		ev.Severity = alerts.SeverityFromLabel(sev)
 	} else if ev.Action == alerts.Trigger {
 		ev.Severity = alerts.SeverityCritical
 	}
+	ev.Labels = a.Labels
 
 	ev.Origin = alerts.CleanLine(a.Labels["instance"], alerts.MaxOrigin)
 	if ev.Origin == "" {
@@ -198,21 +201,6 @@ func writeKV(b *strings.Builder, title string, m map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := strings.ReplaceAll(strings.TrimSpace(alerts.NormNewlines(m[k])), "\n", "\n    ")
 		fmt.Fprintf(b, "  %s=%s\n", k, v)
-	}
-}
-
-// amSeverity maps the common severity label values onto pagerd's four.
-// Anything unrecognised pages as critical rather than being quietly demoted.
-func amSeverity(s string) string {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "error":
-		return alerts.SeverityError
-	case "warning", "warn":
-		return alerts.SeverityWarning
-	case "info", "none":
-		return alerts.SeverityInfo
-	default: // page, critical, and anything else
-		return alerts.SeverityCritical
 	}
 }
 

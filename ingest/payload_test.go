@@ -33,6 +33,9 @@ func sameEvents(t *testing.T, got, want []alerts.Event) {
 	for i := range want {
 		g, w := reflect.ValueOf(got[i]), reflect.ValueOf(want[i])
 		for f := 0; f < g.NumField(); f++ {
+			if g.Type().Field(f).Name == "Labels" {
+				continue // the raw labels: TestAlertmanagerKeepsLabels
+			}
 			if !reflect.DeepEqual(g.Field(f).Interface(), w.Field(f).Interface()) {
 				t.Errorf("event %d: %s\n got: %#v\nwant: %#v", i, g.Type().Field(f).Name, g.Field(f).Interface(), w.Field(f).Interface())
 			}
@@ -548,5 +551,17 @@ func TestErrorsAreBadRequests(t *testing.T) {
 		if !errors.As(err, &br) || br.Error() != br.Msg || br.Msg == "" {
 			t.Errorf("%s: %T %v", name, err, err)
 		}
+	}
+}
+
+// The labels ride along, so a team whose urgency rule names another label
+// (priority, say) gets its severity from it.
+func TestAlertmanagerKeepsLabels(t *testing.T) {
+	evs, err := ParseAlertmanager([]byte(`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"A","priority":"warning"},"fingerprint":"1"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs[0].Labels["priority"] != "warning" || evs[0].Severity != alerts.SeverityCritical {
+		t.Errorf("labels %v severity %q", evs[0].Labels, evs[0].Severity)
 	}
 }

@@ -26,7 +26,11 @@ type Page struct {
 	To         string // E.164
 	Role       string // the role paged, "" for a person target
 	Shadow     bool   // a copy for someone shadowing the role
-	Late       time.Duration
+	// Late is how late the page is (the leader was down, or the page
+	// could not be sent sooner); Held how long the person's rate limit
+	// held it back. Neither is set when small.
+	Late time.Duration
+	Held time.Duration
 
 	// Text, if set, is the SMS body to send as it is (the engine composes
 	// it, for example to bundle several alerts into one message).

@@ -7,7 +7,7 @@ package rotafile
 func KnownKeys() map[string][]string {
 	return map[string][]string{
 		"": {"people", "team", "name", "timezone", "business_hours", "holidays",
-			"rotations", "shadows", "overrides", "escalation", "routes", "pay"},
+			"rotations", "shadows", "overrides", "escalation", "urgency", "routes", "pay"},
 		"people[]":                      {"id", "name", "timezone", "contacts", "notify"},
 		"people[].contacts":             {"sms", "voice"},
 		"people[].notify[]":             {"method", "after"},
@@ -17,9 +17,10 @@ func KnownKeys() map[string][]string {
 		"rotations.*.changes[]":         {"from", "members"},
 		"shadows[]":                     {"person", "role", "from", "until", "reverse"},
 		"overrides[]":                   {"role", "person", "from", "until", "note"},
-		"escalation":                    {"repeat", "steps"},
+		"escalation":                    {"repeat", "steps", "unreachable"},
+		"urgency":                       {"high", "low_out_of_hours", "alertmanager_label"},
 		"escalation.steps[]":            {"notify", "ack_timeout"},
-		"routes[]":                      {"name", "email", "resolve", "http", "require_auth", "authserv_id", "resolve_any"},
+		"routes[]":                      {"name", "email", "resolve", "http", "severity", "require_auth", "authserv_id", "resolve_any"},
 		"routes[].email":                {"from", "to", "subject", "body"},
 		"routes[].resolve":              {"from", "to", "subject", "body"},
 		"routes[].http":                 {"key_env", "key_file"},

@@ -5,6 +5,7 @@ package rotafile
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
@@ -57,7 +58,10 @@ type Team struct {
 	Escalation    escalation.Policy
 	Routes        []Route
 	Pay           *Pay // nil when the file has no pay block
-	Pos           Pos  // where `team:` is
+	// Urgency says which severities page at once; nil (no urgency block)
+	// makes every alert high urgency.
+	Urgency *Urgency
+	Pos     Pos // where `team:` is
 
 	rotationPos map[string]Pos
 	brokenRoles map[string]bool // declared, but with errors: references to them add no errors
@@ -82,12 +86,52 @@ type Holiday struct {
 	Name string
 }
 
+// Urgency is a team's urgency rule: high-urgency alerts page at once, day
+// or night; low-urgency ones outside business hours do what OutOfHours
+// says (Escalation.Low carries it to the state machine).
+type Urgency struct {
+	// High lists the severities (critical, error, warning, info) that are
+	// high urgency; every other severity is low.
+	High []string
+	// OutOfHours is what low urgency does outside business hours:
+	// "wait" (held until business hours begin, then paged) or "sms"
+	// (paged by text only, no calls).
+	OutOfHours string
+	// AlertmanagerLabel is the Alertmanager label whose value is the
+	// alert's severity ("severity" by default).
+	AlertmanagerLabel string
+}
+
+// Low-urgency behaviours outside business hours.
+const (
+	LowWait = "wait"
+	LowSMS  = "sms"
+)
+
+// DefaultSeverityLabel is the Alertmanager label read for severity when a
+// team names none.
+const DefaultSeverityLabel = "severity"
+
+// IsHigh reports whether severity is high urgency for the team: always,
+// when the team has no urgency rule.
+func (t *Team) IsHigh(severity string) bool {
+	if t.Urgency == nil {
+		return true
+	}
+	return slices.Contains(t.Urgency.High, severity)
+}
+
+// Severities are the severities alerts carry, as PagerDuty names them.
+var Severities = []string{"critical", "error", "warning", "info"}
+
 // Route tells how an incoming alert finds this team.
 type Route struct {
-	Name    string
-	Email   *EmailMatch // patterns that raise (or re-raise) an alert
-	Resolve *EmailMatch // patterns that resolve the matching open alert
-	HTTP    *HTTPRoute
+	Name string
+	// Severity is what an email route gives its alerts ("" : critical).
+	Severity string
+	Email    *EmailMatch // patterns that raise (or re-raise) an alert
+	Resolve  *EmailMatch // patterns that resolve the matching open alert
+	HTTP     *HTTPRoute
 
 	// RequireAuth lists the checks (dkim, spf, dmarc) an email route's mail
 	// must pass, for its sender's domain, in the Authentication-Results

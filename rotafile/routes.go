@@ -35,6 +35,17 @@ func (l *loader) routes(file string, n *yaml.Node, t *Team) {
 		case hasH:
 			r.HTTP = l.httpRoute(file, hf.val)
 		}
+		if f, has := m.get("severity"); has {
+			switch s, ok := l.str(file, f.val, "severity"); {
+			case !ok:
+			case !hasE:
+				l.errf(file, f.key, "HTTP alerts carry their own severity in the payload", "severity only goes with an email route")
+			case !slices.Contains(Severities, s):
+				l.errf(file, f.val, oneOfHint(s, Severities), "%q is not a severity (critical, error, warning, info)", s)
+			default:
+				r.Severity = s
+			}
+		}
 		if f, has := m.get("resolve"); has {
 			if !hasE {
 				l.errf(file, f.key, "HTTP alerts resolve with action: resolve in the payload", "resolve patterns only go with an email route")

@@ -2,6 +2,7 @@ package rotafile
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -73,6 +74,9 @@ func (l *loader) team(file string, m mapping) {
 	}
 	if f, ok := l.need(file, m, "escalation", what, "add escalation: {steps: [{notify: [primary], ack_timeout: 5m}]}"); ok {
 		l.escalation(file, f.val, t, roles)
+	}
+	if f, ok := m.get("urgency"); ok {
+		l.urgency(file, f.val, t)
 	}
 	if f, ok := m.get("routes"); ok {
 		l.routes(file, f.val, t)
@@ -562,6 +566,17 @@ func (l *loader) escalation(file string, n *yaml.Node, t *Team, roles []string) 
 	if f, has := m.get("repeat"); has {
 		p.Repeat, _ = l.integer(file, f.val, "repeat", 0, 10)
 	}
+	if f, has := m.get("unreachable"); has {
+		if v, ok := l.str(file, f.val, "unreachable"); ok {
+			switch v {
+			case "next_step":
+			case "wait":
+				p.WaitForTimeout = true
+			default:
+				l.errf(file, f.val, oneOfHint(v, []string{"next_step", "wait"}), "unreachable %q is not one of next_step, wait", v)
+			}
+		}
+	}
 	sf, ok := l.need(file, m, "steps", "escalation", "steps: [{notify: [primary], ack_timeout: 5m}, {notify: [secondary], ack_timeout: 5m}]")
 	if !ok {
 		return
@@ -614,6 +629,7 @@ func (l *loader) escalation(file string, n *yaml.Node, t *Team, roles []string) 
 		l.errf(file, n, "", "escalation: %v", err)
 		return
 	}
+	p.Low = t.Escalation.Low // set by urgency:, whichever comes first in the file
 	t.Escalation = p
 	if lastStep := p.Steps[len(p.Steps)-1]; len(lastStep.Targets) == 1 {
 		l.warnf(RuleSingleLastStep, file, last, "add a second target to the last step (e.g. the secondary, or a manager) so a missed page still reaches someone",
@@ -662,4 +678,86 @@ func (l *loader) target(file string, n *yaml.Node, t *Team) (escalation.Target, 
 		return escalation.Target{}, false
 	}
 	return escalation.Target{Role: s}, true
+}
+
+// urgency reads the urgency: block.
+func (l *loader) urgency(file string, n *yaml.Node, t *Team) {
+	m, ok := l.mapping(file, n, "urgency", "urgency")
+	if !ok {
+		return
+	}
+	u := &Urgency{OutOfHours: LowWait, AlertmanagerLabel: DefaultSeverityLabel}
+	good := true
+	if f, ok := l.need(file, m, "high", "urgency", "the severities that page at once, day or night, e.g. high: [critical, error]"); ok {
+		items, ok := l.list(file, f.val, "high", true)
+		good = good && ok
+		for _, it := range items {
+			s, ok := l.str(file, it, "severity")
+			if !ok {
+				good = false
+				continue
+			}
+			if !slices.Contains(Severities, s) {
+				l.errf(file, it, oneOfHint(s, Severities), "%q is not a severity (critical, error, warning, info)", s)
+				good = false
+				continue
+			}
+			if slices.Contains(u.High, s) {
+				l.errf(file, it, "delete the repeat", "%s is listed twice", s)
+				good = false
+				continue
+			}
+			u.High = append(u.High, s)
+		}
+	} else {
+		good = false
+	}
+	if f, has := m.get("low_out_of_hours"); has {
+		if v, ok := l.str(file, f.val, "low_out_of_hours"); ok {
+			switch v {
+			case LowWait, LowSMS:
+				u.OutOfHours = v
+			default:
+				l.errf(file, f.val, oneOfHint(v, []string{LowWait, LowSMS}), "low_out_of_hours %q is not one of wait (held until business hours), sms (texts, no calls)", v)
+				good = false
+			}
+		} else {
+			good = false
+		}
+	}
+	if f, has := m.get("alertmanager_label"); has {
+		if v, ok := l.str(file, f.val, "alertmanager_label"); ok {
+			if !labelRE.MatchString(v) {
+				l.errf(file, f.val, "a Prometheus label name: letters, digits and _, not starting with a digit", "alertmanager_label %q is not a label name", v)
+				good = false
+			}
+			u.AlertmanagerLabel = v
+		} else {
+			good = false
+		}
+	}
+	if !good {
+		return
+	}
+	if len(u.High) == len(Severities) {
+		l.warnf("urgency-all-high", file, m.node, "list only the severities that should wake someone; the others wait for business hours", "every severity is high urgency, so the urgency block changes nothing")
+	}
+	t.Urgency = u
+	switch u.OutOfHours {
+	case LowWait:
+		t.Escalation.Low = escalation.LowUrgency{Hold: true}
+	case LowSMS:
+		t.Escalation.Low = escalation.LowUrgency{Methods: []escalation.Method{"sms"}}
+	}
+}
+
+// labelRE is a Prometheus label name.
+var labelRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// oneOfHint suggests the closest of the allowed values, or lists them.
+func oneOfHint(got string, allowed []string) string {
+	if s := didyoumean.Closest(got, allowed); s != "" {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	return "use one of " + strings.Join(allowed, ", ")
 }

@@ -133,8 +133,8 @@ func (l *leadership) loop() error {
 			}
 			l.tick(id, due)
 		}
-		for _, batch := range l.boxes.flushDue(now) {
-			l.send(batch)
+		for _, msg := range l.boxes.flushDue(now) {
+			l.send(&msg)
 		}
 		e.held.Store(int64(l.boxes.held))
 		if !sweepAt.After(now) {
@@ -248,27 +248,34 @@ func (l *leadership) spawn(f func()) {
 
 // offer takes a page that is due: into its person's mailbox, and out when
 // the bundler says so. A page already in hand, or waiting out a backoff,
-// is left for later.
+// is left for later. How late the page is when the leader takes it up is
+// noted on it: a page due while no leader existed says so when it goes;
+// time held back by the rate limit is not lateness and is shown apart.
 func (l *leadership) offer(pg store.OutboxPage) {
 	k := pg.Key()
 	if l.inflight[k] {
 		return
 	}
-	if r, ok := l.retry[k]; ok && l.e.Clock.Now().Before(r.at) {
+	now := l.e.Clock.Now()
+	if r, ok := l.retry[k]; ok && now.Before(r.at) {
 		return
 	}
 	l.inflight[k] = true
+	if late := now.Sub(pg.Due); late > pg.Late {
+		pg.Late = late
+	}
 	l.send(l.boxes.add(pg))
 	l.e.held.Store(int64(l.boxes.held))
 }
 
-// send hands one message's pages to a worker.
-func (l *leadership) send(pages []store.OutboxPage) {
-	if len(pages) == 0 {
+// send hands one message to a worker.
+func (l *leadership) send(msg *outgoing) {
+	if msg == nil || len(msg.pages) == 0 {
 		return
 	}
+	pages := msg.pages
 	l.spawn(func() {
-		err := l.e.send(l.ctx, l.fence, pages)
+		err := l.e.send(l.ctx, l.fence, *msg)
 		if errors.Is(err, store.ErrFenced) {
 			l.stop(err)
 		}
@@ -365,7 +372,7 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 		for _, pg := range batch {
 			l.inflight[pg.Key()] = true
 		}
-		l.send(batch)
+		l.send(&outgoing{pages: batch})
 		offered += len(batch)
 	}
 	for k := range l.warned {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/notifier/message"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -38,12 +39,13 @@ func (e *Engine) tick(ctx context.Context, fence *store.Fence, id int64, due tim
 
 // send delivers one message and records its outcome on every alert
 // concerned.
-func (e *Engine) send(ctx context.Context, fence *store.Fence, pages []store.OutboxPage) error {
-	pages, err := e.wanted(ctx, pages)
+func (e *Engine) send(ctx context.Context, fence *store.Fence, msg outgoing) error {
+	pages, err := e.wanted(ctx, msg.pages)
 	if err != nil || len(pages) == 0 {
 		return err
 	}
-	page, err := e.compose(ctx, pages)
+	held := msg.held
+	page, err := e.compose(ctx, pages, held)
 	if err != nil || page == nil {
 		return err
 	}
@@ -74,7 +76,7 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, pages []store.Out
 				return nil
 			}
 			pages = live
-			if page, err = e.compose(ctx, pages); err != nil || page == nil {
+			if page, err = e.compose(ctx, pages, held); err != nil || page == nil {
 				return err
 			}
 		}
@@ -186,10 +188,14 @@ func (e *Engine) wanted(ctx context.Context, pages []store.OutboxPage) ([]store.
 // alert is still unacknowledged.
 const staleAfter = time.Second
 
+// lateShown is how late a page must be before its message says so.
+const lateShown = 2 * time.Second
+
 // compose builds the message for pages, all for one person and method: the
-// newest page speaks for a bundle. A person with no number for the method
-// fails the pages at once (nil page).
-func (e *Engine) compose(ctx context.Context, pages []store.OutboxPage) (*notifier.Page, error) {
+// newest page speaks for a bundle. held is how long the rate limit held
+// them back (said apart from lateness). A person with no number for the
+// method fails the pages at once (nil page).
+func (e *Engine) compose(ctx context.Context, pages []store.OutboxPage, held time.Duration) (*notifier.Page, error) {
 	pg := pages[len(pages)-1]
 	r := e.Rota.Get()
 	p, ok := r.People[pg.Person]
@@ -208,8 +214,13 @@ func (e *Engine) compose(ctx context.Context, pages []store.OutboxPage) (*notifi
 		Person: p.ID, PersonName: p.Name, Method: string(pg.Method), To: to, Role: pg.Role,
 		Shadow: pg.Shadow,
 	}
-	if late := e.Clock.Now().Sub(pages[0].Due); late > 2*time.Second {
-		page.Late = late
+	for _, q := range pages {
+		if q.Late > lateShown {
+			page.Late = max(page.Late, q.Late)
+		}
+	}
+	if held >= time.Second {
+		page.Held = held
 	}
 	if len(pages) > 1 {
 		for _, q := range pages {
@@ -217,10 +228,25 @@ func (e *Engine) compose(ctx context.Context, pages []store.OutboxPage) (*notifi
 			page.BundledPages = append(page.BundledPages, q.PageID)
 		}
 	}
-	if e.Compose != nil {
-		page.Text = e.Compose(*page, pages)
+	compose := e.Compose
+	if compose == nil {
+		compose = ComposeSMS
 	}
+	page.Text = compose(*page, pages)
 	return page, nil
+}
+
+// ComposeSMS is the text of a message about pages: one alert, or a
+// bundle, with each page's lateness and the rate limit's hold.
+func ComposeSMS(p notifier.Page, pages []store.OutboxPage) string {
+	alerts := make([]message.Alert, len(pages))
+	for i, q := range pages {
+		alerts[i] = message.Alert{ID: q.AlertID, Team: q.Team, Summary: q.Summary, Shadow: q.Shadow}
+		if q.Late > lateShown {
+			alerts[i].Late = q.Late
+		}
+	}
+	return message.ComposeHeld(alerts, p.Held)
 }
 
 // look asks the provider about a message that an earlier attempt (this
@@ -272,6 +298,13 @@ func (e *Engine) recordSent(ctx context.Context, page notifier.Page, pages []sto
 	if page.Late > 0 {
 		late = fmt.Sprintf(", %s late", page.Late.Round(time.Second))
 	}
+	if page.Held > 0 {
+		late += fmt.Sprintf(", held %s (rate limit)", page.Held.Round(time.Second))
+	}
+	covers := make([]int64, len(pages))
+	for i, q := range pages {
+		covers[i] = q.AlertID
+	}
 	bundle := ""
 	if len(pages) > 1 {
 		bundle = fmt.Sprintf(" in one message about %d alerts", len(pages))
@@ -282,7 +315,7 @@ func (e *Engine) recordSent(ctx context.Context, page notifier.Page, pages []sto
 		if q.Shadow {
 			shadow = " (shadow copy)"
 		}
-		errs = append(errs, e.finish(ctx, q, "sent", "%s%s to %s (%s) sent via %s [%s]%s%s%s", q.Method, shadow, q.Person, page.To, rec.Provider, rec.ID, bundle, late, extra))
+		errs = append(errs, e.record(ctx, q, covers, "%s%s to %s (%s) sent via %s [%s]%s%s%s", q.Method, shadow, q.Person, page.To, rec.Provider, rec.ID, bundle, late, extra))
 	}
 	return errors.Join(errs...)
 }
@@ -300,12 +333,14 @@ func (e *Engine) noteAll(ctx context.Context, pages []store.OutboxPage, key, kin
 	return errors.Join(errs...)
 }
 
+// failedAll records that a message could not be sent and moves its
+// person on to their next contact method (or the alerts on to their next
+// step), as one decision: a bundle that fails as a text becomes one call.
+// The record outlives the term, like finish.
 func (e *Engine) failedAll(ctx context.Context, pages []store.OutboxPage, cause error, attempts int) error {
-	var errs []error
-	for _, pg := range pages {
-		errs = append(errs, e.failed(ctx, pg, cause, attempts))
-	}
-	return errors.Join(errs...)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second+time.Duration(len(pages))*e.RequestTimeout)
+	defer cancel()
+	return e.Alerts.SendFailed(rctx, pages, cause, attempts)
 }
 
 // finish removes a page from the outbox, noting why on the timeline. It
@@ -316,16 +351,15 @@ func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, kind, format s
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	entry := store.Entry{At: e.Clock.Now(), Kind: kind, Text: fmt.Sprintf(format, args...)}
-	if kind == "sent" {
-		return e.Store.RecordSent(rctx, pg, entry)
-	}
 	return e.Store.RecordEvent(rctx, pg.AlertID, pg.PageID+"-"+kind, entry, pg)
 }
 
-// failed records a page that could not be sent and moves the person on to
-// their next contact method. The record outlives the term, like finish.
-func (e *Engine) failed(ctx context.Context, pg store.OutboxPage, cause error, attempts int) error {
+// record is finish for a page that went out in a message about covers: it
+// also records what the message covered as the person's last, which a
+// bare "ack" answers.
+func (e *Engine) record(ctx context.Context, pg store.OutboxPage, covers []int64, format string, args ...any) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	return e.Alerts.SendFailed(rctx, pg, cause, attempts)
+	entry := store.Entry{At: e.Clock.Now(), Kind: "sent", Text: fmt.Sprintf(format, args...)}
+	return e.Store.RecordSent(rctx, pg, entry, covers)
 }

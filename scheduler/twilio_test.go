@@ -13,12 +13,10 @@ import (
 
 	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/escalation"
-	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/notifier/message"
 	"github.com/pagerd/pagerd/notifier/twilio"
 	"github.com/pagerd/pagerd/notifier/twilio/twiliotest"
 	"github.com/pagerd/pagerd/scheduler"
-	"github.com/pagerd/pagerd/store"
 )
 
 // twilioHarness is the harness with pages going through the real
@@ -55,13 +53,7 @@ func (th *twilioHarness) runEngine() {
 	th.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	th.eng = &scheduler.Engine{Store: th.st, Alerts: th.svc, Rota: th.holder, Notifier: th.tw, Clock: th.clk, Log: quietLog(), Node: th.t.Name(),
-		Backoff: time.Second, Compose: func(p notifier.Page, pages []store.OutboxPage) string {
-			var as []message.Alert
-			for _, q := range pages {
-				as = append(as, message.Alert{ID: q.AlertID, Team: q.Team, Summary: q.Summary, Shadow: q.Shadow})
-			}
-			return message.Compose(as)
-		}}
+		Backoff: time.Second} // the texts are the default's: scheduler.ComposeSMS
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -186,7 +178,7 @@ func TestVoiceKeypressAcknowledges(t *testing.T) {
 		t.Fatalf("the call's gather goes elsewhere: %s", call.Twiml)
 	}
 	code, body := th.webhook(gather, url.Values{"Digits": {"1"}, "To": {aliceNumber}, "CallSid": {"CA1"}, "AccountSid": {twiliotest.AccountSID}})
-	if code != 200 || !strings.Contains(body, "<Say") || !strings.Contains(body, "acknowledged") {
+	if code != 200 || !strings.Contains(body, "<Say") || !strings.Contains(body, fmt.Sprintf("Acknowledged alert %d. Paging stopped.", id)) || strings.Contains(body, "Reply") {
 		t.Fatalf("gather: %d %s", code, body)
 	}
 	if a := th.alert(id); a.Status() != escalation.StatusAcknowledged || a.Esc.AckedBy != "alice" {

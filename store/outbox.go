@@ -32,6 +32,13 @@ type OutboxPage struct {
 	Team     string `json:"team"`
 	Summary  string `json:"summary"`
 	Severity string `json:"severity,omitempty"`
+	// Group names pages decided together (the alerts of one request, or
+	// the fallback of one undelivered message) that go to one person by
+	// one method as one message; GroupSize is how many such pages the
+	// group has for this person and method. The engine waits, briefly, for
+	// all of them before sending.
+	Group     string `json:"group,omitempty"`
+	GroupSize int    `json:"group_size,omitempty"`
 	// Intent is set just before the page is handed to the provider and
 	// goes with the page when its outcome is recorded: a page found with
 	// one may have been sent, so the provider is asked before it is sent
@@ -127,17 +134,32 @@ func (s *Store) MarkSending(ctx context.Context, fence *Fence, pages []OutboxPag
 	return nil, nil
 }
 
-// RecordSent is RecordEvent for a page that went out: it also notes the
-// alert as the latest paged to the person, which a bare "ack" reply means.
-func (s *Store) RecordSent(ctx context.Context, pg OutboxPage, e Entry) error {
+// LastMessage is what the last message to a person covered: a bare "ack"
+// reply (or a keypress) answers every alert of it.
+type LastMessage struct {
+	Alerts []int64 `json:"alerts"`
+	Method string  `json:"method,omitempty"`
+}
+
+// RecordSent is RecordEvent for a page that went out in a message about
+// the alerts covers (the page's alert alone when empty): it also records
+// them as the last message to the person, which a bare "ack" reply means.
+func (s *Store) RecordSent(ctx context.Context, pg OutboxPage, e Entry, covers []int64) error {
 	v, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode timeline entry: %w", err)
 	}
+	if len(covers) == 0 {
+		covers = []int64{pg.AlertID}
+	}
+	last, err := json.Marshal(LastMessage{Alerts: covers, Method: string(pg.Method)})
+	if err != nil {
+		return fmt.Errorf("encode last message: %w", err)
+	}
 	ops := []clientv3.Op{
 		clientv3.OpPut(s.eventsPrefix(pg.AlertID)+pg.PageID+"-sent", string(v)),
 		clientv3.OpDelete(pg.key(s.p)),
-		clientv3.OpPut(s.p+"lastpage/"+pg.Person, strconv.FormatInt(pg.AlertID, 10)),
+		clientv3.OpPut(s.p+"lastpage/"+pg.Person, string(last)),
 	}
 	if err := s.batched(ctx, &write{ops: ops, key: s.p + "lastpage/" + pg.Person}); err != nil {
 		return fmt.Errorf("record page %s on alert %d: %w", pg.PageID, pg.AlertID, err)
@@ -145,17 +167,25 @@ func (s *Store) RecordSent(ctx context.Context, pg OutboxPage, e Entry) error {
 	return nil
 }
 
-// LastPaged is the alert most recently paged to person.
-func (s *Store) LastPaged(ctx context.Context, person string) (int64, bool, error) {
+// LastPaged is what the last message to person covered. A record written
+// before messages were recorded whole holds one alert id.
+func (s *Store) LastPaged(ctx context.Context, person string) (LastMessage, bool, error) {
 	resp, err := s.cli.Get(ctx, s.p+"lastpage/"+person)
 	if err != nil {
-		return 0, false, fmt.Errorf("read last page of %s: %w", person, err)
+		return LastMessage{}, false, fmt.Errorf("read last page of %s: %w", person, err)
 	}
 	if len(resp.Kvs) == 0 {
-		return 0, false, nil
+		return LastMessage{}, false, nil
 	}
-	id, err := parseID(string(resp.Kvs[0].Value))
-	return id, err == nil, err
+	v := resp.Kvs[0].Value
+	if id, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+		return LastMessage{Alerts: []int64{id}}, true, nil
+	}
+	var m LastMessage
+	if err := json.Unmarshal(v, &m); err != nil {
+		return LastMessage{}, false, fmt.Errorf("decode last page of %s: %w", person, err)
+	}
+	return m, len(m.Alerts) > 0, nil
 }
 
 // Outbox returns every page waiting to be sent, oldest alert first, and

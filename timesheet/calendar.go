@@ -203,3 +203,52 @@ func (c *calendar) emit(out []Piece, cl Class, day Date, a, b, from, to time.Tim
 	}
 	return append(out, Piece{Class: cl, Day: day, Start: a.In(c.loc), End: b.In(c.loc)})
 }
+
+// maxLookahead bounds how far Open looks for the next business hours: a
+// calendar with none in a year (no business days, or every one a holiday)
+// has none worth waiting for.
+const maxLookahead = 400
+
+// Open reports whether t lies within business hours (the Business class
+// of Split), and when it does not, the instant business hours next begin,
+// in the calendar's Location: zero if none begin within about a year.
+// Boundaries are resolved as Split resolves them, so across a DST change
+// the next start is the local wall time, not a fixed number of hours on.
+func (c Calendar) Open(t time.Time) (open bool, next time.Time, err error) {
+	cal, err := c.compile()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	open, next = cal.open(t)
+	return open, next, nil
+}
+
+func (c *calendar) open(t time.Time) (bool, time.Time) {
+	y, m, d := t.In(c.loc).Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	// As in split: a day whose midnight resolves after t (a gap) starts
+	// the day before.
+	for c.wall(day, 0).After(t) {
+		day = day.AddDate(0, 0, -1)
+	}
+	for i := 0; i < maxLookahead; i, day = i+1, day.AddDate(0, 0, 1) {
+		date := Date{day.Year(), day.Month(), day.Day()}
+		if c.holidays[date] || !c.days[day.Weekday()] {
+			continue
+		}
+		start := c.wall(day, 0)
+		end := instant.Later(c.wall(day.AddDate(0, 0, 1), 0), start)
+		bs := instant.Clamp(c.wall(day, c.start), start, end)
+		be := instant.Clamp(c.wall(day, c.end), bs, end)
+		if !bs.Before(be) {
+			continue // empty business hours that day
+		}
+		if !t.Before(bs) && t.Before(be) {
+			return true, time.Time{}
+		}
+		if bs.After(t) {
+			return false, bs.In(c.loc)
+		}
+	}
+	return false, time.Time{}
+}

@@ -146,7 +146,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tTEAM\tSTATUS\tCOUNT\tCREATED\tSUMMARY")
 		for _, a := range list.Alerts {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Team, a.Status, a.Count, timefmt.PeopleSeconds(a.CreatedAt.Time, time.Local), a.Summary)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Team, statusText(a), a.Count, timefmt.PeopleSeconds(a.CreatedAt.Time, time.Local), a.Summary)
 		}
 		if err := tw.Flush(); err != nil {
 			return 1
@@ -183,7 +183,7 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		return printJSON(stdout, a)
 	}
-	fmt.Fprintf(stdout, "#%d %s [%s] %s\n", a.ID, a.Team, a.Status, a.Summary)
+	fmt.Fprintf(stdout, "#%d %s [%s] %s\n", a.ID, a.Team, statusText(a), a.Summary)
 	if a.Count > 1 {
 		fmt.Fprintf(stdout, "received %d times, last at %s\n", a.Count, timefmt.PeopleSeconds(a.LastSeenAt.Time, time.Local))
 	}
@@ -225,6 +225,15 @@ func listAlerts(c *apiClient, state, team string, limit int, all bool) (api.Aler
 		}
 		q.Set("cursor", page.NextCursor)
 	}
+}
+
+// statusText is an alert's status for a table: a held alert says when it
+// will page.
+func statusText(a api.Alert) string {
+	if !a.HeldUntilAt.IsZero() {
+		return "held until " + timefmt.People(a.HeldUntilAt.Time, time.Local)
+	}
+	return string(a.Status)
 }
 
 func printJSON(w io.Writer, v any) int {

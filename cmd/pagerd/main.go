@@ -25,8 +25,9 @@ Usage:
   pagerd alerts [--state S] [--team T] [--limit N | --all]
                                          list alerts on a running daemon, newest first (--server URL)
   pagerd alert ID                        one alert with its timeline
-  pagerd ack ID | resolve ID | escalate ID
-                                         act on an alert (recorded as the operator of your token)
+  pagerd ack ID | resolve ID | escalate ID | urgent ID
+                                         act on an alert (recorded as the operator of your token);
+                                         urgent makes it high urgency: it pages now, day or night
   pagerd snapshot save FILE | snapshot restore FILE --data-dir DIR
                                          back up etcd from a running daemon; restore into a new data dir
   pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
@@ -89,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdLedger(rest, stdout, stderr)
 	case "bench":
 		return cmdBench(rest, stdout, stderr)
-	case "alerts", "alert", "ack", "resolve", "escalate":
+	case "alerts", "alert", "ack", "resolve", "escalate", "urgent":
 		return cmdClient(cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -43,8 +43,12 @@ func (in *Intake) Deliver(ctx context.Context, m Message) (handled bool, err err
 	if summary == "" {
 		summary = "(no subject)"
 	}
+	severity := match.Severity
+	if severity == "" {
+		severity = alerts.SeverityCritical
+	}
 	ev := alerts.Event{Action: alerts.Trigger, Team: match.Team, Summary: summary, DedupKey: match.Key,
-		Severity: alerts.SeverityCritical, Source: alerts.SourceEmail, Origin: m.From, Details: m.Body,
+		Severity: severity, Source: alerts.SourceEmail, Origin: m.From, Details: m.Body,
 		Route: match.Route, AnyRoute: match.ResolveAny}
 	if match.Resolve {
 		ev.Action = alerts.Resolve

@@ -22,6 +22,7 @@ type Match struct {
 	// ResolveAny: a resolve may close an alert with the key that another
 	// route (or HTTP) raised; by default only this route's own.
 	ResolveAny bool
+	Severity   string // the route's severity, "" for critical
 }
 
 // Route finds the first route the mail matches: teams in order, each team's
@@ -53,6 +54,9 @@ func Route(r *rotafile.Rota, m Message) (Match, bool) {
 				continue
 			}
 			res.ResolveAny = rt.ResolveAny
+			if !res.Resolve {
+				res.Severity = rt.Severity
+			}
 			if len(rt.RequireAuth) > 0 {
 				if ok, why := Authenticated(m, rt.RequireAuth, rt.AuthServID); !ok {
 					res.Refused = why

@@ -175,3 +175,19 @@ func TestRouteKeyOrder(t *testing.T) {
 		t.Errorf("empty subject key: got key %q, want the body's 77", got.Key)
 	}
 }
+
+// An email route may set the severity of its alerts (for the team's
+// urgency rule); a resolve carries none.
+func TestRouteSeverity(t *testing.T) {
+	r := &rotafile.Rota{Teams: []*rotafile.Team{{ID: "web", Routes: []rotafile.Route{{
+		Severity: "warning",
+		Email:    &rotafile.EmailMatch{Subject: regexp.MustCompile(`PROBLEM Service Alert: (?P<key>\S+)`)},
+		Resolve:  &rotafile.EmailMatch{Subject: regexp.MustCompile(`^\*\* RECOVERY Service Alert: (?P<key>\S+)`)},
+	}}}}}
+	if got, ok := Route(r, parseFixture(t, "nagios_problem.eml")); !ok || got.Severity != "warning" {
+		t.Errorf("problem: %#v, %v", got, ok)
+	}
+	if got, ok := Route(r, parseFixture(t, "nagios_recovery.eml")); !ok || got.Severity != "" {
+		t.Errorf("recovery: %#v, %v", got, ok)
+	}
+}

@@ -38,7 +38,8 @@ const (
 )
 
 // Compose writes one SMS to one person about one or more alerts, oldest
-// first (the engine hands them newest last). It returns "" for none.
+// first (the engine hands them newest last). It returns "" for none. It is
+// ComposeHeld with no hold.
 //
 // One alert:
 //
@@ -50,17 +51,20 @@ const (
 //
 // A shadow's copy starts "[shadow] " (in a bundle mixing both, the shadow
 // items carry "(shadow)" instead). An alert received more than once shows
-// "(x3)", a late page "(4m late)", together "(x3, 4m late)".
+// "(x3)", a late page "(4m late)", together "(x3, 4m late)". A message the
+// person's rate limit held back says so once (see ComposeHeld).
 //
 // The result is always exactly one segment (see Segments) and valid UTF-8.
 // Teams and summaries are first made one line (white space runs become one
 // space; control and invisible format characters go; invalid UTF-8 becomes
 // '?'). Then these steps apply in order, each only as far as needed:
 //
-//  1. Characters with a close GSM-7 spelling are transliterated: curly
+//  1. Characters with a faithful GSM-7 spelling are transliterated: curly
 //     quotes, dashes, "…" to "...", maths signs, Latin letters with accents
-//     GSM-7 lacks (no-break and other spaces already became spaces). If the
-//     whole message is then GSM-7, it has 160 septets.
+//     GSM-7 lacks, Greek words (ELOT 743: "Ελληνικά" is "Ellinika"; a word
+//     of only GSM-7 capitals such as "ΔΦΓ" stays) and Cyrillic (no-break
+//     and other spaces already became spaces). If the whole message is
+//     then GSM-7, it has 160 septets.
 //  2. Summaries are shortened to a common cap L: each shows at most L runes;
 //     one that is cut ends in "..." ("…" in a UCS-2 message), counted
 //     within L. Trailing spaces and , ; : are trimmed, before the marker
@@ -78,25 +82,34 @@ const (
 //     42a ack, ? help" and "Reply 42a ack" (bundle: "Reply 'ack all' or
 //     42a", "Reply 'ack all'"), and last the team is cut.
 //
-// A summary with characters that have no GSM-7 form (emoji, Cyrillic, CJK)
-// makes the message UCS-2, which has room for only 70 UTF-16 units. Compose
-// then follows steps 2-4 twice: as UCS-2, keeping the summaries' own
-// characters untransliterated, and as GSM-7 with transliteration and the
-// characters that have no GSM-7 form left out. It sends the UCS-2 one unless
-// the GSM-7 one lists more alerts, or as many alerts and more letters and
-// digits of their summaries. So "🔥 Checkout down" arrives with its emoji,
-// but a long summary merely decorated with an emoji arrives as 110
-// characters of text, not 20.
+// Words are never lost. A summary with letters or digits that have no
+// faithful GSM-7 form (CJK, Arabic, Hebrew, Thai...) makes the message
+// UCS-2, which has room for only 70 UTF-16 units: Compose follows steps 2-4
+// as UCS-2, keeping the summaries' own characters, and the id and reply
+// hint as ever. A summary whose only characters without a GSM-7 form are
+// symbols (emoji, dingbats) is laid out both ways: as UCS-2, and as GSM-7
+// with each run of those symbols shown as "(?)". It sends the UCS-2 one
+// unless the GSM-7 one lists more alerts, or as many alerts and more
+// letters and digits of their summaries. So "🔥 Checkout down" arrives with
+// its emoji, but a long summary merely decorated with an emoji arrives as
+// "(?) Checkout error rate..." in 160 characters, not 20.
 //
 // Compose is deterministic: the same alerts always give the same text.
-func Compose(alerts []Alert) string {
+func Compose(alerts []Alert) string { return ComposeHeld(alerts, 0) }
+
+// ComposeHeld is Compose for a message the person's rate limit held back
+// for held (at least a second): it says so once, as a mark like "(4m
+// late)": "#42 payments (held 30s, rate limit): ..." or, for a bundle, "3
+// alerts (held 30s, rate limit): ...". Lateness ("late") is only for
+// pages that went out later than due for other reasons (no leader).
+func ComposeHeld(alerts []Alert, held time.Duration) string {
 	if len(alerts) == 0 {
 		return ""
 	}
 	shown := alerts[:min(len(alerts), maxShown)]
 	orig := make([]entry, len(shown))
 	trans := make([]entry, len(shown))
-	allGSM, framesGSM := true, true
+	allGSM, framesGSM, words := true, true, false
 	for i, a := range shown {
 		orig[i] = entry{
 			id:      strconv.FormatInt(a.ID, 10),
@@ -117,18 +130,23 @@ func Compose(alerts []Alert) string {
 		trans[i].teamText = string(trans[i].team)
 		framesGSM = framesGSM && isGSM(trans[i].teamText)
 		allGSM = allGSM && isGSM(string(trans[i].summary))
+		words = words || hasForeignWords(trans[i].summary)
 	}
 	c := composer{n: len(alerts), allShadow: allShadow(alerts)}
+	if held >= time.Second {
+		c.held = "held " + lateText(held) + ", rate limit"
+	}
 	if allGSM && framesGSM {
 		return c.search(trans, "...").text
 	}
 	ucs := c.search(orig, "…")
-	if !framesGSM {
-		// A team with no GSM-7 spelling keeps the message UCS-2 anyway.
+	if !framesGSM || words {
+		// A team with no GSM-7 spelling keeps the message UCS-2 anyway;
+		// and words with no faithful Latin form are never dropped.
 		return ucs.text
 	}
 	for i := range trans {
-		trans[i].summary = gsmOnly(trans[i].summary)
+		trans[i].summary = gsmMarked(trans[i].summary)
 	}
 	gsm := c.search(trans, "...")
 	if gsm.k > ucs.k || gsm.k == ucs.k && gsm.letters > ucs.letters {
@@ -182,6 +200,7 @@ type entry struct {
 type composer struct {
 	n         int
 	allShadow bool
+	held      string // "held 30s, rate limit", or ""
 }
 
 // frame is what step 4 of Compose's rule gives up, in order.
@@ -265,7 +284,7 @@ func (c composer) render(es []entry, p plan, ellipsis string) string {
 		b.WriteString("[shadow] ")
 	}
 	if c.n == 1 {
-		c.item(&b, es[0], p, ellipsis)
+		c.item(&b, es[0], p, ellipsis, c.held)
 		if !endsSentence(b.String()) {
 			b.WriteByte('.')
 		}
@@ -281,12 +300,16 @@ func (c composer) render(es []entry, p plan, ellipsis string) string {
 		}
 		return b.String()
 	}
-	b.WriteString(strconv.Itoa(c.n) + " alerts: ")
+	b.WriteString(strconv.Itoa(c.n) + " alerts")
+	if p.marks && c.held != "" {
+		b.WriteString(" (" + c.held + ")")
+	}
+	b.WriteString(": ")
 	for i, e := range es[:p.k] {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		c.item(&b, e, p, ellipsis)
+		c.item(&b, e, p, ellipsis, "")
 		if b.Len() > tooLong {
 			return b.String() // can't fit; spare building the rest
 		}
@@ -308,8 +331,9 @@ func (c composer) render(es []entry, p plan, ellipsis string) string {
 	return b.String()
 }
 
-// item writes "#42 payments (x3, 4m late): summary".
-func (c composer) item(b *strings.Builder, e entry, p plan, ellipsis string) {
+// item writes "#42 payments (x3, 4m late): summary", with held (the
+// message's hold) among the marks when set.
+func (c composer) item(b *strings.Builder, e entry, p plan, ellipsis, held string) {
 	b.WriteString("#" + e.id)
 	team := e.teamText
 	if p.teamCap >= 0 {
@@ -325,6 +349,9 @@ func (c composer) item(b *strings.Builder, e entry, p plan, ellipsis string) {
 	}
 	if p.marks {
 		marks = append(marks, e.marks...)
+		if held != "" {
+			marks = append(marks, held)
+		}
 	}
 	if len(marks) > 0 {
 		b.WriteString(" (" + strings.Join(marks, ", ") + ")")

@@ -65,12 +65,24 @@ func TestComposeOne(t *testing.T) {
 			`#42 payments: Checkout "down" - p99 >= 2s... it's Sao Paulo again.` + hint42, true},
 		{"short emoji summary goes UCS-2", Alert{ID: 42, Team: "payments", Summary: "🔥 Checkout down"},
 			"#42 payments: 🔥 Checkout down." + hint42, false},
-		// As UCS-2 only 20 runes would show; as GSM-7 without the emoji, all of it.
-		{"emoji on a long summary is left out", Alert{ID: 42, Team: "payments", Summary: "🔥 Checkout error rate 12% on all nodes in eu-west-1 since the deploy"},
-			"#42 payments: Checkout error rate 12% on all nodes in eu-west-1 since the deploy." + hint42, true},
+		// As UCS-2 only 20 runes would show; as GSM-7 without the emoji,
+		// all of it, the emoji marked.
+		{"emoji on a long summary is marked", Alert{ID: 42, Team: "payments", Summary: "🔥 Checkout error rate 12% on all nodes in eu-west-1 since the deploy"},
+			"#42 payments: (?) Checkout error rate 12% on all nodes in eu-west-1 since the deploy." + hint42, true},
+		{"emoji runs are one mark each", Alert{ID: 42, Team: "payments", Summary: "Checkout error rate 12% 🔥 🔥 on all nodes in eu-west-1 since the deploy of v2.3.4 ✅"},
+			"#42 payments: Checkout error rate 12% (?) on all nodes in eu-west-1 since the deploy of v2.3.4 (?)." + hint42, true},
+		{"cyrillic is transliterated", Alert{ID: 42, Team: "payments", Summary: "Ошибка оплаты: 12% запросов падают с 500 на всех узлах"},
+			"#42 payments: Oshibka oplaty: 12% zaprosov padayut s 500 na vsekh uzlakh." + hint42, true},
+		{"greek is transliterated word by word", Alert{ID: 42, Team: "ops", Summary: "Ελληνικά ΔΦΓ and summary, ΘΕΜΑ Δ 5%"},
+			"#42 ops: Ellinika ΔΦΓ and summary, THEMA Δ 5%." + " Reply 42a ack, 42r resolve, ? help", true},
+		{"units", Alert{ID: 42, Team: "ops", Summary: "CPU 90°C, p99 250µs ± 3"},
+			"#42 ops: CPU 90degC, p99 250us +/- 3." + " Reply 42a ack, 42r resolve, ? help", true},
+		// Words with no faithful Latin form are never dropped: UCS-2.
+		{"the issue's mixed summary keeps every word", Alert{ID: 42, Team: "ops", Summary: "Ελληνικά ΔΦΓ and 中文 summary"},
+			"#42 ops: Ελληνικά ΔΦΓ and 中文 summa…" + " Reply 42a ack, 42r resolve, ? help", false},
 		// 70 - 14 - 35 = 21 units: 20 runes and "…".
-		{"cyrillic stays UCS-2, cut to 70", Alert{ID: 42, Team: "payments", Summary: "Ошибка оплаты: 12% запросов падают с 500 на всех узлах"},
-			"#42 payments: Ошибка оплаты: 12% з…" + hint42, false},
+		{"CJK goes UCS-2, cut to 70, id and hint kept", Alert{ID: 42, Team: "payments", Summary: "支付失败：所有节点上百分之十二的请求返回五百错误，自部署以来一直如此"},
+			"#42 payments: 支付失败：所有节点上百分之十二的请求返回…" + hint42, false},
 		{"invalid UTF-8", Alert{ID: 42, Team: "payments", Summary: "bad \xff byte"},
 			"#42 payments: bad ? byte." + hint42, true},
 	} {
@@ -324,7 +336,7 @@ func TestExampleTexts(t *testing.T) {
 		{"emoji", []Alert{{ID: 58, Team: "search", Summary: "🔥 Index down"}}},
 		{"three", []Alert{{ID: 42, Team: "payments", Summary: "Checkout error rate 12%"}, {ID: 43, Team: "payments", Summary: "DB replica lag 40s", Count: 2}, {ID: 44, Team: "search", Summary: "Index is stale"}}},
 		{"long, cut", []Alert{{ID: 1188, Team: "platform", Summary: "KubePodCrashLooping: Pod payments/checkout-7d9f8b-x2k4q (checkout) is restarting 4.2 times / 10 minutes since the 02:58 deploy of v2.3.4"}}},
-		{"cyrillic (UCS-2)", []Alert{{ID: 59, Team: "payments", Summary: "Ошибка оплаты: 12% запросов падают с 500"}}},
+		{"cyrillic", []Alert{{ID: 59, Team: "payments", Summary: "Ошибка оплаты: 12% запросов падают с 500"}}},
 		{"100 in a minute", storm},
 		{"100, long summaries", longStorm},
 	} {
@@ -348,5 +360,62 @@ func BenchmarkComposeStorm(b *testing.B) {
 	}
 	for b.Loop() {
 		Compose(storm)
+	}
+}
+
+func TestComposeHeld(t *testing.T) {
+	one := ComposeHeld([]Alert{{ID: 42, Team: "payments", Summary: "Checkout down"}}, 30*time.Second)
+	if want := "#42 payments (held 30s, rate limit): Checkout down." + hint42; one != want {
+		t.Errorf("one held:\n got %q\nwant %q", one, want)
+	}
+	both := ComposeHeld([]Alert{{ID: 42, Team: "payments", Summary: "Checkout down", Late: 4 * time.Minute}}, 30*time.Second)
+	if !strings.Contains(both, "(4m late, held 30s, rate limit)") {
+		t.Errorf("late and held: %q", both)
+	}
+	bundle := ComposeHeld([]Alert{{ID: 1, Team: "ops", Summary: "a"}, {ID: 2, Team: "ops", Summary: "b"}}, 29*time.Second)
+	if want := "2 alerts (held 29s, rate limit): #1 ops: a; #2 ops: b. Reply 'ack all' or 1a. ? help"; bundle != want {
+		t.Errorf("bundle held:\n got %q\nwant %q", bundle, want)
+	}
+	if strings.Contains(bundle, "late") {
+		t.Errorf("a rate-limit hold is not lateness: %q", bundle)
+	}
+	if got := ComposeHeld([]Alert{{ID: 42, Team: "payments", Summary: "Checkout down"}}, 500*time.Millisecond); strings.Contains(got, "held") {
+		t.Errorf("under a second is not worth saying: %q", got)
+	}
+	// The hold gives way before the summary does.
+	long := ComposeHeld([]Alert{{ID: 42, Team: "payments", Summary: strings.Repeat("x", 300)}}, time.Minute)
+	oneSegment(t, "long held", long)
+}
+
+// No word is lost silently: every letter or digit of a summary shows,
+// transliterated or as it is, unless the summary was visibly cut ("..."
+// or "…"); every symbol dropped leaves "(?)".
+func TestComposeLosesNoWordsSilently(t *testing.T) {
+	for _, sum := range []string{
+		"Ελληνικά ΔΦΓ and 中文 summary",
+		"Ελληνικά ΔΦΓ and summary",
+		"Ошибка 🔥 оплаты",
+		"disk 🔥 full on db-1 ✅ and more words to make it long enough for the emoji to be dropped here",
+		"שגיאה בתשלום",
+		"日本語のアラート",
+		"Lỗi thanh toán",
+	} {
+		got := Compose([]Alert{{ID: 7, Team: "ops", Summary: sum}})
+		body := strings.TrimPrefix(got, "#7 ops: ")
+		body = body[:strings.LastIndex(body, " Reply")]
+		cut := strings.HasSuffix(body, "...") || strings.HasSuffix(body, "…")
+		orig := []rune(sum)
+		if _, gsm := Segments(got); gsm {
+			// Every letter and digit has a Latin spelling here.
+			if !cut && strings.Count(sum, "🔥")+strings.Count(sum, "✅") > 0 && !strings.Contains(body, "(?)") {
+				t.Errorf("%q: a symbol went without a mark: %q", sum, got)
+			}
+			continue
+		}
+		// UCS-2: the text as written, up to a visible cut.
+		body = strings.TrimSuffix(strings.TrimSuffix(body, "…"), ".")
+		if !strings.HasPrefix(sum, body) || !cut && len([]rune(body)) != len(orig) {
+			t.Errorf("%q: UCS-2 text %q is not the summary (cut %v)", sum, got, cut)
+		}
 	}
 }

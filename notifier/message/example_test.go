@@ -37,7 +37,7 @@ func ExampleParseReply() {
 	// "r 42"   -> {Verb:resolve AlertID:42 All:false}
 	// "ack all" -> {Verb:ack AlertID:0 All:true}
 	// "?"      -> {Verb:help AlertID:0 All:false}
-	// "fnord"  -> error: Not understood. pagerd: a = ack latest, 42a = ack #42, 42r = resolve, 42e = escalate now, 'ack all', ? = help. Don't reply STOP: it blocks all pages.
+	// "fnord"  -> error: Not understood. pagerd: a = ack last page, 42a = ack #42, 42r = resolve, 42e = escalate, 42u = urgent, 'ack all', ? = help. Don't reply STOP: it blocks pages.
 	// "STOP"   -> error: Replying STOP makes Twilio block all pages to this phone; reply START to undo it. To acknowledge, reply a or 42a.
 }
 

@@ -70,7 +70,7 @@ func FuzzCompose(f *testing.F) {
 			}
 			alerts[i] = a
 		}
-		s := Compose(alerts)
+		s := ComposeHeld(alerts, time.Duration(flags%3)*20*time.Second)
 		if n, _ := Segments(s); n != 1 {
 			t.Fatalf("%d segments: %q", n, s)
 		}

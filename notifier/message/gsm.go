@@ -1,6 +1,7 @@
 package message
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -165,21 +166,268 @@ func isBadByte(s string, i int) bool {
 	return size == 1
 }
 
-// transliterate replaces characters that have a close GSM-7 spelling:
-// typographic quotes, dashes, the ellipsis, a few maths signs, and Latin
-// letters with accents GSM-7 lacks. Phones, chat tools and monitoring UIs
-// put these into alert text; one of them would otherwise turn the whole SMS
-// into UCS-2 and cut the room from 160 characters to 70.
+// transliterate replaces characters that have a faithful GSM-7 spelling:
+// typographic quotes, dashes, the ellipsis, a few maths signs and units,
+// Latin letters with accents GSM-7 lacks, Greek (ELOT 743) and Cyrillic.
+// Phones, chat tools and monitoring UIs put these into alert text; one of
+// them would otherwise turn the whole SMS into UCS-2 and cut the room from
+// 160 characters to 70.
+//
+// Greek is spelled word by word: a word with any Greek letter GSM-7 lacks
+// is spelled wholly in Latin ("Ελληνικά" is "Ellinika"), while a word of
+// GSM-7's own Greek capitals ("ΔΦΓ", "Δ") stays as it is. A word in capitals
+// stays in capitals ("ΘΕΜΑ" is "THEMA", not "ThEMA").
 func transliterate(rs []rune) []rune {
 	out := make([]rune, 0, len(rs))
-	for _, r := range rs {
-		if t := translit(r); t != "" {
-			out = append(out, []rune(t)...)
-		} else {
-			out = append(out, r)
+	for i := 0; i < len(rs); {
+		if !unicode.IsLetter(rs[i]) {
+			if t := translit(rs[i]); t != "" {
+				out = append(out, []rune(t)...)
+			} else {
+				out = append(out, rs[i])
+			}
+			i++
+			continue
 		}
+		j := i
+		for j < len(rs) && (unicode.IsLetter(rs[j]) || unicode.IsMark(rs[j])) {
+			j++
+		}
+		out = append(out, word(rs[i:j])...)
+		i = j
 	}
 	return out
+}
+
+// word transliterates one word (a run of letters).
+func word(w []rune) []rune {
+	greek := false // the word has a Greek letter GSM-7 lacks
+	upper, letters := true, 0
+	for _, r := range w {
+		if isGreek(r) && gsmCost(r) == 0 {
+			greek = true
+		}
+		if unicode.IsLetter(r) {
+			letters++
+			upper = upper && unicode.IsUpper(r)
+		}
+	}
+	var out []rune
+	changed := false
+	for _, r := range w {
+		t := translit(r)
+		if t == "" && greek {
+			t = greekLatin(r)
+		}
+		ok := t != ""
+		if !ok {
+			t, ok = cyrillicLatin(r)
+		}
+		if !ok {
+			out = append(out, r)
+			continue
+		}
+		changed = true
+		out = append(out, []rune(t)...)
+	}
+	if changed && upper && letters > 1 {
+		return []rune(strings.ToUpper(string(out)))
+	}
+	return out
+}
+
+func isGreek(r rune) bool { return r >= 0x0370 && r <= 0x03FF || r >= 0x1F00 && r <= 0x1FFF }
+
+// greekLatin is r's ELOT 743 spelling, letter by letter, or "".
+func greekLatin(r rune) string {
+	switch r {
+	case 'α', 'ά':
+		return "a"
+	case 'β':
+		return "v"
+	case 'γ':
+		return "g"
+	case 'δ':
+		return "d"
+	case 'ε', 'έ':
+		return "e"
+	case 'ζ':
+		return "z"
+	case 'η', 'ή', 'ι', 'ί', 'ϊ', 'ΐ':
+		return "i"
+	case 'θ':
+		return "th"
+	case 'κ':
+		return "k"
+	case 'λ':
+		return "l"
+	case 'μ':
+		return "m"
+	case 'ν':
+		return "n"
+	case 'ξ':
+		return "x"
+	case 'ο', 'ό', 'ω', 'ώ':
+		return "o"
+	case 'π':
+		return "p"
+	case 'ρ':
+		return "r"
+	case 'σ', 'ς':
+		return "s"
+	case 'τ':
+		return "t"
+	case 'υ', 'ύ', 'ϋ', 'ΰ':
+		return "y"
+	case 'φ':
+		return "f"
+	case 'χ':
+		return "ch"
+	case 'ψ':
+		return "ps"
+	case 'Α', 'Ά':
+		return "A"
+	case 'Β':
+		return "V"
+	case 'Γ':
+		return "G"
+	case 'Δ':
+		return "D"
+	case 'Ε', 'Έ':
+		return "E"
+	case 'Ζ':
+		return "Z"
+	case 'Η', 'Ή', 'Ι', 'Ί', 'Ϊ':
+		return "I"
+	case 'Θ':
+		return "Th"
+	case 'Κ':
+		return "K"
+	case 'Λ':
+		return "L"
+	case 'Μ':
+		return "M"
+	case 'Ν':
+		return "N"
+	case 'Ξ':
+		return "X"
+	case 'Ο', 'Ό', 'Ω', 'Ώ':
+		return "O"
+	case 'Π':
+		return "P"
+	case 'Ρ':
+		return "R"
+	case 'Σ':
+		return "S"
+	case 'Τ':
+		return "T"
+	case 'Υ', 'Ύ', 'Ϋ':
+		return "Y"
+	case 'Φ':
+		return "F"
+	case 'Χ':
+		return "Ch"
+	case 'Ψ':
+		return "Ps"
+	}
+	return ""
+}
+
+// cyrillicLatin is r's Latin spelling (Russian, Ukrainian, Belarusian,
+// Serbian and Macedonian letters, BGN/PCGN-like); ok is false for any
+// other rune. The hard and soft signs have no sound of their own and are
+// spelled "".
+func cyrillicLatin(r rune) (t string, ok bool) {
+	if r < 0x0400 || r > 0x04FF {
+		return "", false
+	}
+	lower := unicode.ToLower(r)
+	switch lower {
+	case 'а':
+		t = "a"
+	case 'б':
+		t = "b"
+	case 'в':
+		t = "v"
+	case 'г', 'ґ':
+		t = "g"
+	case 'д':
+		t = "d"
+	case 'е', 'ё', 'э':
+		t = "e"
+	case 'є':
+		t = "ye"
+	case 'ж':
+		t = "zh"
+	case 'з':
+		t = "z"
+	case 'и', 'і':
+		t = "i"
+	case 'ї':
+		t = "yi"
+	case 'й', 'ы':
+		t = "y"
+	case 'к':
+		t = "k"
+	case 'л':
+		t = "l"
+	case 'м':
+		t = "m"
+	case 'н':
+		t = "n"
+	case 'о':
+		t = "o"
+	case 'п':
+		t = "p"
+	case 'р':
+		t = "r"
+	case 'с':
+		t = "s"
+	case 'т':
+		t = "t"
+	case 'у', 'ў':
+		t = "u"
+	case 'ф':
+		t = "f"
+	case 'х':
+		t = "kh"
+	case 'ц':
+		t = "ts"
+	case 'ч':
+		t = "ch"
+	case 'ш':
+		t = "sh"
+	case 'щ':
+		t = "shch"
+	case 'ю':
+		t = "yu"
+	case 'я':
+		t = "ya"
+	case 'ђ':
+		t = "dj"
+	case 'ј':
+		t = "j"
+	case 'љ':
+		t = "lj"
+	case 'њ':
+		t = "nj"
+	case 'ћ':
+		t = "c"
+	case 'џ', 'ѕ':
+		t = "dz"
+	case 'ѓ':
+		t = "gj"
+	case 'ќ':
+		t = "kj"
+	case 'ъ', 'ь':
+		return "", true
+	default:
+		return "", false
+	}
+	if lower != r { // a capital: capitalise the spelling
+		return strings.ToUpper(t[:1]) + t[1:], true
+	}
+	return t, true
 }
 
 // translit is the GSM-7 spelling of r, or "" to keep r as it is.
@@ -217,6 +465,30 @@ func translit(r rune) string {
 		return "=>"
 	case '≈':
 		return "~"
+	case '°':
+		return "deg"
+	case 'µ':
+		return "u" // micro: µs
+	case '²':
+		return "2"
+	case '³':
+		return "3"
+	case '½':
+		return "1/2"
+	case '¼':
+		return "1/4"
+	case '¾':
+		return "3/4"
+	case '±':
+		return "+/-"
+	case '·':
+		return "-"
+	case '©':
+		return "(c)"
+	case '®':
+		return "(R)"
+	case '™':
+		return "TM"
 	case 'À', 'Á', 'Â', 'Ã', 'Ā', 'Ă', 'Ą':
 		return "A"
 	case 'á', 'â', 'ã', 'ā', 'ă', 'ą':
@@ -283,6 +555,64 @@ func translit(r rune) string {
 		return "th"
 	}
 	return ""
+}
+
+// hasForeignWords reports whether rs has letters or digits with no GSM-7
+// form (after transliteration: CJK, Arabic, Hebrew, Thai...). Dropping
+// them would lose words; only symbols may be dropped.
+func hasForeignWords(rs []rune) bool {
+	for _, r := range rs {
+		if gsmCost(r) == 0 && isWordRune(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// isWordRune: a letter, a digit, or a mark that belongs to one. Variation
+// selectors and enclosing marks belong to emoji ("❤️", "1️⃣"), not words.
+func isWordRune(r rune) bool {
+	switch {
+	case r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF, unicode.Is(unicode.Me, r):
+		return false
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
+}
+
+// dropMarker stands for symbols a GSM-7 message can't show.
+const dropMarker = "(?)"
+
+// gsmMarked replaces each run of runes of rs that have no GSM-7 form
+// (emoji, dingbats) with dropMarker, so the reader knows something was
+// there, and tidies the spaces around it.
+func gsmMarked(rs []rune) []rune {
+	out := make([]rune, 0, len(rs))
+	dropped := false
+	for _, r := range rs {
+		if gsmCost(r) == 0 {
+			dropped = true
+			continue
+		}
+		if dropped {
+			out = appendMarker(out)
+			dropped = false
+		}
+		out = append(out, r)
+	}
+	if dropped {
+		out = appendMarker(out)
+	}
+	return out
+}
+
+// appendMarker adds the marker once for a run, even one split by spaces:
+// "🔥 🔥 down" is "(?) down".
+func appendMarker(out []rune) []rune {
+	trimmed := strings.TrimRight(string(out), " ")
+	if strings.HasSuffix(trimmed, dropMarker) {
+		return []rune(trimmed)
+	}
+	return append(out, []rune(dropMarker)...)
 }
 
 // gsmOnly drops the runes of rs that have no GSM-7 form (emoji, CJK,

@@ -14,13 +14,14 @@ const (
 	VerbAck      Verb = "ack"
 	VerbResolve  Verb = "resolve"
 	VerbEscalate Verb = "escalate"
+	VerbUrgent   Verb = "urgent" // raise to high urgency
 	VerbHelp     Verb = "help"
 )
 
 // Valid reports whether v is one of the verbs above.
 func (v Verb) Valid() bool {
 	switch v {
-	case VerbAck, VerbResolve, VerbEscalate, VerbHelp:
+	case VerbAck, VerbResolve, VerbEscalate, VerbUrgent, VerbHelp:
 		return true
 	}
 	return false
@@ -29,7 +30,7 @@ func (v Verb) Valid() bool {
 // Command is a reply understood.
 type Command struct {
 	Verb    Verb
-	AlertID int64 // 0: the latest alert paged to this person
+	AlertID int64 // 0: every alert of the last message to this person
 	All     bool  // "ack all" / "resolve all": every open alert paged to this person
 }
 
@@ -72,10 +73,11 @@ func refuse(kind ReplyKind, answer string) error {
 // punctuation, a '#' before the id, and the verb before or after the id,
 // with or without a space:
 //
-//	ack, a, ok, k               ack the latest alert paged to this person
+//	ack, a, ok, k               ack every alert of the last message to this person
 //	ack 42, 42 ack, a42, 42a    ack alert 42 (also "#42 a", "ack #42", "Ack.")
 //	resolve 42, res 42, r42, 42r
 //	esc 42, escalate 42, e42    escalate now, to the next step
+//	urgent 42, u42, 42u         raise to high urgency (page now, day or night)
 //	ack all, a all, all a       every open alert paged to this person
 //	resolve all, r all
 //	help, h, ?, info            help
@@ -173,6 +175,8 @@ func ParseReply(s string) (Command, error) {
 		// Escalating everything at once would wake the whole next step
 		// for a storm; make it a deliberate choice per alert.
 		return Command{}, refuse(NotUnderstood, "Escalate one alert at a time: esc 42. 'ack all' and 'resolve all' work.")
+	case cmd.All && cmd.Verb == VerbUrgent:
+		return Command{}, refuse(NotUnderstood, "Raise one alert at a time: 42u. 'ack all' and 'resolve all' work.")
 	}
 	return cmd, nil
 }
@@ -190,6 +194,8 @@ func verb(w string) Verb {
 		return VerbResolve
 	case "e", "esc", "escalate", "escalated":
 		return VerbEscalate
+	case "u", "urgent", "urg":
+		return VerbUrgent
 	case "h", "help", "info":
 		return VerbHelp
 	}

@@ -29,6 +29,9 @@ func TestParseReply(t *testing.T) {
 		// escalate now
 		"esc 42": esc(42), "e42": esc(42), "42e": esc(42), "escalate 42": esc(42), "ESC #42": esc(42),
 		"esc 42 now": esc(42), "escalate now": esc(0), "esc": esc(0), "e": esc(0),
+		// raise to high urgency
+		"42u": {Verb: VerbUrgent, AlertID: 42}, "urgent 42": {Verb: VerbUrgent, AlertID: 42}, "u 42": {Verb: VerbUrgent, AlertID: 42},
+		"URGENT": {Verb: VerbUrgent},
 		// all
 		"ack all": {Verb: VerbAck, All: true}, "a all": {Verb: VerbAck, All: true}, "all a": {Verb: VerbAck, All: true},
 		"ACK ALL": {Verb: VerbAck, All: true}, "ack-all": {Verb: VerbAck, All: true}, "ok all": {Verb: VerbAck, All: true},
@@ -58,6 +61,7 @@ func TestParseReplyRefused(t *testing.T) {
 		"ack 9223372036854775808":  NotUnderstood,
 		"ack 0":                    NotUnderstood,
 		"ack resolve 42":           NotUnderstood,
+		"urgent all":               NotUnderstood,
 		"esc all":                  NotUnderstood,
 		"ack all 42":               NotUnderstood,
 		"aa":                       NotUnderstood,

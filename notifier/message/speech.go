@@ -37,9 +37,29 @@ func Speech(a Alert) string {
 // before a time unit is "per", links are "link", and characters a TTS
 // engine reads badly or spells out (emoji, brackets, quotes, '*', '_',
 // '|', '#') are dropped. A summary that doesn't fit is cut at a word.
-func Announce(a Alert) string {
+func Announce(a Alert) string { return announce(a, "") }
+
+// AnnounceAll is Announce for a call about n alerts (a bundle, or the call
+// that follows an undelivered bundled text), latest being the newest:
+//
+//	pagerd: you have 12 alerts. The latest: alert 4 2 for team payments. Checkout error rate 12 percent.
+//
+// A key pressed on such a call answers all n. For n <= 1 it is Announce.
+// It is no longer than Announce.
+func AnnounceAll(latest Alert, n int) string {
+	if n <= 1 {
+		return Announce(latest)
+	}
+	return announce(latest, "pagerd: you have "+strconv.Itoa(n)+" alerts. The latest: ")
+}
+
+func announce(a Alert, prefix string) string {
 	var head strings.Builder
-	head.WriteString("pagerd alert ")
+	if prefix != "" {
+		head.WriteString(prefix + "alert ")
+	} else {
+		head.WriteString("pagerd alert ")
+	}
 	head.WriteString(digits(a.ID))
 	if team := speakable(string(clean(a.Team, maxRunes)), true); team != "" {
 		head.WriteString(" for team " + team)

@@ -85,3 +85,17 @@ func checkSpeech(t *testing.T, s string) {
 		t.Errorf("untidy speech: %q", s)
 	}
 }
+
+func TestAnnounceAll(t *testing.T) {
+	a := Alert{ID: 42, Team: "payments", Summary: strings.Repeat("Checkout error rate 12% ", 40)}
+	got := AnnounceAll(a, 12)
+	if !strings.HasPrefix(got, "pagerd: you have 12 alerts. The latest: alert 4 2 for team payments. Checkout error rate 12 percent") {
+		t.Errorf("AnnounceAll = %q", got)
+	}
+	if n := len([]rune(got)); n > MaxSpeech-len([]rune(Menu))-1 {
+		t.Errorf("AnnounceAll is %d runes", n)
+	}
+	if AnnounceAll(a, 1) != Announce(a) {
+		t.Error("one alert should be announced as Announce does")
+	}
+}

@@ -8,11 +8,12 @@
 //
 // Callback URLs. Every URL given to Twilio is PublicURL plus one of
 //
-//	/twilio/status?alert=<id>&page=<page id>[&alerts=<id>,<id>...]
-//	/twilio/voice/gather?alert=<id>&page=<page id>
+//	/twilio/status?alert=<id>&page=<page id>[&alerts=<ids>]
+//	/twilio/voice/gather?alert=<id>&page=<page id>[&alerts=<ids>]
 //
-// (alerts is present for an SMS that bundles several alerts). ParseCallback
-// reads the query back.
+// (alerts is present for a message or call about several alerts; ids are
+// listed with runs as ranges, "23-121,130", so a storm's call fits Twilio's
+// limits). ParseCallback reads the query back.
 package twilio
 
 import (
@@ -35,6 +36,7 @@ import (
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/pagerd/pagerd/notifier"
+	"github.com/pagerd/pagerd/notifier/message"
 )
 
 // Provider is the provider name on receipts and timelines.
@@ -353,12 +355,29 @@ func (n *Notifier) callbackURL(path string, p notifier.Page) string {
 	b.WriteString(url.QueryEscape(p.PageID))
 	if len(p.Bundled) > 0 { // a keypress or a status report is about every alert in the bundle
 		b.WriteString("&alerts=")
-		for i, id := range p.Bundled {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(id, 10))
+		b.WriteString(idRanges(p.Bundled))
+	}
+	return b.String()
+}
+
+// idRanges writes ids, in order, with runs of consecutive ids as ranges:
+// 1,2,3,5 is "1-3,5".
+func idRanges(ids []int64) string {
+	var b strings.Builder
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
 		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(ids[i], 10))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.FormatInt(ids[j], 10))
+		}
+		i = j + 1
 	}
 	return b.String()
 }
@@ -517,29 +536,11 @@ func (t *sendTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // DefaultSpeech is the sentence read out on a voice page when Config.Speech
-// is nil.
+// is nil: notifier/message's announcement, which says how many alerts a
+// call about a bundle covers (a key pressed answers them all).
 func DefaultSpeech(p notifier.Page) string {
-	var b strings.Builder
-	b.WriteString("This is pager D")
-	if p.PersonName != "" {
-		b.WriteString(" for ")
-		b.WriteString(p.PersonName)
-	}
-	b.WriteString(". ")
-	if p.Shadow {
-		b.WriteString("A shadow copy. ")
-	}
-	fmt.Fprintf(&b, "Alert %d", p.AlertID)
-	if p.Team != "" {
-		b.WriteString(" for team ")
-		b.WriteString(p.Team)
-	}
-	if s := strings.TrimSpace(p.Summary); s != "" {
-		b.WriteString(": ")
-		b.WriteString(strings.TrimRight(s, "."))
-	}
-	b.WriteString(".")
-	return b.String()
+	a := message.Alert{ID: p.AlertID, Team: p.Team, Summary: p.Summary, Shadow: p.Shadow, Late: p.Late}
+	return message.AnnounceAll(a, len(p.Bundled))
 }
 
 // cutUTF16 cuts s to at most max UTF-16 code units (how Twilio counts an

@@ -260,7 +260,7 @@ func TestSendVoiceDefaultAndLongSpeech(t *testing.T) {
 	if _, err := n.Send(context.Background(), voicePage()); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if tw := only(t, f).Twiml; !strings.Contains(tw, "Alert 42 for team payments: db down.") {
+	if tw := only(t, f).Twiml; !strings.Contains(tw, "pagerd alert 4 2 for team payments. db down.") {
 		t.Errorf("default speech missing from %s", tw)
 	}
 

@@ -76,15 +76,29 @@ func ParseCallback(q url.Values) (Callback, error) {
 	}
 	if s := q.Get("alerts"); s != "" {
 		for _, f := range strings.Split(s, ",") {
-			id, err := strconv.ParseInt(f, 10, 64)
+			lo, hi, isRange := strings.Cut(f, "-")
+			from, err := strconv.ParseInt(lo, 10, 64)
+			to := from
+			if err == nil && isRange {
+				to, err = strconv.ParseInt(hi, 10, 64)
+			}
 			if err != nil {
 				return Callback{}, fmt.Errorf("twilio callback: alerts %q: %w", s, err)
 			}
-			c.Alerts = append(c.Alerts, id)
+			if to < from || to-from >= maxCallbackAlerts || len(c.Alerts)+int(to-from+1) > maxCallbackAlerts {
+				return Callback{}, fmt.Errorf("twilio callback: alerts %q: not a range of at most %d alerts", s, maxCallbackAlerts)
+			}
+			for id := from; id <= to; id++ {
+				c.Alerts = append(c.Alerts, id)
+			}
 		}
 	}
 	return c, nil
 }
+
+// maxCallbackAlerts bounds the alerts one callback names: a bundle holds a
+// storm's worth, never a million.
+const maxCallbackAlerts = 100000
 
 // Status is a status callback from Twilio about a message or a call.
 type Status struct {

@@ -173,6 +173,7 @@ func TestParseCallback(t *testing.T) {
 		{"alert=42&page=p1", twilio.Callback{AlertID: 42, PageID: "p1"}},
 		{"alert=42&page=p1&alerts=42,43", twilio.Callback{AlertID: 42, PageID: "p1", Alerts: []int64{42, 43}}},
 		{"alert=42&page=p1&alerts=42%2C43", twilio.Callback{AlertID: 42, PageID: "p1", Alerts: []int64{42, 43}}},
+		{"alert=48&page=p1&alerts=40-42,45,47-48", twilio.Callback{AlertID: 48, PageID: "p1", Alerts: []int64{40, 41, 42, 45, 47, 48}}},
 	}
 	for _, tt := range good {
 		q, _ := url.ParseQuery(tt.query)
@@ -181,7 +182,7 @@ func TestParseCallback(t *testing.T) {
 			t.Errorf("ParseCallback(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
 		}
 	}
-	for _, query := range []string{"", "page=p1", "alert=x&page=p1", "alert=42", "alert=42&page=p1&alerts=42,,43"} {
+	for _, query := range []string{"", "page=p1", "alert=x&page=p1", "alert=42", "alert=42&page=p1&alerts=42,,43", "alert=42&page=p1&alerts=43-42", "alert=42&page=p1&alerts=1-9000000000", "alert=42&page=p1&alerts=1-"} {
 		q, _ := url.ParseQuery(query)
 		if _, err := twilio.ParseCallback(q); err == nil {
 			t.Errorf("ParseCallback(%q) succeeded", query)
