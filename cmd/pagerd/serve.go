@@ -76,6 +76,10 @@ type twilioConfig struct {
 	SMSFrom             string `yaml:"sms_from"`
 	VoiceFrom           string `yaml:"voice_from"`
 	MessagingServiceSID string `yaml:"messaging_service_sid"`
+	// Testing aids, file only (docs/twilio.md): a fake Twilio API to talk
+	// to instead of api.twilio.com, and the CA its certificate chains to.
+	APIURL string `yaml:"api_url"`
+	CAFile string `yaml:"ca_file"`
 }
 
 // twilioNotifier builds the Twilio notifier, or returns nil when Twilio
@@ -106,6 +110,8 @@ func twilioNotifier(c daemonConfig, client *http.Client) (*twilio.Notifier, erro
 		PublicURL:           c.PublicURL,
 		HTTPClient:          client,
 		Speech:              speech,
+		APIURL:              t.APIURL,
+		CAFile:              t.CAFile,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("twilio: %w", err)
