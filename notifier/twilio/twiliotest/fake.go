@@ -7,6 +7,7 @@
 package twiliotest
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -89,6 +90,7 @@ type Fake struct {
 	created []resource     // newest last
 	counts  map[string]int // Kind+" "+To -> requests so far
 	respond func(r Request, n int) Response
+	listFn  func(q Query) Response
 	sids    int
 	conns   int
 	held    int // requests held by Hang or Hold now
@@ -227,6 +229,15 @@ func (f *Fake) Respond(fn func(r Request, n int) Response) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.respond = fn
+}
+
+// RespondList programs the answers to list requests (GET) as Respond does
+// for creates: a Status >= 400 is answered as an error, Hang never answers,
+// Hold answers normally once closed. nil restores the default, a list.
+func (f *Fake) RespondList(fn func(q Query) Response) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listFn = fn
 }
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request, kind string) {
@@ -459,11 +470,38 @@ const (
 // neither repeat nor shift the list.
 func (f *Fake) list(w http.ResponseWriter, r *http.Request, kind string) {
 	q := r.URL.Query()
+	query := Query{Kind: kind, Params: cloneValues(q), Time: time.Now()}
 	f.mu.Lock()
-	f.queries = append(f.queries, Query{Kind: kind, Params: cloneValues(q), Time: time.Now()})
+	f.queries = append(f.queries, query)
+	fn := f.listFn
 	f.mu.Unlock()
 	if !f.authorized(w, r) {
 		return
+	}
+	if fn != nil {
+		resp := fn(query)
+		if resp.Hang || resp.Hold != nil {
+			var gone <-chan struct{}
+			if resp.Hang {
+				gone = r.Context().Done()
+			}
+			select {
+			case <-gone:
+				return
+			case <-resp.Hold:
+			case <-f.done:
+				return
+			}
+		}
+		if resp.Status >= 400 {
+			code, msg := resp.Code, resp.Message
+			if code == 0 || msg == "" {
+				c, m := usualError(resp.Status, q.Get("To"))
+				code, msg = cmp.Or(code, c), cmp.Or(msg, m)
+			}
+			writeError(w, resp.Status, code, msg)
+			return
+		}
 	}
 	size := defaultPageSize
 	if v := q.Get("PageSize"); v != "" {

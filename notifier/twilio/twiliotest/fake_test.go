@@ -308,6 +308,22 @@ func TestListCallsThroughTwilioGo(t *testing.T) {
 	}
 }
 
+func TestRespondListFails(t *testing.T) {
+	f := twiliotest.New(t)
+	a := api(f)
+	sendSMS(t, a, "+447700900101", "#1 core: x")
+	f.RespondList(func(q twiliotest.Query) twiliotest.Response {
+		return twiliotest.Response{Status: http.StatusInternalServerError}
+	})
+	if got, err := a.ListMessage(&openapi.ListMessageParams{}); err == nil || !strings.Contains(err.Error(), "20500") {
+		t.Errorf("ListMessage while failing = %v, %v; want Twilio error 20500", sids(got), err)
+	}
+	f.RespondList(nil)
+	if got, err := a.ListMessage(&openapi.ListMessageParams{}); err != nil || len(got) != 1 {
+		t.Errorf("ListMessage after = %v, %v; want the one message", sids(got), err)
+	}
+}
+
 // TestHeldRequestStillCreates is Twilio accepting a message whose answer
 // the client never saw: it gave up, yet the list shows the message.
 func TestHeldRequestStillCreates(t *testing.T) {
