@@ -225,8 +225,8 @@ type roundReport struct {
 	Err        string    // the round could not run as planned
 	LostAlerts int       // 202, then not found by the API
 	Unreadable int       // no node could say
-	Stuck      int       // pages not delivered by the round's end
-	StuckIn    string    // where they were: outbox, or nowhere
+	Stuck      int       // pages of the round's alerts still in the outbox at its end
+	Unsent     int       // pages due and not delivered at the round's end
 	Pages      pageCheck // at the end of the whole run
 	Duration   time.Duration
 }
@@ -252,7 +252,7 @@ func (r *roundReport) violations() []string {
 	add(r.LostAlerts, "%d accepted alert(s) lost")
 	add(r.Unreadable, "%d accepted alert(s) could not be read from any node")
 	add(r.Pages.Missing, "%d page(s) never sent")
-	add(r.Stuck, "%d page(s) stuck at the round's end")
+	add(r.Stuck, "%d page(s) stuck in the outbox at the round's end")
 	if r.Fault.blind {
 		add(r.Pages.OverTwice, "%d page(s) sent three times or more with Twilio's list API down")
 	} else {
@@ -342,8 +342,8 @@ func TestFaults(t *testing.T) {
 	for i, f := range plan {
 		r := s.round(i+1, f)
 		reports = append(reports, r)
-		t.Logf("round %d %s: %d accepted, stuck %d, %s; %s", r.Round, f.name, len(r.Alerts), r.Stuck,
-			strings.Join(r.violationsSoFar(), "; "), r.Duration.Round(time.Second))
+		t.Logf("round %d %s: %d accepted (%d given up by the sender); at its end %d page(s) unsent, %d of them in the outbox; %s; %s",
+			r.Round, f.name, len(r.Alerts), r.Load.GaveUp, r.Unsent, r.Stuck, strings.Join(r.violationsSoFar(), "; "), r.Duration.Round(time.Second))
 	}
 
 	// The whole run's verdict: every round's alerts against everything
@@ -483,14 +483,21 @@ func (s *suite) round(n int, f fault) *roundReport {
 			break
 		}
 		if time.Now().After(deadline) {
-			r.Stuck = pc.Missing
-			r.StuckIn = fmt.Sprintf("%d in the outbox", inOutbox)
+			r.Stuck, r.Unsent = inOutbox, pc.Missing
 			if err != nil {
-				r.StuckIn = "outbox unreadable: " + err.Error()
+				r.Err = strings.TrimPrefix(r.Err+"; ", "; ") + "outbox unreadable at the round's end: " + err.Error()
 			}
 			break
 		}
 		sleep(s.ctx, 250*time.Millisecond)
+	}
+	// What the engine says about a few of the problems, for whoever
+	// investigates them.
+	for _, id := range pc.MissingIDs {
+		s.t.Logf("round %d %s: alert %d is missing a page; its timeline ends: %s", n, f.name, id, s.timeline(id, 8))
+	}
+	for _, id := range pc.DupIDs {
+		s.t.Logf("round %d %s: alert %d was paged twice; its timeline ends: %s", n, f.name, id, s.timeline(id, 8))
 	}
 	r.LostAlerts, r.Unreadable = s.checkStored(r.Alerts)
 	return r
@@ -564,6 +571,33 @@ func (s *suite) checkStored(alerts []accepted) (lost, unreadable int) {
 		s.t.Logf("%d alert(s) could not be resolved after their round", unresolved)
 	}
 	return lost, unreadable
+}
+
+// timeline is the last entries of an alert's timeline, from any node.
+func (s *suite) timeline(id int64, last int) string {
+	for _, n := range s.c.pagerd {
+		resp, err := s.client.Get(fmt.Sprintf("http://%s/api/v1/alerts/%d", n.addr, id))
+		if err != nil {
+			continue
+		}
+		var a struct {
+			Timeline []struct {
+				At         time.Time
+				Kind, Text string
+			} `json:"timeline"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&a)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			continue
+		}
+		var out []string
+		for _, e := range a.Timeline[max(0, len(a.Timeline)-last):] {
+			out = append(out, fmt.Sprintf("%s %s: %s", e.At.Format("15:04:05.000"), e.Kind, e.Text))
+		}
+		return strings.Join(out, " | ")
+	}
+	return "(no node answered)"
 }
 
 // resolve closes an alert, trying each node in turn.

@@ -40,8 +40,10 @@ type pageCheck struct {
 	// page; MaxLate the longest time a later step was paged after it fell
 	// due.
 	MaxFirst, MaxLate time.Duration
-	// Examples name a few of the problems, for whoever reads the report.
-	Examples []string
+	// Examples name a few of the problems, for whoever reads the report;
+	// MissingIDs and DupIDs a few of the alerts concerned.
+	Examples           []string
+	MissingIDs, DupIDs []int64
 }
 
 func (p *pageCheck) example(format string, args ...any) {
@@ -100,6 +102,9 @@ func checkPages(alerts []accepted, dels []delivery, steps []step, ref time.Time)
 			if len(ds) == 0 {
 				pc.Missing++
 				pc.example("alert %d (%s): %s never paged", a.ID, a.Key, s.Person)
+				if len(pc.MissingIDs) < 2 {
+					pc.MissingIDs = append(pc.MissingIDs, a.ID)
+				}
 				continue
 			}
 			if ds[0].Kind == "voice" {
@@ -111,6 +116,9 @@ func checkPages(alerts []accepted, dels []delivery, steps []step, ref time.Time)
 					pc.OverTwice++
 				}
 				pc.example("alert %d: %s paged %d times (%s)", a.ID, s.Person, n, kinds(ds))
+				if len(pc.DupIDs) < 2 {
+					pc.DupIDs = append(pc.DupIDs, a.ID)
+				}
 			}
 			created := a.Created
 			if created.IsZero() {
@@ -179,7 +187,7 @@ func TestCheckPagesCountsEachKindOfFailure(t *testing.T) {
 	// alert 4's first page, due at 2, sent at 6, 3.5 s after ref.
 	want := pageCheck{Missing: 1, Duplicates: 3, OverTwice: 1, Wrong: 1, Unattributed: 1, Calls: 0, Resume: 3500 * time.Millisecond, Resumed: true,
 		MaxFirst: 4 * time.Second, MaxLate: 500 * time.Millisecond}
-	pc.Examples, pc.Worst = nil, ""
+	pc.Examples, pc.Worst, pc.MissingIDs, pc.DupIDs = nil, "", nil, nil
 	if fmt.Sprint(pc) != fmt.Sprint(want) {
 		t.Errorf("checkPages =\n %+v\nwant\n %+v", pc, want)
 	}
