@@ -356,7 +356,8 @@ func TestFaults(t *testing.T) {
 	for _, r := range reports {
 		r.Pages = checkPages(r.Alerts, dels, rotaSteps, r.ref())
 	}
-	table := resultsTable(reports, m, began, left, *smsFlag, *latFlag)
+	table := resultsTable(reports, m, began, left, *smsFlag, *latFlag) +
+		fmt.Sprintf("List requests the fake Twilio answered (reconciliation): %d\n", len(fake.Queries()))
 	t.Log("\n" + table)
 	if *reportFlag != "" {
 		if err := os.WriteFile(*reportFlag, []byte(table), 0o644); err != nil {
