@@ -85,6 +85,13 @@ func (p *proc) running() bool {
 	return p.cmd != nil && !isClosed(p.exited)
 }
 
+// isPaused reports whether the process was sent SIGSTOP and no SIGCONT.
+func (p *proc) isPaused() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paused
+}
+
 // kill is kill -9, waiting until the process is gone.
 func (p *proc) kill() error {
 	p.mu.Lock()

@@ -447,6 +447,12 @@ func (s *suite) round(n int, f fault) *roundReport {
 		r.Err = "inject: " + err.Error()
 		heal = func(context.Context) error { return nil }
 	}
+	var frozen []string // pagerd nodes paused by the fault
+	for _, n := range s.c.pagerd {
+		if n.isPaused() {
+			frozen = append(frozen, n.addr)
+		}
+	}
 	sleep(s.ctx, r.Hold)
 	r.End = time.Now()
 	if err := heal(s.ctx); err != nil {
@@ -457,6 +463,13 @@ func (s *suite) round(n int, f fault) *roundReport {
 	<-loadDone
 	s.driver.wait()
 	r.Alerts, r.Load = s.driver.take()
+	for i, a := range r.Alerts {
+		for _, addr := range frozen {
+			if slices.Contains(a.Tried, addr) {
+				r.Alerts[i].NotBefore = r.End
+			}
+		}
+	}
 
 	// Wait for every page the round's alerts are due, or until the drain
 	// time past the last one; what is missing then is stuck.

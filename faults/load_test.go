@@ -26,8 +26,13 @@ type accepted struct {
 	// the API after the round; the same clock, the same machine): when the
 	// first page falls due.
 	Created time.Time
-	Outcome string // created, or deduplicated when an earlier try had stored it
-	Tries   int
+	// Tried lists the nodes the sender tried, in order. NotBefore: a node
+	// it tried was paused, so the alert may have been stored only when that
+	// node resumed; no page of it is due before then.
+	Tried     []string
+	NotBefore time.Time
+	Outcome   string // created, or deduplicated when an earlier try had stored it
+	Tries     int
 	// What earlier tries of the same dedup key were answered with.
 	After503, AfterTimeout bool
 	// Lied503: a 503 said "nothing was accepted", and a retry found the
@@ -122,6 +127,7 @@ func (d *loadDriver) send(key string, node int) {
 		}
 		addr := d.nodes[(node+try)%len(d.nodes)]
 		a.Tries = try + 1
+		a.Tried = append(a.Tried, addr)
 		sent := time.Now()
 		status, res, errText, err := d.post(addr, body)
 		switch {

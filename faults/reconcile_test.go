@@ -58,7 +58,7 @@ func (p *pageCheck) example(format string, args ...any) {
 // call after a text that arrived is a duplicate.
 //
 // Steps fall due their After past the alert's creation (Created; the 202
-// when it could not be read).
+// when it could not be read), and not before NotBefore.
 func checkPages(alerts []accepted, dels []delivery, steps []step, ref time.Time) pageCheck {
 	var pc pageCheck
 	byAlert := map[int64][]delivery{}
@@ -124,7 +124,7 @@ func checkPages(alerts []accepted, dels []delivery, steps []step, ref time.Time)
 			if created.IsZero() {
 				created = a.At
 			}
-			dueAt := created.Add(s.After)
+			dueAt := maxTime(created.Add(s.After), a.NotBefore)
 			if i == 0 {
 				pc.MaxFirst = max(pc.MaxFirst, ds[0].At.Sub(dueAt))
 			} else {
@@ -166,6 +166,8 @@ func TestCheckPagesCountsEachKindOfFailure(t *testing.T) {
 		{ID: 3, Key: "k3", Created: at(1), At: at(1)},   // Ben never paged, Ann three times
 		{ID: 4, Key: "k4", Created: at(2), At: at(2.1)}, // due before ref, paged 3.5 s after it
 		{ID: 5, Key: "k5", At: at(3.9)},                 // bundled with 4 for Ann; not read back: due from the 202
+		// Stamped created at 0 by a node paused until 5.8: due no earlier.
+		{ID: 6, Key: "k6", Created: at(0), NotBefore: at(5.8), At: at(6)},
 	}
 	dels := []delivery{
 		{Alerts: []int64{1, 2}, Person: "ann", Kind: "sms", SID: "SM1", At: at(0.5)},
@@ -174,7 +176,8 @@ func TestCheckPagesCountsEachKindOfFailure(t *testing.T) {
 		{Alerts: []int64{3}, Person: "ann", Kind: "sms", SID: "SM11", At: at(1.6)},
 		{Alerts: []int64{1, 2}, Person: "ben", Kind: "sms", SID: "SM2", At: at(5.5)},
 		{Alerts: []int64{3}, Person: "ann", Kind: "sms", SID: "SM3", At: at(1.2)},
-		{Alerts: []int64{4, 5}, Person: "ann", Kind: "sms", SID: "SM4", At: at(6)},
+		{Alerts: []int64{4, 5, 6}, Person: "ann", Kind: "sms", SID: "SM4", At: at(6)},
+		{Alerts: []int64{6}, Person: "ben", Kind: "sms", SID: "SM12", At: at(6.3)},
 		{Alerts: []int64{4}, Person: "ben", Kind: "sms", SID: "SM5", At: at(7.5)},
 		{Alerts: []int64{5}, Person: "ben", Kind: "sms", SID: "SM6", At: at(9)},
 		{Alerts: []int64{5}, Person: "eve", Kind: "sms", SID: "SM7", At: at(9)},
