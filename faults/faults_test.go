@@ -342,8 +342,9 @@ func TestFaults(t *testing.T) {
 	for i, f := range plan {
 		r := s.round(i+1, f)
 		reports = append(reports, r)
-		t.Logf("round %d %s: %d accepted (%d given up by the sender); at its end %d page(s) unsent, %d of them in the outbox; %s; %s",
-			r.Round, f.name, len(r.Alerts), r.Load.GaveUp, r.Unsent, r.Stuck, strings.Join(r.violationsSoFar(), "; "), r.Duration.Round(time.Second))
+		t.Logf("round %d %s (%s): %d accepted (%d given up by the sender), %d lost, %d unreadable; at its end %d page(s) unsent, %d of them in the outbox%s",
+			r.Round, f.name, r.Duration.Round(time.Second), len(r.Alerts), r.Load.GaveUp, r.LostAlerts, r.Unreadable,
+			r.Unsent, r.Stuck, strings.TrimSuffix("; "+r.Err, "; "))
 	}
 
 	// The whole run's verdict: every round's alerts against everything
@@ -379,21 +380,6 @@ func TestFaults(t *testing.T) {
 				r.Start.Format("15:04:05.000"), r.End.Format("15:04:05.000"), r.Pages.Worst)
 		}
 	}
-}
-
-// violationsSoFar is what a round shows before the final reckoning.
-func (r *roundReport) violationsSoFar() []string {
-	v := []string{}
-	if r.Err != "" {
-		v = append(v, r.Err)
-	}
-	if r.LostAlerts > 0 {
-		v = append(v, fmt.Sprintf("%d lost", r.LostAlerts))
-	}
-	if len(v) == 0 {
-		v = append(v, "no error so far")
-	}
-	return v
 }
 
 func planRounds(only string, rounds int) ([]fault, error) {
