@@ -86,6 +86,11 @@ type TwilioConfig struct {
 	SMSFrom             string `yaml:"sms_from"`
 	VoiceFrom           string `yaml:"voice_from"`
 	MessagingServiceSID string `yaml:"messaging_service_sid"`
+	// APIURL and CAFile are testing aids: the Twilio API requests go to
+	// APIURL (a local fake) instead of api.twilio.com, trusting the CA in
+	// CAFile. Unset in production.
+	APIURL string `yaml:"api_url"`
+	CAFile string `yaml:"ca_file"`
 }
 
 // IMAPConfig is the watched mailbox. The password comes from a file

@@ -36,6 +36,8 @@ func twilioNotifier(c Config, client *http.Client) (*twilio.Notifier, error) {
 		VoiceFrom:           firstOf(t.VoiceFrom, os.Getenv("TWILIO_VOICE_FROM")),
 		MessagingServiceSID: firstOf(t.MessagingServiceSID, os.Getenv("TWILIO_MESSAGING_SERVICE_SID")),
 		PublicURL:           c.PublicURL,
+		APIURL:              t.APIURL,
+		CAFile:              t.CAFile,
 		HTTPClient:          client,
 	})
 	if err != nil {

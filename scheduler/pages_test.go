@@ -265,7 +265,7 @@ func TestUndeliveredBundleBecomesOneCall(t *testing.T) {
 			reqs := th.requests(n)
 			texts := to(reqs, aliceNumber, "sms")
 			if len(texts) != 2 || !strings.HasPrefix(texts[1].Body, "5 alerts") {
-				t.Fatalf("want a bundled text about 5 alerts: %q", texts)
+				t.Fatalf("want a bundled text about 5 alerts: %+v", texts)
 			}
 			if how == "status undelivered" {
 				code, _ := th.webhook(th.local(texts[1].StatusCallback), url.Values{
@@ -330,7 +330,7 @@ func TestBareAckCoversTheLastMessage(t *testing.T) {
 	reqs := th.requests(4)
 	texts := to(reqs, aliceNumber, "sms")
 	if len(texts) != 2 || !strings.HasPrefix(texts[1].Body, "4 alerts") {
-		t.Fatalf("alice's texts: %q", texts)
+		t.Fatalf("alice's texts: %+v", texts)
 	}
 	_, body := th.reply(aliceNumber, "ack")
 	if got, want := answerOf(t, body), "Acknowledged 4 alerts, "+span(later)+". Paging stopped."; got != want {
@@ -480,7 +480,7 @@ func TestAlertsThatArriveTogetherGoTogether(t *testing.T) {
 	reqs := th.requests(2)
 	texts := to(reqs, aliceNumber, "sms")
 	if len(texts) != 1 || !strings.HasPrefix(texts[0].Body, "3 alerts: ") || lateRE.MatchString(texts[0].Body) {
-		t.Fatalf("want one text about the group, on time: %q", texts)
+		t.Fatalf("want one text about the group, on time: %+v", texts)
 	}
 	// One more 10s later waits out alice's 30s, and says it was held.
 	th.clk.Advance(10 * time.Second)

@@ -19,12 +19,15 @@ package twilio
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -97,6 +100,17 @@ type Config struct {
 	// Speech turns a voice page into the sentence read out before the
 	// keypress options; nil means a simple built-in sentence.
 	Speech func(notifier.Page) string
+
+	// APIURL and CAFile are testing aids, for a fake Twilio API in another
+	// process (the fault-injection suite). APIURL, an absolute https URL
+	// (http only on loopback), replaces the scheme and host of every
+	// request twilio-go makes to api.twilio.com or any other *.twilio.com
+	// host, and prefixes its path with APIURL's path; requests to other
+	// hosts are refused. CAFile names a PEM file of CA certificates trusted
+	// for the API instead of the system's. Neither goes with HTTPClient,
+	// which brings its own transport.
+	APIURL string
+	CAFile string
 }
 
 // Notifier sends pages through Twilio. It is safe for concurrent use and
@@ -175,6 +189,21 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Timeout < 0 {
 		bad("Timeout %v is negative", cfg.Timeout)
 	}
+	var apiURL *url.URL
+	if cfg.APIURL != "" {
+		if apiURL, err = checkAPIURL(cfg.APIURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var roots *x509.CertPool
+	if cfg.CAFile != "" {
+		if roots, err = loadCAs(cfg.CAFile); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.HTTPClient != nil && (cfg.APIURL != "" || cfg.CAFile != "") {
+		bad("APIURL and CAFile don't go with HTTPClient, whose transport is used as it is")
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("twilio config: %w", errors.Join(errs...))
 	}
@@ -200,10 +229,17 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	if n.transport == nil {
 		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-			n.transport = dt.Clone()
+			dt = dt.Clone()
+			if roots != nil {
+				dt.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+			}
+			n.transport = dt
 		} else {
 			n.transport = http.DefaultTransport
 		}
+	}
+	if apiURL != nil {
+		n.transport = &apiRewrite{base: n.transport, target: apiURL}
 	}
 	if n.timeout == 0 {
 		n.timeout = DefaultTimeout
@@ -212,6 +248,56 @@ func New(cfg Config) (*Notifier, error) {
 		n.speech = DefaultSpeech
 	}
 	return n, nil
+}
+
+func checkAPIURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("APIURL %q: %w", s, err)
+	}
+	if !u.IsAbs() || u.Host == "" || u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("APIURL %q: want an absolute URL with no query, like https://127.0.0.1:8443", s)
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
+		return nil, fmt.Errorf("APIURL %q: want https (http only on loopback)", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
+func loadCAs(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("CAFile: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CAFile %s: no PEM certificate in it", path)
+	}
+	return pool, nil
+}
+
+// apiRewrite sends twilio-go's requests for *.twilio.com to the APIURL.
+type apiRewrite struct {
+	base   http.RoundTripper
+	target *url.URL
+}
+
+func (rt *apiRewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	h := req.URL.Hostname()
+	if h != "twilio.com" && !strings.HasSuffix(h, ".twilio.com") {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("twilio: refusing to send a request for %s to APIURL: only *.twilio.com goes there", req.URL.Host)
+	}
+	out := req.Clone(req.Context())
+	out.URL.Scheme = rt.target.Scheme
+	out.URL.Host = rt.target.Host
+	out.URL.Path = rt.target.Path + req.URL.Path
+	out.URL.RawPath = ""
+	out.Host = req.URL.Host // the Host header still names Twilio's host, as the fake records it
+	return rt.base.RoundTrip(out)
 }
 
 func checkPublicURL(s string) (string, error) {

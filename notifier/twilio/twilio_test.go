@@ -2,6 +2,7 @@ package twilio_test
 
 import (
 	"context"
+	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -93,8 +96,9 @@ func TestSendSMS(t *testing.T) {
 		Kind: "sms", AccountSID: twiliotest.AccountSID, Username: twiliotest.AccountSID,
 		Host: "api.twilio.com", To: to, From: from, Body: p.Text,
 		StatusCallback: public + "/twilio/status?alert=42&page=p1",
+		Status:         201, SID: rc.ID,
 	}
-	r.Form, r.Time = nil, time.Time{}
+	r.Form, r.Time, r.Answered = nil, time.Time{}, time.Time{}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("fake saw\n %+v\nwant\n %+v", r, want)
 	}
@@ -579,6 +583,15 @@ func TestNewValidates(t *testing.T) {
 		{"ftp public url", func(c *twilio.Config) { c.PublicURL = "ftp://pagerd.example.com" }, "https"},
 		{"public url with query", func(c *twilio.Config) { c.PublicURL = public + "?x=1" }, "query"},
 		{"negative timeout", func(c *twilio.Config) { c.Timeout = -time.Second }, "Timeout"},
+		{"ok api url", func(c *twilio.Config) { c.APIURL = "https://twilio-fake.example.com/prefix/" }, ""},
+		{"ok api url http loopback", func(c *twilio.Config) { c.APIURL = "http://127.0.0.1:8443" }, ""},
+		{"http api url", func(c *twilio.Config) { c.APIURL = "http://twilio-fake.example.com" }, "APIURL"},
+		{"relative api url", func(c *twilio.Config) { c.APIURL = "/2010-04-01" }, "APIURL"},
+		{"api url with query", func(c *twilio.Config) { c.APIURL = "https://x.example.com?a=1" }, "APIURL"},
+		{"missing ca file", func(c *twilio.Config) { c.CAFile = "/nonexistent/ca.pem" }, "CAFile"},
+		{"api url with http client", func(c *twilio.Config) {
+			c.APIURL, c.HTTPClient = "https://127.0.0.1:8443", http.DefaultClient
+		}, "HTTPClient"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -592,5 +605,61 @@ func TestNewValidates(t *testing.T) {
 				t.Errorf("New = %v, want an error about %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestAPIURLAndCAFile reaches a fake Twilio the way pagerd serve does when
+// it runs in another process: no HTTPClient, the fake's address as APIURL
+// and its certificate as CAFile.
+func TestAPIURLAndCAFile(t *testing.T) {
+	f := twiliotest.New(t)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, f.CertificatePEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(nil)
+	cfg.APIURL, cfg.CAFile = f.URL(), ca
+	rc, err := newNotifier(t, cfg).Send(context.Background(), smsPage())
+	if err != nil {
+		t.Fatalf("Send through APIURL: %v", err)
+	}
+	r := only(t, f)
+	if r.Host != "api.twilio.com" || r.SID != rc.ID || r.To != to {
+		t.Errorf("fake saw %+v, receipt %+v", r, rc)
+	}
+
+	// Without the CA the fake's certificate is not trusted: CAFile is what
+	// makes the connection.
+	cfg.CAFile = ""
+	_, err = newNotifier(t, cfg).Send(context.Background(), smsPage())
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("Send without CAFile = %v, want a certificate error", err)
+	}
+	if n := len(f.Requests()); n != 1 {
+		t.Errorf("fake saw %d requests, want still 1", n)
+	}
+}
+
+// TestAPIURLPathPrefix: a path in APIURL goes before Twilio's own path.
+func TestAPIURLPathPrefix(t *testing.T) {
+	paths := make(chan string, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths <- r.URL.Path
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"sid":"SM00000000000000000000000000000001"}`)
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(nil)
+	cfg.APIURL, cfg.CAFile = srv.URL+"/twilio/", ca
+	if _, err := newNotifier(t, cfg).Send(context.Background(), smsPage()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if got, want := <-paths, "/twilio/2010-04-01/Accounts/"+twiliotest.AccountSID+"/Messages.json"; got != want {
+		t.Errorf("path %s, want %s", got, want)
 	}
 }

@@ -1,14 +1,19 @@
 package twiliotest_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twilio/twilio-go/client"
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/pagerd/pagerd/notifier/twilio/twiliotest"
 )
@@ -151,4 +156,226 @@ func TestWebhookRequest(t *testing.T) {
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("Body") != "42a" {
 		t.Errorf("form %v, %v", r.PostForm, err)
 	}
+}
+
+// api is twilio-go's API service on the fake, built as pagerd builds it.
+func api(f *twiliotest.Fake) *openapi.ApiService {
+	c := &client.Client{Credentials: client.NewCredentials(twiliotest.AccountSID, twiliotest.AuthToken), HTTPClient: f.Client()}
+	c.SetAccountSid(twiliotest.AccountSID)
+	return openapi.NewApiService(&client.RequestHandler{Client: c})
+}
+
+func sendSMS(t *testing.T, a *openapi.ApiService, to, body string) string {
+	t.Helper()
+	p := &openapi.CreateMessageParams{}
+	p.SetTo(to)
+	p.SetFrom("+15005550006")
+	p.SetBody(body)
+	m, err := a.CreateMessage(p)
+	if err != nil {
+		t.Fatalf("CreateMessage: %v", err)
+	}
+	return *m.Sid
+}
+
+func sids(ms []openapi.ApiV2010Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, *m.Sid)
+	}
+	return out
+}
+
+func TestListMessagesThroughTwilioGo(t *testing.T) {
+	f := twiliotest.New(t)
+	a := api(f)
+	const ann, ben = "+447700900101", "+447700900102"
+	var annSIDs []string
+	for i := 0; i < 5; i++ {
+		annSIDs = append(annSIDs, sendSMS(t, a, ann, fmt.Sprintf("#%d core: disk full", i)))
+	}
+	benSID := sendSMS(t, a, ben, "#9 core: cpu")
+
+	// To, paged two at a time: newest first, every message once.
+	params := &openapi.ListMessageParams{}
+	params.SetTo(ann)
+	params.SetPageSize(2)
+	got, err := a.ListMessage(params)
+	if err != nil {
+		t.Fatalf("ListMessage: %v", err)
+	}
+	want := slices.Clone(annSIDs)
+	slices.Reverse(want)
+	if !slices.Equal(sids(got), want) {
+		t.Errorf("ListMessage(To=ann) = %v, want %v", sids(got), want)
+	}
+	if q := f.Queries(); len(q) != 3 || q[0].Params.Get("To") != ann || q[0].Params.Get("PageSize") != "2" || q[2].Params.Get("PageToken") == "" {
+		t.Errorf("list queries %+v, want 3 pages of 2", q)
+	}
+	m := got[0]
+	if *m.To != ann || *m.Body != "#4 core: disk full" || *m.Status != "sent" || m.DateSent == nil || *m.From != "+15005550006" {
+		t.Errorf("listed message %+v", m)
+	}
+
+	// Dates: DateSent> and DateSent< as twilio-go sends them (RFC 3339),
+	// and a whole day.
+	now := time.Now()
+	for _, tt := range []struct {
+		name string
+		set  func(*openapi.ListMessageParams)
+		want int
+	}{
+		{"since an hour ago", func(p *openapi.ListMessageParams) { p.SetDateSentAfter(now.Add(-time.Hour)) }, 6},
+		{"since in an hour", func(p *openapi.ListMessageParams) { p.SetDateSentAfter(now.Add(time.Hour)) }, 0},
+		{"before an hour ago", func(p *openapi.ListMessageParams) { p.SetDateSentBefore(now.Add(-time.Hour)) }, 0},
+		{"before in an hour", func(p *openapi.ListMessageParams) { p.SetDateSentBefore(now.Add(time.Hour)) }, 6},
+		{"today", func(p *openapi.ListMessageParams) { p.SetDateSent(now.UTC()) }, 6},
+		{"yesterday", func(p *openapi.ListMessageParams) { p.SetDateSent(now.UTC().Add(-24 * time.Hour)) }, 0},
+		{"ben since an hour ago", func(p *openapi.ListMessageParams) {
+			p.SetTo(ben)
+			p.SetDateSentAfter(now.Add(-time.Hour))
+		}, 1},
+	} {
+		p := &openapi.ListMessageParams{}
+		tt.set(p)
+		got, err := a.ListMessage(p)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if len(got) != tt.want {
+			t.Errorf("%s: %d messages %v, want %d", tt.name, len(got), sids(got), tt.want)
+		}
+		if tt.want == 1 && *got[0].Sid != benSID {
+			t.Errorf("%s: %s, want %s", tt.name, *got[0].Sid, benSID)
+		}
+	}
+
+	// A message created between two pages neither repeats nor shifts the
+	// next page: PageToken carries where the last page ended.
+	p := &openapi.ListMessageParams{}
+	p.SetTo(ann)
+	p.SetPageSize(3)
+	first, err := a.PageMessage(p, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendSMS(t, a, ann, "#10 core: newer")
+	next, err := url.Parse(*first.NextPageUri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := a.PageMessage(p, next.Query().Get("PageToken"), next.Query().Get("Page"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := append(sids(first.Messages), sids(second.Messages)...); !slices.Equal(all, want) || second.NextPageUri != nil {
+		t.Errorf("two pages around a new message: %v (next %v), want %v", all, second.NextPageUri, want)
+	}
+}
+
+func TestListCallsThroughTwilioGo(t *testing.T) {
+	f := twiliotest.New(t)
+	a := api(f)
+	call := func(to string) string {
+		p := &openapi.CreateCallParams{}
+		p.SetTo(to)
+		p.SetFrom("+15005550006")
+		p.SetTwiml("<Response><Say>hi</Say></Response>")
+		c, err := a.CreateCall(p)
+		if err != nil {
+			t.Fatalf("CreateCall: %v", err)
+		}
+		return *c.Sid
+	}
+	c1 := call("+447700900101")
+	call("+447700900102")
+	sendSMS(t, a, "+447700900101", "not a call")
+
+	p := &openapi.ListCallParams{}
+	p.SetTo("+447700900101")
+	p.SetStartTimeAfter(time.Now().Add(-time.Minute))
+	got, err := a.ListCall(p)
+	if err != nil {
+		t.Fatalf("ListCall: %v", err)
+	}
+	if len(got) != 1 || *got[0].Sid != c1 || *got[0].Status != "completed" || got[0].StartTime == nil {
+		t.Errorf("ListCall(To, StartTime>) = %+v, want %s", got, c1)
+	}
+	p = &openapi.ListCallParams{}
+	p.SetStartTimeAfter(time.Now().Add(time.Minute))
+	if got, err := a.ListCall(p); err != nil || len(got) != 0 {
+		t.Errorf("ListCall(StartTime> in a minute) = %d calls, %v; want none", len(got), err)
+	}
+}
+
+func TestRespondListFails(t *testing.T) {
+	f := twiliotest.New(t)
+	a := api(f)
+	sendSMS(t, a, "+447700900101", "#1 core: x")
+	f.RespondList(func(q twiliotest.Query) twiliotest.Response {
+		return twiliotest.Response{Status: http.StatusInternalServerError}
+	})
+	if got, err := a.ListMessage(&openapi.ListMessageParams{}); err == nil || !strings.Contains(err.Error(), "20500") {
+		t.Errorf("ListMessage while failing = %v, %v; want Twilio error 20500", sids(got), err)
+	}
+	f.RespondList(nil)
+	if got, err := a.ListMessage(&openapi.ListMessageParams{}); err != nil || len(got) != 1 {
+		t.Errorf("ListMessage after = %v, %v; want the one message", sids(got), err)
+	}
+}
+
+// TestHeldRequestStillCreates is Twilio accepting a message whose answer
+// the client never saw: it gave up, yet the list shows the message.
+func TestHeldRequestStillCreates(t *testing.T) {
+	f := twiliotest.New(t)
+	hold := make(chan struct{})
+	f.Respond(func(r twiliotest.Request, n int) twiliotest.Response {
+		return twiliotest.Response{Hold: hold}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	c := f.Client()
+	c.Transport = cancelOn{base: c.Transport, ctx: ctx}
+	cl := &client.Client{Credentials: client.NewCredentials(twiliotest.AccountSID, twiliotest.AuthToken), HTTPClient: c}
+	cl.SetAccountSid(twiliotest.AccountSID)
+	a := openapi.NewApiService(&client.RequestHandler{Client: cl})
+	go func() {
+		// Give up once the fake holds the request.
+		for f.Held() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	p := &openapi.CreateMessageParams{}
+	p.SetTo("+447700900101")
+	p.SetFrom("+15005550006")
+	p.SetBody("#1 core: held")
+	if _, err := a.CreateMessage(p); err == nil {
+		t.Fatal("CreateMessage succeeded; want the client to have given up")
+	}
+	close(hold) // the fake goes on with it after all
+	deadline := time.Now().Add(10 * time.Second)
+	for f.Held() > 0 || f.Requests()[0].Answered.IsZero() {
+		if time.Now().After(deadline) {
+			t.Fatal("the held request was never answered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r := f.Requests()[0]
+	got, err := api(f).ListMessage(&openapi.ListMessageParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 201 || r.SID == "" || len(got) != 1 || *got[0].Sid != r.SID {
+		t.Errorf("after the client gave up: request %+v, list %v; want the message created", r, sids(got))
+	}
+}
+
+// cancelOn puts every request under ctx.
+type cancelOn struct {
+	base http.RoundTripper
+	ctx  context.Context
+}
+
+func (c cancelOn) RoundTrip(r *http.Request) (*http.Response, error) {
+	return c.base.RoundTrip(r.WithContext(c.ctx))
 }
