@@ -60,17 +60,19 @@ type Engine struct {
 	// Workers bounds concurrent sends and timer handlings. Default 64.
 	Workers int
 	// Attempts is how many times a page is tried before it counts as
-	// failed and the next contact method follows. Default 3.
+	// failed and the next contact method follows. Default 5: with the
+	// doubling backoff, about 15 s of a provider's trouble before the
+	// person's next method is tried.
 	Attempts int
 	// Backoff is the first retry delay; it doubles, with jitter. Default 1s.
 	Backoff time.Duration
 	// SweepEvery is how often the leader reads the whole outbox and every
 	// timer back from etcd, to send what no watch reported and to retry
-	// what failed. Default 2s.
+	// what failed. Default 1s.
 	SweepEvery time.Duration
 	// RequestTimeout bounds each etcd request the engine makes, so a
 	// paused or partitioned etcd member costs one timeout and a retry
-	// elsewhere, not a stall. Default 3s.
+	// elsewhere, not a stall. Default 1s (etcd answers in milliseconds).
 	RequestTimeout time.Duration
 	// Interval is the least time between two messages to one person by
 	// one method; pages that fall due sooner wait and go together in one
@@ -124,16 +126,16 @@ func (e *Engine) defaults() {
 		e.Workers = 64
 	}
 	if e.Attempts == 0 {
-		e.Attempts = 3
+		e.Attempts = 5
 	}
 	if e.Backoff == 0 {
 		e.Backoff = time.Second
 	}
 	if e.SweepEvery == 0 {
-		e.SweepEvery = 2 * time.Second
+		e.SweepEvery = time.Second
 	}
 	if e.RequestTimeout == 0 {
-		e.RequestTimeout = 3 * time.Second
+		e.RequestTimeout = time.Second
 	}
 	if e.Interval == nil {
 		e.Interval = map[escalation.Method]time.Duration{"sms": 30 * time.Second, "voice": 60 * time.Second}

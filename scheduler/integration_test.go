@@ -379,7 +379,7 @@ func TestTemporaryFailuresAreRetriedThenDeliveredOnce(t *testing.T) {
 	h.clk.Advance(4 * time.Second)
 	h.pagesTo(id, "erin/sms(shadow)", "alice/sms")
 	tl := h.timeline(id)
-	if !strings.Contains(tl, "sms to alice failed (attempt 1 of 3): twilio: 503") || strings.Count(tl, "sms to alice (+447700900001) sent") != 1 {
+	if !strings.Contains(tl, "sms to alice failed (attempt 1 of 5): twilio: 503") || strings.Count(tl, "sms to alice (+447700900001) sent") != 1 {
 		t.Errorf("timeline:\n%s", tl)
 	}
 }

@@ -136,6 +136,10 @@ func TestAmbiguousSendIsLookedUpNotRepeated(t *testing.T) {
 	}
 	h.runEngine()
 	id := h.trigger("disk full", "")
+	// It is looked up after the backoff, so a request still on its way
+	// has arrived by then.
+	h.eventually("the retry armed", func() bool { return strings.Contains(h.timeline(id), "retrying in") })
+	h.clk.Advance(2 * time.Second)
 	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
 	if tries := h.rec.tries; tries[keyOf(id, alicePage(h, id))] != 1 {
 		t.Errorf("alice's text was tried %d times", tries[keyOf(id, alicePage(h, id))])
@@ -149,25 +153,36 @@ func TestAmbiguousSendIsLookedUpNotRepeated(t *testing.T) {
 func keyOf(id int64, page string) string { return strconv.FormatInt(id, 10) + "/" + page }
 
 // A page whose step ended before it could go (the alert moved on to the
-// secondary meanwhile) is recorded as skipped, with the reason, not sent.
-func TestPageOfAnEndedStepIsSkipped(t *testing.T) {
+// A page of an earlier step that could not go before the escalation moved
+// on still goes, late: its person never had it and still holds the role.
+// A page whose pass ended (the policy started over) is recorded as
+// skipped, with the reason, not sent.
+func TestPageOfAnEndedPassIsSkipped(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	id := h.trigger("disk full", "")
 	a := h.alert(id)
-	// A stray page of step 1 of pass 1 turns up after the alert moved on.
+	// The alert is on step 2 (bob) when a stray page of step 1 turns up.
 	h.clk.Set(a.Esc.StepDeadline)
 	h.runEngine()
 	h.eventually("the secondary paged", func() bool { return strings.Contains(strings.Join(h.rec.who(id), " "), "bob/sms") })
 	h.settle()
-	h.putPage(store.OutboxPage{AlertID: id, PageID: "p-stale", Person: "carol", Method: "sms", Due: a.CreatedAt, Queued: a.CreatedAt, Team: "ops", Summary: "disk full"})
-	h.clk.Advance(2 * time.Second)
+	h.putPage(store.OutboxPage{AlertID: id, PageID: "p-late", Person: "carol", Method: "sms", Due: a.CreatedAt, Queued: a.CreatedAt, Team: "ops", Summary: "disk full"})
+	h.clk.Advance(time.Second) // one sweep
+	h.eventually("the late page of step 1 sent", func() bool { return strings.Contains(strings.Join(h.rec.who(id), " "), "carol/sms") })
+	// Past the last step's deadline the policy repeats: pass 2.
+	for h.alert(id).Esc.Pass == 0 {
+		h.advance(5 * time.Minute)
+	}
+	h.settle()
+	h.putPage(store.OutboxPage{AlertID: id, PageID: "p-stale", Person: "dave", Method: "sms", Due: a.CreatedAt, Queued: a.CreatedAt, Team: "ops", Summary: "disk full"})
+	h.clk.Advance(time.Second)
 	h.eventually("the stale page recorded", func() bool {
-		return strings.Contains(h.timeline(id), "sms to carol not sent: its step (1 of pass 1) ended")
+		return strings.Contains(h.timeline(id), "sms to dave not sent: its pass (1) ended before it could go")
 	})
 	for _, who := range h.rec.who(id) {
-		if strings.HasPrefix(who, "carol") {
-			t.Fatalf("carol was paged for an ended step: %v", h.rec.who(id))
+		if strings.HasPrefix(who, "dave") {
+			t.Fatalf("dave was paged for an ended pass: %v", h.rec.who(id))
 		}
 	}
 }

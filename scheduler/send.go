@@ -57,9 +57,32 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, msg outgoing) err
 	}
 	what := fmt.Sprintf("%s to %s", page.Method, page.Person)
 	backoff := e.Backoff
+	// After an ambiguous failure (a timeout, a dropped connection) the
+	// provider may have the message: before any further attempt, and
+	// before giving up on the method, it is looked up, after the backoff
+	// wait so that a request still on its way has arrived.
+	var lookSince time.Time
+	var lastErr error
+	look := func(attempt int) (bool, error) {
+		found, rec, lerr := e.find(ctx, *page, lookSince)
+		lookSince = time.Time{}
+		switch {
+		case lerr != nil:
+			return false, e.noteAll(ctx, pages, fmt.Sprintf("lookup-%d", attempt), "retry",
+				"%s: %v; could not ask %s whether it arrived (%v), so it is sent again", what, lastErr, e.Notifier.Name(), lerr)
+		case found:
+			return true, e.recordSent(ctx, *page, pages, rec, fmt.Sprintf(" (the request failed: %v; %s has it, so it is not sent again)", lastErr, e.Notifier.Name()))
+		}
+		return false, nil
+	}
 	for attempt := 1; ; attempt++ {
 		if ctx.Err() != nil {
 			return ctx.Err() // leadership lost before sending: the next leader sends it
+		}
+		if !lookSince.IsZero() {
+			if done, err := look(attempt); done || err != nil {
+				return err
+			}
 		}
 		in := store.Intent{Term: fenceRev(fence), Node: e.Node, Attempt: attempt, At: e.Clock.Now(), Message: pages[len(pages)-1].Key()}
 		if page.Method == "sms" {
@@ -93,20 +116,19 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, msg outgoing) err
 		if err == nil {
 			return e.recordSent(ctx, *page, pages, rec, "")
 		}
+		lastErr = err
 		if notifier.IsAmbiguous(err) {
-			found, rec, lerr := e.find(ctx, *page, in.At)
-			switch {
-			case lerr != nil:
-				e.noteAll(ctx, pages, fmt.Sprintf("lookup-%d", attempt), "retry",
-					"%s: %v; could not ask %s whether it arrived (%v), so it is sent again", what, err, e.Notifier.Name(), lerr)
-			case found:
-				return e.recordSent(ctx, *page, pages, rec, fmt.Sprintf(" (the request failed: %v; %s has it, so it is not sent again)", err, e.Notifier.Name()))
-			}
+			lookSince = in.At
 		}
 		if ctx.Err() != nil {
 			return ctx.Err() // leadership lost: the next leader looks it up
 		}
 		if notifier.IsPermanent(err) || attempt >= e.Attempts {
+			if !lookSince.IsZero() {
+				if done, err := look(attempt + 1); done || err != nil {
+					return err
+				}
+			}
 			return e.failedAll(ctx, pages, err, attempt)
 		}
 		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
@@ -146,8 +168,8 @@ func intentOf(pages []store.OutboxPage) *store.Intent {
 }
 
 // wanted drops pages nobody needs any more: the alert was acknowledged or
-// resolved, or its escalation moved past the step that decided the page (a
-// leader died, or the page waited in a mailbox). Each is recorded as
+// resolved, or its escalation started a new pass since (a leader died, or
+// the page waited in a mailbox). Each is recorded as
 // skipped, with the reason. Fresh pages skip the read: they were just
 // decided.
 func (e *Engine) wanted(ctx context.Context, pages []store.OutboxPage) ([]store.OutboxPage, error) {
@@ -170,8 +192,11 @@ func (e *Engine) wanted(ctx context.Context, pages []store.OutboxPage) ([]store.
 		switch {
 		case a.Status() != escalation.StatusTriggered:
 			why = "alert is " + string(a.Status())
-		case a.Esc.Pass > pg.Pass || a.Esc.Pass == pg.Pass && a.Esc.Step > pg.Step:
-			why = fmt.Sprintf("its step (%d of pass %d) ended before it could go", pg.Step+1, pg.Pass+1)
+		case a.Esc.Pass > pg.Pass:
+			// A later step of the same pass is no reason: the person of an
+			// earlier step never had the page, and still holds the role,
+			// so it goes, late. A new pass pages them afresh.
+			why = fmt.Sprintf("its pass (%d) ended before it could go; pass %d pages afresh", pg.Pass+1, a.Esc.Pass+1)
 		}
 		if why == "" {
 			out = append(out, pg)
