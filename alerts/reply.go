@@ -104,6 +104,22 @@ func (s *Service) actFor(ctx context.Context, person string, id int64, o *messag
 		s.log().Error("reply with no action verb", "alert", id, "person", person, "verb", o.Verb)
 		return
 	}
+	// A person acts on their own team's alerts and those paged to them;
+	// any other id is answered as if it did not exist, and logged.
+	cur, err := s.Store.Get(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		o.Missing = append(o.Missing, id)
+		return
+	case err != nil:
+		o.Failed = append(o.Failed, id)
+		s.log().Error("reply not applied", "alert", id, "person", person, "err", err)
+		return
+	case !s.mayAct(person, cur):
+		o.Missing = append(o.Missing, id)
+		s.log().Warn("a reply named an alert that is not the person's: not yours, nothing done", "alert", id, "team", cur.Team, "person", person, "verb", o.Verb)
+		return
+	}
 	a, err := s.Act(ctx, id, ev)
 	var already *escalation.AlreadyError
 	switch {
@@ -187,4 +203,49 @@ func (s *Service) personZone(person string) *time.Location {
 		}
 	}
 	return time.UTC
+}
+
+// mayAct says whether person may answer alert a by SMS or keypress: it was
+// paged to them, or they belong to its team (a rotation's member in any
+// era, an override's or a shadow's person, or a person its escalation
+// policy names).
+func (s *Service) mayAct(person string, a *store.Alert) bool {
+	if paged(a, person) {
+		return true
+	}
+	r := s.Rota.Get()
+	if r == nil {
+		return false
+	}
+	t, ok := r.Team(a.Team)
+	if !ok {
+		return false
+	}
+	if sch := t.Schedule; sch != nil {
+		for _, rot := range sch.Rotations {
+			for _, era := range rot.Eras {
+				if slices.Contains(era.Members, person) {
+					return true
+				}
+			}
+		}
+		for _, o := range sch.Overrides {
+			if o.Person == person {
+				return true
+			}
+		}
+		for _, sh := range sch.Shadows {
+			if sh.Person == person {
+				return true
+			}
+		}
+	}
+	for _, st := range t.Escalation.Steps {
+		for _, tg := range st.Targets {
+			if tg.Person == person {
+				return true
+			}
+		}
+	}
+	return false
 }

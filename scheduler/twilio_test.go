@@ -375,3 +375,36 @@ func TestStormOf100AlertsInAMinute(t *testing.T) {
 		t.Errorf("a bundle should say how to ack them all: %s\nalert 51:\n%s\nalert 52:\n%s", texts[2], th.timeline(51), th.timeline(52))
 	}
 }
+
+// A person acts only on their own team's alerts and those paged to them:
+// anyone else in the rota who names an alert by SMS is told it was not
+// paged to them, and nothing changes (issue 12).
+func TestSMSActsOnlyOnYourAlerts(t *testing.T) {
+	t.Parallel()
+	th := newTwilioHarness(t)
+	const zedNumber = "+447700900099"
+	th.loadRota(func(name, data string) string {
+		if name == "people.yaml" {
+			// zed is in the rota, but on no team and no escalation step.
+			data += `  - {id: zed, name: Zed, timezone: UTC, contacts: {sms: "` + zedNumber + `"}}` + "\n"
+		}
+		return data
+	})
+	th.runEngine()
+	id := th.trigger("disk full", "")
+	th.requests(2) // alice and erin's texts
+	for _, body := range []string{fmt.Sprintf("%da", id), fmt.Sprintf("resolve %d", id), fmt.Sprintf("%de", id)} {
+		code, answer := th.reply(zedNumber, body)
+		if code != http.StatusOK || !strings.Contains(answer, fmt.Sprintf("No alert #%d was paged to you", id)) {
+			t.Errorf("zed replied %q: %d %s", body, code, answer)
+		}
+	}
+	if a := th.alert(id); a.Status() != escalation.StatusTriggered || a.Esc.Step != 0 {
+		t.Fatalf("zed's replies changed the alert: %s step %d\n%s", a.Status(), a.Esc.Step, th.timeline(id))
+	}
+	// bob, the secondary, belongs to the team: his ack counts, though he
+	// was not paged yet.
+	if code, answer := th.reply(bobNumber, fmt.Sprintf("%da", id)); code != http.StatusOK || th.alert(id).Status() != escalation.StatusAcknowledged {
+		t.Errorf("bob's ack: %d %s; status %s", code, answer, th.alert(id).Status())
+	}
+}
