@@ -5,11 +5,10 @@ package faults
 import (
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/pagerd/pagerd/notifier/twilio"
 	"github.com/pagerd/pagerd/notifier/twilio/twiliotest"
 )
 
@@ -112,18 +111,12 @@ func deliveries(reqs []twiliotest.Request, people map[string]string) []delivery 
 		if d.Person == "" {
 			d.Person = "unknown " + r.To
 		}
-		u, err := url.Parse(r.StatusCallback)
-		if err != nil {
-			d.Alerts = nil
-		} else {
-			q := u.Query()
-			ids := q.Get("alerts")
-			if ids == "" {
-				ids = q.Get("alert")
-			}
-			for _, s := range strings.Split(ids, ",") {
-				if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-					d.Alerts = append(d.Alerts, id)
+		// Read as pagerd reads its own callbacks: one parser for both.
+		if u, err := url.Parse(r.StatusCallback); err == nil {
+			if cb, err := twilio.ParseCallback(u.Query()); err == nil {
+				d.Alerts = cb.Alerts
+				if len(d.Alerts) == 0 {
+					d.Alerts = []int64{cb.AlertID}
 				}
 			}
 		}
