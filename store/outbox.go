@@ -84,7 +84,29 @@ func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
 // leader's fence, before they go to the provider. It returns the pages
 // still in the outbox (with the intent set); one already recorded by
 // someone is left out.
+//
+// A big bundle (a storm's) is written in chunks that fit etcd's limit of
+// operations per transaction: each page's intent stands alone, so the
+// chunks need not be one transaction.
 func (s *Store) MarkSending(ctx context.Context, fence *Fence, pages []OutboxPage, in Intent) ([]OutboxPage, error) {
+	// Each page takes a compare and a put (or a get), and the fence one
+	// more of each.
+	chunk := max((s.maxOps-2)/2, 1)
+	if len(pages) <= chunk {
+		return s.markSending(ctx, fence, pages, in)
+	}
+	var live []OutboxPage
+	for i := 0; i < len(pages); i += chunk {
+		got, err := s.markSending(ctx, fence, pages[i:min(i+chunk, len(pages))], in)
+		if err != nil {
+			return nil, err
+		}
+		live = append(live, got...)
+	}
+	return live, nil
+}
+
+func (s *Store) markSending(ctx context.Context, fence *Fence, pages []OutboxPage, in Intent) ([]OutboxPage, error) {
 	for attempt := 0; len(pages) > 0; attempt++ {
 		cmps := fence.cmps()
 		var puts, gets []clientv3.Op

@@ -269,3 +269,45 @@ func TestRotaPublishRevisions(t *testing.T) {
 		t.Errorf("watch ended at rev %v", revs)
 	}
 }
+
+// A storm's bundle has more pages than etcd takes operations in one
+// transaction: their send intents are written in chunks, every page marked.
+func TestMarkSendingABundleBiggerThanATransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := s.maxOps // twice what one transaction could mark
+	var pages []OutboxPage
+	for i := 0; i < n; i++ {
+		pages = append(pages, OutboxPage{AlertID: int64(i + 1), PageID: "p1", Person: "ann", Method: "sms"})
+	}
+	for i := 0; i < n; i += 100 {
+		ops, err := s.pageOps(pages[i:min(i+100, n)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, err := s.MarkSending(ctx, nil, pages, Intent{Term: 7, Node: "n", Attempt: 1, Message: pages[n-1].Key()})
+	if err != nil {
+		t.Fatalf("MarkSending %d pages: %v", n, err)
+	}
+	if len(live) != n {
+		t.Fatalf("%d of %d pages marked", len(live), n)
+	}
+	out, _, err := s.Outbox(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pg := range out {
+		if pg.Intent == nil || pg.Intent.Term != 7 {
+			t.Fatalf("page %s has no intent: %+v", pg.Key(), pg.Intent)
+		}
+	}
+}
