@@ -32,6 +32,10 @@ var (
 	reportFlag = flag.String("report", "", "also write the results table, as Markdown, to this file")
 	latFlag    = flag.Duration("twilio-latency", 200*time.Millisecond, "how long the fake Twilio takes to answer")
 	smsFlag    = flag.Duration("sms-interval", time.Second, "pagerd's --sms-interval and --voice-interval (0: every page its own message)")
+	// Resume times depend on the machine as much as on pagerd: CI, on a
+	// shared 2-core machine, reports them; a run made to measure them
+	// asserts them.
+	timingFlag = flag.String("timing", "assert", "resume targets: assert (a miss fails the run) or report (printed in the table only)")
 )
 
 // mode is how long things last: short fits CI, long is the issue's
@@ -266,7 +270,7 @@ func (r *roundReport) violations() []string {
 	case r.Fault.target == 0:
 	case !r.Pages.Resumed:
 		v = append(v, "pages never resumed")
-	case r.Pages.Resume > r.Fault.target:
+	case r.Pages.Resume > r.Fault.target && *timingFlag != "report":
 		v = append(v, fmt.Sprintf("pages resumed %s after the fault (target %s)", r.Pages.Resume.Round(100*time.Millisecond), r.Fault.target))
 	}
 	return v
