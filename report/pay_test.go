@@ -2,15 +2,13 @@ package report_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/pagerd/pagerd/alerts"
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
-	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/internal/testenv"
 	"github.com/pagerd/pagerd/report"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
@@ -21,20 +19,9 @@ import (
 // rota, its clock at now.
 func example(t *testing.T, now time.Time) (*alerts.Service, *store.Store, *rotafile.Rota, *clock.Fake) {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	r, _, err := rotafile.LoadDir("../configs/example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cur := &inforce.Current{}
-	cur.Set(inforce.New(r, 1, quiet))
 	clk := clock.NewFake(now)
-	return &alerts.Service{Store: st, Rota: cur, Clock: clk, Log: quiet}, st, r, clk
+	env := testenv.New(t, "../configs/example", clk)
+	return env.Alerts, env.Store, env.Rota, clk
 }
 
 // raiseAndResolve triggers an alert for team and, after, resolves it as

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,12 +14,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pagerd/pagerd/alerts"
 	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/internal/testenv"
 	"github.com/pagerd/pagerd/rotafile"
-	"github.com/pagerd/pagerd/store"
 )
 
 // oncallAPI serves GET /api/v1/oncall on the example rota.
@@ -159,22 +157,7 @@ func TestOnCallRowsAreOneShape(t *testing.T) {
 // alertAPI is the API on a real embedded etcd and the example rota.
 func alertAPI(t *testing.T) string {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	r, _, err := rotafile.LoadDir("../../configs/example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cur := &inforce.Current{}
-	cur.Set(inforce.New(r, 1, quiet))
-	svc := &alerts.Service{Store: st, Rota: cur, Clock: clock.Real{}, Log: quiet}
-	hs := httptest.NewServer((&api.Server{Store: st, Alerts: svc, Rota: cur, Clock: clock.Real{}, Log: quiet}).Handler())
-	t.Cleanup(hs.Close)
-	return hs.URL
+	return testenv.New(t, "../../configs/example", nil).Serve(t)
 }
 
 // Issue 18, finding 7: pagerd alerts says when it shows fewer than match,
