@@ -105,7 +105,9 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, msg outgoing) err
 		}
 		// A send under way is allowed to finish even if leadership ends, so
 		// its outcome is known and recorded rather than repeated.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		// The bound is the notifier's (Twilio's: 45 s, waiting out a hang
+		// rather than asking twice) with a little to spare.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		rec, err := e.Notifier.Send(sctx, *page)
 		cancel()
 		if e.Observer != nil {

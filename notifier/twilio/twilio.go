@@ -46,8 +46,11 @@ import (
 const Provider = "twilio"
 
 // DefaultTimeout bounds each request to the Twilio API when Config.Timeout
-// is zero.
-const DefaultTimeout = 10 * time.Second
+// is zero. It is long on purpose: a request that hangs may still be
+// accepted, and waiting for its answer is the one way never to page twice;
+// giving up early and asking again (after a look-up that can't yet see it)
+// turned a 30 s hang into three texts.
+const DefaultTimeout = 45 * time.Second
 
 // Paths of the webhooks whose URLs this package hands to Twilio; the HTTP
 // server must route them (relative to PublicURL).
