@@ -33,6 +33,11 @@ type Service struct {
 	Received func(source, team, outcome string)
 	// Acked, if set, hears each acknowledgement with how long it took.
 	Acked func(after time.Duration)
+	// RequestTimeout bounds the etcd work of storing one intake event, so
+	// an etcd member that died or paused mid-request costs the sender a
+	// quick 503 (and a retry, which the dedup key makes safe) rather than
+	// a stall. Default 2s.
+	RequestTimeout time.Duration
 	// MaxOpenPerTeam caps a team's open alerts: beyond it, a new alert is
 	// counted into the team's one open storm alert (see fold) instead of
 	// being stored and paged on its own. 0: no cap.
@@ -72,6 +77,8 @@ func (s *Service) now() time.Time {
 // transaction), a repeat counted, or an ack or resolve of the open alert
 // with the dedup key. It returns only once the outcome is durable.
 func (s *Service) Receive(ctx context.Context, team string, ev Event) (Result, error) {
+	ctx, cancel := s.opCtx(ctx)
+	defer cancel()
 	ev = Clean(ev)
 	rt, err := s.rota()
 	if err != nil {
@@ -82,6 +89,15 @@ func (s *Service) Receive(ctx context.Context, team string, ev Event) (Result, e
 		return Result{}, err
 	}
 	return s.commit(ctx, p)
+}
+
+// opCtx bounds one event's etcd work by RequestTimeout.
+func (s *Service) opCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := s.RequestTimeout
+	if d == 0 {
+		d = 2 * time.Second
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // BatchError says which event of a batch failed: those before it are
@@ -137,7 +153,10 @@ func (s *Service) ReceiveAll(ctx context.Context, teams []string, events []Event
 	now := s.now()
 	ps := make([]*prepared, len(clean))
 	for i, ev := range clean {
-		if ps[i], err = s.prepare(ctx, rt, teams[i], ev, now); err != nil {
+		pctx, cancel := s.opCtx(ctx)
+		ps[i], err = s.prepare(pctx, rt, teams[i], ev, now)
+		cancel()
+		if err != nil {
 			return results, &BatchError{0, err} // nothing stored yet
 		}
 	}
@@ -155,7 +174,9 @@ func (s *Service) ReceiveAll(ctx context.Context, teams []string, events []Event
 		group(all, fmt.Sprintf("batch-%d", created[0].alert.ID))
 	}
 	for i, p := range ps {
-		res, err := s.commit(ctx, p)
+		cctx, cancel := s.opCtx(ctx)
+		res, err := s.commit(cctx, p)
+		cancel()
 		if err != nil {
 			return results, &BatchError{i, err}
 		}

@@ -288,7 +288,7 @@ func (l *leadership) send(msg *outgoing) {
 
 // sendFinished takes a worker's outcome. A page whose send or bookkeeping
 // failed stays in the outbox; it is logged with its ids and offered again
-// by a sweep after a backoff that doubles up to a minute.
+// by a sweep after a backoff that doubles once (1 s, then 2 s).
 func (l *leadership) sendFinished(d sendDone) {
 	for _, pg := range d.pages {
 		k := pg.Key()
@@ -301,7 +301,10 @@ func (l *leadership) sendFinished(d sendDone) {
 			continue // the next leader takes it over
 		}
 		r := l.retry[k]
-		r.wait = min(max(2*r.wait, l.e.Backoff), time.Minute)
+		// The backoff stays short: a provider's trouble is retried
+		// inside send; what fails here is our own bookkeeping (etcd), and
+		// pages must go within a second or two of etcd answering again.
+		r.wait = min(max(2*r.wait, l.e.Backoff), 2*l.e.Backoff)
 		r.at = l.e.Clock.Now().Add(r.wait)
 		l.retry[k] = r
 		l.e.Log.Error("page not sent or not recorded; retrying", "alert", pg.AlertID, "page", pg.PageID,
