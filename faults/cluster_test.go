@@ -222,7 +222,7 @@ func newCluster(dir, logDir, pagerdBin, etcdBin string, fake *twiliotest.Fake, t
 				"--initial-cluster", strings.Join(initial, ","),
 				"--initial-cluster-state", "new",
 				"--initial-cluster-token", "pagerd-faults",
-				"--log-level", "warn",
+				"--log-level", "info",
 			},
 		}})
 		endpoints = append(endpoints, u.client)

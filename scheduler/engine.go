@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.etcd.io/etcd/client/v3/concurrency"
-
 	"github.com/pagerd/pagerd/alerts"
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
@@ -179,47 +177,43 @@ func (e *Engine) setLeader(v bool) {
 
 // term is one campaign and, if won, one leadership.
 func (e *Engine) term(ctx context.Context) error {
-	// The session outlives ctx so Close can revoke the lease on shutdown:
-	// the next leader then takes over at once instead of after the TTL.
-	// The lease is granted here, under a timeout, so a paused etcd member
-	// costs one timeout, not a stall: NewSession would wait on it forever.
-	gctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
-	lease, err := e.Store.Client().Grant(gctx, int64(e.TTL))
-	cancel()
+	// The session outlives ctx so that closing it revokes the lease on
+	// shutdown or a lost term: the next leader then takes over at once
+	// instead of after the TTL.
+	sess, err := e.grant(ctx)
 	if err != nil {
-		return fmt.Errorf("election lease: %w", err)
+		return err
 	}
-	sess, err := concurrency.NewSession(e.Store.Client(), concurrency.WithLease(lease.ID),
-		concurrency.WithContext(context.WithoutCancel(ctx)))
+	defer func() {
+		if err := sess.close(e.RequestTimeout); err != nil {
+			e.Log.Warn("election lease not revoked; it expires on its own", "node", e.Node, "in", (time.Duration(e.TTL) * time.Second).String(), "err", err)
+		}
+	}()
+	key, rev, err := e.campaign(ctx, sess)
 	if err != nil {
-		return fmt.Errorf("election session: %w", err)
-	}
-	defer sess.Close()
-	el := concurrency.NewElection(sess, e.Store.Prefix()+"leader")
-	if err := el.Campaign(ctx, e.Node); err != nil {
 		return fmt.Errorf("campaign: %w", err)
 	}
-	lctx, cancel := context.WithCancel(ctx)
+	lctx, cancel := context.WithCancelCause(ctx)
 	watching := make(chan struct{})
 	defer func() {
-		cancel()
+		cancel(nil)
 		<-watching
 	}()
 	go func() {
 		defer close(watching)
 		select {
-		case <-sess.Done():
-			cancel()
+		case <-sess.done:
+			cancel(errSessionLost)
 		case <-lctx.Done():
 		}
 	}()
-	e.Log.Info("leading", "node", e.Node, "rev", el.Rev())
+	e.Log.Info("leading", "node", e.Node, "rev", rev)
 	// A new leader is alive from its first instant: stamp the heartbeat
 	// before anyone (the systemd watchdog) can see it leading.
 	e.beat.Store(time.Now().UnixNano())
 	e.setLeader(true)
 	defer e.setLeader(false)
-	err = e.lead(lctx, &store.Fence{Key: el.Key(), Rev: el.Rev()})
+	err = e.lead(lctx, &store.Fence{Key: key, Rev: rev})
 	e.Log.Info("no longer leading", "node", e.Node, "err", err)
 	return err
 }

@@ -36,6 +36,9 @@ type leadership struct {
 	// warned holds overdue pages already warned about, so the log says so
 	// once per page, not every sweep.
 	warned map[string]bool
+	// sweepAt is when the next sweep reads the outbox back: every
+	// SweepEvery, and sooner when a failed page's backoff ends first.
+	sweepAt time.Time
 
 	sent   chan sendDone
 	ticked chan tickDone
@@ -116,7 +119,7 @@ func (l *leadership) loop() error {
 	if n > 0 {
 		e.Log.Info("resuming pages left by the previous leader", "pages", n)
 	}
-	sweepAt := e.Clock.Now().Add(e.SweepEvery)
+	l.sweepAt = e.Clock.Now().Add(e.SweepEvery)
 	// The loop turns at least this often, so Alive can tell a wedged loop
 	// from an idle one. Wall time on purpose: it watches this process.
 	heartbeat := time.NewTicker(5 * time.Second)
@@ -137,7 +140,7 @@ func (l *leadership) loop() error {
 			l.send(&msg)
 		}
 		e.held.Store(int64(l.boxes.held))
-		if !sweepAt.After(now) {
+		if !l.sweepAt.After(now) {
 			_, trev, orev, err := l.sweep()
 			switch {
 			case errors.Is(err, store.ErrFenced):
@@ -153,9 +156,9 @@ func (l *leadership) loop() error {
 					ow = e.Store.WatchOutbox(l.ctx, orev)
 				}
 			}
-			sweepAt = e.Clock.Now().Add(e.SweepEvery)
+			l.sweepAt = e.Clock.Now().Add(e.SweepEvery)
 		}
-		next := sweepAt
+		next := l.sweepAt
 		if due, ok := l.timers.peek(); ok && due.Before(next) {
 			next = due
 		}
@@ -307,6 +310,9 @@ func (l *leadership) sendFinished(d sendDone) {
 		r.wait = min(max(2*r.wait, l.e.Backoff), 2*l.e.Backoff)
 		r.at = l.e.Clock.Now().Add(r.wait)
 		l.retry[k] = r
+		if r.at.Before(l.sweepAt) {
+			l.sweepAt = r.at
+		}
 		l.e.Log.Error("page not sent or not recorded; retrying", "alert", pg.AlertID, "page", pg.PageID,
 			"person", pg.Person, "method", pg.Method, "in", r.wait.String(), "err", d.err)
 	}

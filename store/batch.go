@@ -3,15 +3,23 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // Writes from many goroutines (HTTP handlers storing alerts, senders
-// recording pages) are coalesced into shared transactions: while one
-// transaction is in flight the next ones queue, and go together. Each etcd
+// recording pages) are coalesced into shared transactions: while
+// transactions are in flight the next ones queue, and go together. Each etcd
 // transaction is a raft entry and an apply, so under load this multiplies
 // throughput; when idle a write goes alone, with no added wait.
+//
+// Up to batchesInFlight transactions are in flight at once, and each is
+// bounded by the latest deadline among its callers: a transaction stuck on
+// an etcd member that lost its leader (etcd answers it only after its own
+// 7 s request timeout) holds up its own callers, who have given up by
+// then anyway, not every write of the process behind it.
 
 // write is one caller's part of a batched transaction.
 type write struct {
@@ -19,7 +27,14 @@ type write struct {
 	ops  []clientv3.Op
 	key  string // at most one write per key in a batch ("" for none)
 	done chan error
+	// deadline is the caller's; zero when it has none.
+	deadline time.Time
 }
+
+// batchesInFlight bounds concurrent batched transactions. More than one
+// keeps a single stuck request from stalling the rest; a few are enough
+// to keep etcd's pipeline full.
+const batchesInFlight = 4
 
 // errAlone says a batch's compare failed: the caller retries on its own,
 // where it can tell which of its compares failed and why.
@@ -30,6 +45,7 @@ var errClosed = errors.New("store closed")
 // batched submits w and waits for its batch to commit.
 func (s *Store) batched(ctx context.Context, w *write) error {
 	w.done = make(chan error, 1)
+	w.deadline, _ = ctx.Deadline()
 	select {
 	case s.writes <- w:
 	case <-ctx.Done():
@@ -48,7 +64,12 @@ func (s *Store) batched(ctx context.Context, w *write) error {
 }
 
 func (s *Store) batchLoop() {
-	defer close(s.batchDone)
+	var inFlight sync.WaitGroup
+	defer func() {
+		inFlight.Wait()
+		close(s.batchDone)
+	}()
+	slots := make(chan struct{}, batchesInFlight)
 	var held *write // didn't fit the last batch; goes first in the next
 	for {
 		var first *write
@@ -60,6 +81,14 @@ func (s *Store) batchLoop() {
 			case <-s.quit:
 				return
 			}
+		}
+		// Wait for a free slot before gathering, so that what queued
+		// meanwhile goes in this batch.
+		select {
+		case slots <- struct{}{}:
+		case <-s.quit:
+			first.done <- errClosed
+			return
 		}
 		batch := []*write{first}
 		nOps, nCmps := len(first.ops), len(first.cmps)
@@ -84,8 +113,28 @@ func (s *Store) batchLoop() {
 				break gather
 			}
 		}
-		s.commit(batch, nOps, nCmps)
+		inFlight.Add(1)
+		go func() {
+			defer inFlight.Done()
+			s.commit(batch, nOps, nCmps)
+			<-slots
+		}()
 	}
+}
+
+// batchTimeout is how long a batch may take: until the last of its
+// callers gives up, and never longer than requestTimeout.
+func batchTimeout(batch []*write, now time.Time) time.Duration {
+	var last time.Time
+	for _, w := range batch {
+		if w.deadline.IsZero() {
+			return requestTimeout
+		}
+		if w.deadline.After(last) {
+			last = w.deadline
+		}
+	}
+	return min(last.Sub(now), requestTimeout)
 }
 
 func (s *Store) commit(batch []*write, nOps, nCmps int) {
@@ -95,7 +144,7 @@ func (s *Store) commit(batch []*write, nOps, nCmps int) {
 		cmps = append(cmps, w.cmps...)
 		ops = append(ops, w.ops...)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout(batch, time.Now()))
 	defer cancel()
 	tx, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
 	if err == nil && !tx.Succeeded {

@@ -64,6 +64,7 @@ type Store struct {
 	bgCtx        context.Context
 	bgCancel     context.CancelFunc
 
+	members   *members    // probes of the etcd members (members.go); nil when embedded
 	writes    chan *write // batched writes (batch.go)
 	maxOps    int         // operations per transaction etcd accepts
 	quit      chan struct{}
@@ -151,6 +152,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.cli = cli
 	if err := s.ping(ctx, endpoints); err != nil {
+		return nil, err
+	}
+	if err := s.watchMembers(endpoints); err != nil {
+		s.Close()
 		return nil, err
 	}
 	s.startBatching(128) // etcd's default --max-txn-ops
