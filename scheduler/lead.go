@@ -254,21 +254,44 @@ func (l *leadership) spawn(f func()) {
 // is left for later. How late the page is when the leader takes it up is
 // noted on it: a page due while no leader existed says so when it goes;
 // time held back by the rate limit is not lateness and is shown apart.
-func (l *leadership) offer(pg store.OutboxPage) {
-	k := pg.Key()
-	if l.inflight[k] {
-		return
-	}
+func (l *leadership) offer(pg store.OutboxPage) { l.offerAll([]store.OutboxPage{pg}) }
+
+// offerAll offers pages that are due together, as a sweep finds them:
+// those for one person and method arrive at once, so a backlog (what a
+// dead leader left) goes as one message now rather than its first page
+// alone and the rest an interval later.
+func (l *leadership) offerAll(pages []store.OutboxPage) (offered int) {
 	now := l.e.Clock.Now()
-	if r, ok := l.retry[k]; ok && now.Before(r.at) {
-		return
+	boxes := map[string][]store.OutboxPage{}
+	var order []string
+	for _, pg := range pages {
+		k := pg.Key()
+		if l.inflight[k] {
+			continue
+		}
+		if r, ok := l.retry[k]; ok && now.Before(r.at) {
+			continue
+		}
+		l.inflight[k] = true
+		offered++
+		if late := now.Sub(pg.Due); late > pg.Late {
+			pg.Late = late
+		}
+		if pg.Group != "" && pg.GroupSize >= 2 {
+			l.send(l.boxes.add(pg)) // waits for the rest of its group
+			continue
+		}
+		bk := boxKey(pg)
+		if _, ok := boxes[bk]; !ok {
+			order = append(order, bk)
+		}
+		boxes[bk] = append(boxes[bk], pg)
 	}
-	l.inflight[k] = true
-	if late := now.Sub(pg.Due); late > pg.Late {
-		pg.Late = late
+	for _, bk := range order {
+		l.send(l.boxes.arrive(boxes[bk]))
 	}
-	l.send(l.boxes.add(pg))
 	l.e.held.Store(int64(l.boxes.held))
+	return offered
 }
 
 // send hands one message to a worker.
@@ -348,6 +371,7 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 	// it has no trace of them.
 	groups := map[string][]store.OutboxPage{}
 	var order []string
+	var due []store.OutboxPage
 	for _, pg := range pages {
 		k := pg.Key()
 		seen[k] = true
@@ -373,9 +397,9 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 			groups[m] = append(groups[m], pg)
 			continue
 		}
-		l.offer(pg)
-		offered++
+		due = append(due, pg)
 	}
+	offered += l.offerAll(due)
 	for _, m := range order {
 		batch := groups[m]
 		for _, pg := range batch {

@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"strconv"
 	"strings"
@@ -239,4 +240,30 @@ func TestSweepReportsTheBacklog(t *testing.T) {
 	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
 	h.clk.Advance(2 * time.Second)
 	h.eventually("an empty outbox reported", func() bool { p, _, n := obs.last(); return n >= 2 && p == 0 })
+}
+
+// Pages a leaderless spell left in the outbox go, when a leader takes
+// over, as one message per person and method: not the first alone and the
+// rest an interval later.
+func TestBacklogGoesAsOneMessagePerPerson(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var ids []int64
+	for i := range 4 {
+		ids = append(ids, h.trigger(fmt.Sprintf("backlog %d", i), ""))
+	}
+	h.runEngine()
+	h.settle()
+	var toAlice []notifier.Page
+	for _, p := range h.rec.sent() {
+		if p.Person == "alice" {
+			toAlice = append(toAlice, p)
+		}
+	}
+	if len(toAlice) != 1 || len(toAlice[0].Bundled) != len(ids) {
+		t.Fatalf("alice got %d message(s), want one about all %d alerts: %+v", len(toAlice), len(ids), toAlice)
+	}
+	if n := h.outboxLen(); n != 0 {
+		t.Fatalf("outbox holds %d pages", n)
+	}
 }

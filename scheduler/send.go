@@ -175,20 +175,34 @@ func intentOf(pages []store.OutboxPage) *store.Intent {
 // skipped, with the reason. Fresh pages skip the read: they were just
 // decided.
 func (e *Engine) wanted(ctx context.Context, pages []store.OutboxPage) ([]store.OutboxPage, error) {
+	// Decided once per page, so the read and the loop below agree.
+	now := e.Clock.Now()
+	fresh := func(pg store.OutboxPage) bool { return pg.Intent == nil && now.Sub(pg.Queued) <= staleAfter }
+	var check []int64
+	for _, pg := range pages {
+		if !fresh(pg) {
+			check = append(check, pg.AlertID)
+		}
+	}
+	var records map[int64]*store.Alert
+	if len(check) > 0 {
+		rctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
+		var err error
+		records, err = e.Store.Records(rctx, check)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("check %d page(s) still wanted: %w", len(check), err)
+		}
+	}
 	var out []store.OutboxPage
 	for _, pg := range pages {
-		if pg.Intent == nil && e.Clock.Now().Sub(pg.Queued) <= staleAfter {
+		if fresh(pg) {
 			out = append(out, pg)
 			continue
 		}
-		rctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
-		a, err := e.Store.Get(rctx, pg.AlertID)
-		cancel()
-		if errors.Is(err, store.ErrNotFound) {
+		a, ok := records[pg.AlertID]
+		if !ok {
 			continue // retired: nothing to page about
-		}
-		if err != nil {
-			return nil, fmt.Errorf("alert %d page %s: %w", pg.AlertID, pg.PageID, err)
 		}
 		why := ""
 		switch {
