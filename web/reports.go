@@ -67,8 +67,8 @@ type bar struct {
 
 type part struct {
 	X, Y, W int
-	Class string
-	Title string
+	Class   string
+	Title   string
 }
 
 type legend struct {

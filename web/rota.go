@@ -92,4 +92,3 @@ func (c *Console) rota(w http.ResponseWriter, r *http.Request, s *session) error
 	c.render(w, r, http.StatusOK, "rota.html", v, nil)
 	return nil
 }
-

@@ -31,15 +31,15 @@ type shiftsPage struct {
 type option struct{ ID, Name string }
 
 type day struct {
-	Date     string // YYYY-MM-DD
-	Label    string // "Mon 2 Nov"
-	Hours    int    // 23, 24, 25 (or anything a zone does)
-	Odd      bool   // not 24 hours
-	Holiday  string // its name, "" if none
-	Outside  bool   // in a month view, a day of the month before or after
-	Today    bool
-	Weekend  bool
-	Shifts   []dayShift
+	Date    string // YYYY-MM-DD
+	Label   string // "Mon 2 Nov"
+	Hours   int    // 23, 24, 25 (or anything a zone does)
+	Odd     bool   // not 24 hours
+	Holiday string // its name, "" if none
+	Outside bool   // in a month view, a day of the month before or after
+	Today   bool
+	Weekend bool
+	Shifts  []dayShift
 }
 
 type dayShift struct {
