@@ -109,7 +109,9 @@ func (c *Console) newSession(w http.ResponseWriter, r *http.Request, name string
 	}
 	exp := c.Clock.Now().Add(SessionTTL)
 	value := strings.Join([]string{"v1", url.PathEscape(name), strconv.FormatInt(exp.Unix(), 10), nonce, sign(ck, opKey, name, exp.Unix(), nonce)}, ".")
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", Expires: exp,
+	// Max-Age, not Expires: the browser counts from when it got the
+	// cookie, whatever its clock says; the signed expiry is what counts.
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: int(SessionTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	return &session{op: op, csrf: csrfToken(ck, value), expires: exp}, nil
 }
