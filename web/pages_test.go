@@ -171,7 +171,9 @@ func TestRotaPage(t *testing.T) {
 		t.Errorf("refused reload: %q", got)
 	}
 	unreadable := &Console{Store: cs.env.Store, Alerts: cs.env.Alerts, Rota: cs.env.Current, Tokens: cs.c.Tokens, Clock: cs.clk, Log: cs.c.Log,
-		Disk: func() *DiskCheck { return &DiskCheck{Dir: "/etc/pagerd/rota", At: exampleAt, Err: errors.New("permission denied")} }}
+		Disk: func() *DiskCheck {
+			return &DiskCheck{Dir: "/etc/pagerd/rota", At: exampleAt, Err: errors.New("permission denied")}
+		}}
 	if got := text(find(serve(t, unreadable, c, cs.url, "/rota"), byID("main"))); !strings.Contains(got, "permission denied") {
 		t.Errorf("unreadable directory: %q", got)
 	}

@@ -45,7 +45,8 @@
     var status = document.getElementById('status');
     var buttons = Array.prototype.slice.call(form.querySelectorAll('button'));
     buttons.forEach(function (b) { b.disabled = true; });
-    fetch(form.action, {
+    // getAttribute: form.action would be the button named "action".
+    fetch(form.getAttribute('action'), {
       method: 'POST', body: data, credentials: 'same-origin', headers: { 'X-Pagerd-Live': '1' }
     }).then(function (r) {
       if (r.status === 401) { location.reload(); return; }
