@@ -199,3 +199,27 @@ func serve(t *testing.T, con *Console, c *http.Client, site, path string) *html.
 	}
 	return doc
 }
+
+// The Now page's cards are written in Go, not by the template: every
+// value in them is escaped all the same.
+func TestNowCardEscapes(t *testing.T) {
+	evil := `"><script>alert(1)</script>`
+	card := string(nowTeam{ID: "t" + evil, Name: evil, Zone: evil, Roles: []nowRole{{
+		Role: evil, Holder: person{ID: evil, Name: evil}, Source: "override", Note: evil, Until: evil,
+		Next: person{ID: "a&b", Name: evil}, Shadows: []nowShadow{{person: person{ID: evil, Name: evil}, Until: evil}},
+	}}}.card())
+	doc, err := html.Parse(strings.NewReader(card))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := find(doc, func(n *html.Node) bool { return n.Data == "script" }); s != nil || strings.Contains(card, "<script>") {
+		t.Fatalf("a name made a script element:\n%s", card)
+	}
+	if got := text(find(doc, func(n *html.Node) bool { return n.Data == "h2" })); !strings.HasPrefix(got, evil) {
+		t.Errorf("the name shows as %q, want it as written", got)
+	}
+	next := findAll(doc, func(n *html.Node) bool { return n.Data == "a" && strings.Contains(attr(n, "href"), "a%26b") })
+	if len(next) != 1 {
+		t.Errorf("the next person's link does not carry their id escaped:\n%s", card)
+	}
+}
