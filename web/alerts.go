@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pagerd/pagerd/escalation"
@@ -190,7 +191,11 @@ func (c *Console) alertView(r *http.Request) (alertPage, error) {
 		p.Pending = append(p.Pending, pendingRow{Person: pd.Person, Role: pd.Role, Method: string(pd.Method), Due: timefmt.PeopleSeconds(pd.Due, loc), Shadow: pd.Shadow})
 	}
 	for _, t := range a.Timeline {
-		p.Timeline = append(p.Timeline, entryRow{At: timefmt.PeopleSeconds(t.At, loc), Kind: t.Kind, Text: t.Text, By: t.By})
+		e := entryRow{At: timefmt.PeopleSeconds(t.At, loc), Kind: t.Kind, Text: t.Text, By: t.By}
+		if strings.Contains(e.Text, e.By) {
+			e.By = "" // "acknowledged by rita" says it already
+		}
+		p.Timeline = append(p.Timeline, e)
 	}
 	st := a.Status()
 	p.CanAck = st == escalation.StatusTriggered

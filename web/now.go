@@ -94,14 +94,14 @@ func nowOf(rt *inforce.Rota, at time.Time, q string) nowPage {
 			if h := oc.Holder; h != nil {
 				nr.Holder, nr.Source, nr.Note = who(h.Person), string(h.Source), h.Note
 				if !h.End.IsZero() {
-					nr.Until = timefmt.People(h.End, t.Location)
+					nr.Until = short(h.End, t.Location, at)
 					if next, ok := t.Schedule.Holder(oc.Role, h.End); ok {
 						nr.Next = who(next.Person)
 					}
 				}
 			}
 			for _, sh := range oc.Shadows {
-				nr.Shadows = append(nr.Shadows, nowShadow{person: who(sh.Person), Reverse: sh.Reverse, Until: until(sh, t.Location)})
+				nr.Shadows = append(nr.Shadows, nowShadow{person: who(sh.Person), Reverse: sh.Reverse, Until: until(sh, t.Location, at)})
 				match = match || nr.Shadows[len(nr.Shadows)-1].Match
 			}
 			match = match || nr.Holder.Match || nr.Next.Match
@@ -116,11 +116,21 @@ func nowOf(rt *inforce.Rota, at time.Time, q string) nowPage {
 	return out
 }
 
-func until(sh rotation.Shift, loc *time.Location) string {
+func until(sh rotation.Shift, loc *time.Location, now time.Time) string {
 	if sh.End.IsZero() {
 		return ""
 	}
-	return timefmt.People(sh.End, loc)
+	return short(sh.End, loc, now)
+}
+
+// short writes an instant near now for a person glancing at a phone:
+// "Wed 25 Nov 09:00 GMT", with the year only when it is not now's.
+func short(t time.Time, loc *time.Location, now time.Time) string {
+	l := t.In(loc)
+	if l.Year() != now.In(loc).Year() {
+		return l.Format("Mon 2 Jan 2006 15:04 MST")
+	}
+	return l.Format("Mon 2 Jan 15:04 MST")
 }
 
 // card writes the team's card. It is written here rather than in the
