@@ -136,7 +136,7 @@ type alertPage struct {
 	AckedAt, ResolvedBy, ResolvedAt             string
 	Pending                                     []pendingRow
 	Timeline                                    []entryRow
-	CanAck, CanResolve, CanEscalate             bool
+	CanAck, CanResolve, CanEscalate, CanUrgent  bool
 	LiveURL                                     string
 	Done                                        string
 }
@@ -201,11 +201,13 @@ func (c *Console) alertView(r *http.Request) (alertPage, error) {
 	p.CanAck = st == escalation.StatusTriggered
 	p.CanResolve = st != escalation.StatusResolved
 	p.CanEscalate = st != escalation.StatusResolved && !e.Exhausted
+	p.CanUrgent = st != escalation.StatusResolved && e.Urgency == escalation.Low
 	return p, nil
 }
 
 // doneText are the words shown after a button worked without a script.
-var doneText = map[string]string{"ack": "Acknowledged.", "resolve": "Resolved.", "escalate": "Escalated to the next step."}
+var doneText = map[string]string{"ack": "Acknowledged.", "resolve": "Resolved.", "escalate": "Escalated to the next step.",
+	"urgent": "Made high urgency: it pages now."}
 
 func (c *Console) alert(w http.ResponseWriter, r *http.Request, s *session) error {
 	p, err := c.alertView(r)
@@ -250,8 +252,10 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, s *session) error 
 		ev = escalation.Resolve{By: by}
 	case "escalate":
 		ev = escalation.EscalateNow{By: by}
+	case "urgent":
+		ev = escalation.Raise{By: by}
 	default:
-		return badRequest("unknown action: use ack, resolve or escalate")
+		return badRequest("unknown action: use ack, resolve, escalate or urgent")
 	}
 	_, err = c.Alerts.Act(r.Context(), id, ev)
 	var already *escalation.AlreadyError
@@ -261,6 +265,8 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, s *session) error 
 		msg, code = fmt.Sprintf("Alert %d was already %s by %s.", id, already.Status, already.By), http.StatusConflict
 	case errors.Is(err, escalation.ErrNoFurtherStep):
 		msg, code = fmt.Sprintf("Alert %d has no further step to escalate to.", id), http.StatusConflict
+	case errors.Is(err, escalation.ErrAlreadyHigh):
+		msg, code = fmt.Sprintf("Alert %d is already high urgency.", id), http.StatusConflict
 	case err != nil:
 		return err
 	default:

@@ -187,6 +187,10 @@ func TestButtonsNeedCSRF(t *testing.T) {
 	if a.Status() != escalation.StatusAcknowledged || a.Esc.AckedBy != "rita" {
 		t.Fatalf("after the button: %s by %q, want acknowledged by rita", a.Status(), a.Esc.AckedBy)
 	}
+	// A second press (another tab, a slow phone) says who was first.
+	if resp := cs.post(t, c, "/alerts/1/act", url.Values{"action": {"ack"}, "csrf": {csrf}}, ""); resp.StatusCode != http.StatusConflict {
+		t.Errorf("ack again: %s, want 409", resp.Status)
+	}
 	// Sign-out needs the token too: another site can't sign people out.
 	if resp := cs.post(t, c, "/signout", url.Values{}, ""); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("sign-out without a token: %s, want 403", resp.Status)
