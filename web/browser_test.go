@@ -311,6 +311,13 @@ func TestBrowserPhone(t *testing.T) {
 		}
 	}
 	fits("the Now page")
+	// Left open over a handoff, the Now page follows it: Wednesday 09:00,
+	// bob's override ends and dave holds payments' primary.
+	markPage(t, ctx)
+	cs.clk.Advance(13*time.Hour + 30*time.Minute)
+	waitFor(t, ctx, "the handoff on the Now page",
+		`!document.getElementById('team-payments').textContent.includes('override') && document.querySelector('#team-payments td.holder a').textContent === 'Dave Dunn'`)
+	notReloaded(t, ctx, "the Now page over a handoff")
 	if !run(t, ctx, "nav", chromedp.Evaluate[bool](`document.querySelector('nav a[href="/alerts"]').getBoundingClientRect().width > 0`)) {
 		t.Error("no Alerts link on a phone")
 	}

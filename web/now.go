@@ -23,6 +23,8 @@ type nowPage struct {
 	Matches int // teams shown when searching
 	Total   int
 	Rev     int64
+	LiveURL string
+	Every   int64 // ms between live refreshes
 }
 
 type nowTeam struct {
@@ -60,8 +62,17 @@ func (c *Console) now(w http.ResponseWriter, r *http.Request, s *session) error 
 		return err
 	}
 	v := c.viewOf(s, "On call now", "now")
-	v.Body = nowOf(rt, c.Clock.Now(), r.URL.Query().Get("q"))
-	c.render(w, r, http.StatusOK, "now.html", v, nil)
+	q := r.URL.Query()
+	p := nowOf(rt, c.Clock.Now(), q.Get("q"))
+	p.LiveURL = "/?" + withParam(q, "live", "1")
+	// Handoffs are rare: a fifteenth of the alert pages' pace will do.
+	p.Every = 15 * c.Poll.Milliseconds()
+	v.Body = p
+	page := "now.html"
+	if q.Get("live") != "" {
+		page += ".part" // the page's script, every half minute: handoffs happen
+	}
+	c.render(w, r, http.StatusOK, page, v, nil)
 	return nil
 }
 

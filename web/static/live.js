@@ -24,16 +24,25 @@
     }).catch(function () { /* offline for a moment: the next tick tries again */ });
   }
 
-  function tick() {
+  // tick refreshes every region, or only those whose own interval
+  // (data-every, in ms; data-poll of the page by default) is up.
+  function tick(all) {
     if (busy || document.hidden) { return; }
+    var now = Date.now();
+    var due = regions.filter(function (el) {
+      var every = parseInt(el.getAttribute('data-every'), 10) || poll;
+      return all === true || now - el.pagerdAt >= every;
+    });
+    if (!due.length) { return; }
     busy = true;
-    Promise.all(regions.map(refresh)).then(function () { busy = false; });
+    due.forEach(function (el) { el.pagerdAt = now; });
+    Promise.all(due.map(refresh)).then(function () { busy = false; });
   }
 
-  regions.forEach(function (el) { el.pagerdLast = null; });
+  regions.forEach(function (el) { el.pagerdLast = null; el.pagerdAt = Date.now(); });
   if (regions.length) {
     setInterval(tick, poll);
-    document.addEventListener('visibilitychange', tick);
+    document.addEventListener('visibilitychange', function () { tick(true); });
   }
 
   document.addEventListener('submit', function (e) {
@@ -61,7 +70,7 @@
     }).then(function () {
       buttons.forEach(function (b) { b.disabled = false; });
       busy = false;
-      tick();
+      tick(true);
     });
   });
 })();
