@@ -4,13 +4,19 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"html/template"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/net/html"
 
+	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
 )
@@ -221,5 +227,54 @@ func TestNowCardEscapes(t *testing.T) {
 	next := findAll(doc, func(n *html.Node) bool { return n.Data == "a" && strings.Contains(attr(n, "href"), "a%26b") })
 	if len(next) != 1 {
 		t.Errorf("the next person's link does not carry their id escaped:\n%s", card)
+	}
+}
+
+// A further report (the health report, when it exists) plugs into the
+// Reports page with its own HTML and CSV, for the range and team asked.
+func TestFurtherReportsPlugIn(t *testing.T) {
+	t.Parallel()
+	cs := newConsole(t, false)
+	var mu sync.Mutex // the handler runs in the server's goroutine
+	var asked []string
+	health := Report{Name: "health", Title: "Health",
+		HTML: func(_ context.Context, _ *inforce.Rota, from, to time.Time, team string) (template.HTML, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			asked = append(asked, from.Format(time.RFC3339)+" "+to.Format(time.RFC3339)+" "+team)
+			return template.HTML(`<p id="health">3 interruptions at night</p>`), nil
+		},
+		CSV: func(_ context.Context, w io.Writer, _ *inforce.Rota, from, to time.Time, team string) error {
+			_, err := io.WriteString(w, "team,interruptions\n"+team+",3\n")
+			return err
+		}}
+	con := &Console{Store: cs.env.Store, Alerts: cs.env.Alerts, Rota: cs.env.Current, Tokens: cs.c.Tokens, Clock: cs.clk, Log: cs.c.Log,
+		Reports: []Report{health}}
+	hs := httptest.NewServer(con.Handler(http.NotFoundHandler()))
+	defer hs.Close()
+	c := cs.client(t)
+	cs.signIn(t, c, readerToken) // the session is good on any console of the cluster
+	jar := c.Jar
+	u, _ := url.Parse(cs.url)
+	hu, _ := url.Parse(hs.URL)
+	jar.SetCookies(hu, jar.Cookies(u))
+	_, doc := get(t, c, hs.URL+"/reports?from=2026-11-01&to=2026-12-01&team=payments")
+	if got := text(find(doc, byID("health"))); got != "3 interruptions at night" {
+		t.Errorf("the health report shows %q", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 1 || asked[0] != "2026-11-01T00:00:00Z 2026-12-01T00:00:00Z payments" {
+		t.Errorf("the report was asked for %q, want November in London for payments", asked)
+	}
+	link := find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/reports/health.csv?") })
+	resp, err := c.Get(hs.URL + attr(link, "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "team,interruptions\npayments,3\n" {
+		t.Errorf("health CSV: %q", body)
 	}
 }
