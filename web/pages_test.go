@@ -267,7 +267,9 @@ func TestFurtherReportsPlugIn(t *testing.T) {
 	if len(asked) != 1 || asked[0] != "2026-11-01T00:00:00Z 2026-12-01T00:00:00Z payments" {
 		t.Errorf("the report was asked for %q, want November in London for payments", asked)
 	}
-	link := find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/reports/health.csv?") })
+	link := find(doc, func(n *html.Node) bool {
+		return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/reports/health.csv?")
+	})
 	resp, err := c.Get(hs.URL + attr(link, "href"))
 	if err != nil {
 		t.Fatal(err)
