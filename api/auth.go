@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -167,7 +168,11 @@ func (a auth) who(r *http.Request) (Operator, bool) {
 	if a.open() {
 		return Operator{Name: Anonymous, Role: RoleAdmin}, true
 	}
-	tok := bearer(r)
+	return a.byToken(bearer(r))
+}
+
+// byToken finds the operator whose token is tok (never Anonymous).
+func (a auth) byToken(tok string) (Operator, bool) {
 	if tok == "" {
 		return Operator{}, false
 	}
@@ -219,3 +224,33 @@ func (s *Server) responder(h http.HandlerFunc) http.HandlerFunc { return s.requi
 
 // admin serves h to admins only.
 func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc { return s.require(RoleAdmin, h) }
+
+// Tokens checks operator tokens at a door other than the API's (the web
+// console's sign-in), with the same operators and the same rules.
+type Tokens struct{ a auth }
+
+// Tokens returns the operators this server was configured with.
+func (s *Server) Tokens() Tokens { return Tokens{s.auth()} }
+
+// Open reports whether no token is configured: everyone is the Anonymous
+// admin.
+func (t Tokens) Open() bool { return t.a.open() }
+
+// Check finds the operator whose token is token. It is false when no
+// token is configured: there is nobody to sign in as.
+func (t Tokens) Check(token string) (Operator, bool) { return t.a.byToken(token) }
+
+// Lookup finds an operator by name, with a key for signing what is issued
+// to them (web sessions). The key is derived from their token, so a new
+// token, or the operator's removal, ends everything signed with the old
+// one; it reveals nothing about the token.
+func (t Tokens) Lookup(name string) (op Operator, key []byte, ok bool) {
+	for _, o := range t.a.ops {
+		if o.Name == name {
+			m := hmac.New(sha256.New, o.sum[:])
+			m.Write([]byte("pagerd web session v1"))
+			return o, m.Sum(nil), true
+		}
+	}
+	return Operator{}, nil, false
+}

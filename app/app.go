@@ -28,6 +28,7 @@ import (
 	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/sdnotify"
 	"github.com/pagerd/pagerd/store"
+	"github.com/pagerd/pagerd/web"
 )
 
 // Hooks lets tests and the benchmark watch a running daemon. The zero
@@ -267,13 +268,19 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	// Stopping the engine resigns leadership, so another node takes over
 	// at once rather than when the lease runs out.
 	comps.Go("engine", eng.Run)
-	serveHTTP(comps, ln, srv.Handler(), log)
+	console := &web.Console{Store: st, Alerts: svc, Rota: holder, Tokens: srv.Tokens(), Clock: clk, Log: log,
+		CalendarSecret: []byte(calSecret)}
+	if src != nil {
+		console.Disk = src.lastCheck
+	}
+	serveHTTP(comps, ln, console.Handler(srv.Handler()), log)
 	comps.Go("keyspace watcher", func(ctx context.Context) error {
 		watchKeyspace(ctx, st, m, log)
 		return nil
 	})
 
 	log.Info("pagerd serving", "listen", ln.Addr().String(), "node", c.Node, "rota_rev", holder.Get().Rev)
+	log.Info("web console: open "+consoleURL(ln.Addr()), "url", consoleURL(ln.Addr()))
 	if hooks.Ready != nil {
 		hooks.Ready(ln.Addr().String())
 	}
@@ -345,4 +352,17 @@ func readOperators(path string) ([]api.Operator, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ops, nil
+}
+
+// consoleURL is where a browser on this machine finds the web console: a
+// wildcard listen address is reached at localhost.
+func consoleURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

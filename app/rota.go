@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/pagerd/pagerd/metrics"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
+	"github.com/pagerd/pagerd/web"
 )
 
 // Rota distribution: a node started with --config publishes its rota
@@ -31,7 +33,13 @@ type rotaSource struct {
 	clk  clock.Clock
 	log  *slog.Logger
 	m    *metrics.Metrics
+	// last is what the latest check found, for the web console's Rota
+	// page.
+	last atomic.Pointer[web.DiskCheck]
 }
+
+// lastCheck is what the latest check of the directory found.
+func (r *rotaSource) lastCheck() *web.DiskCheck { return r.last.Load() }
 
 // publishTimeout bounds a publish on reload, so an unreachable etcd is
 // reported rather than waited on.
@@ -43,11 +51,13 @@ const publishTimeout = 15 * time.Second
 func (r *rotaSource) check() []rotafile.File {
 	files, err := rotafile.ReadDir(r.dir)
 	if err != nil {
+		r.last.Store(&web.DiskCheck{Dir: r.dir, At: r.clk.Now(), Err: err})
 		r.log.Error("rota not loaded", "dir", r.dir, "err", err)
 		r.m.RotaDiskErrors(1)
 		return nil
 	}
 	_, diags := rotafile.Load(files)
+	r.last.Store(&web.DiskCheck{Dir: r.dir, At: r.clk.Now(), Diags: diags})
 	for _, d := range diags {
 		lvl := slog.LevelWarn
 		if d.Severity == rotafile.Error {
