@@ -247,6 +247,8 @@ func (s *Store) WatchOutbox(ctx context.Context, rev int64) <-chan OutboxPage {
 				}
 				var pg OutboxPage
 				if err := json.Unmarshal(ev.Kv.Value, &pg); err != nil {
+					// The sweep reads it again and reports it there.
+					s.log.Warn("undecodable outbox page in watch", "key", string(ev.Kv.Key), "err", err)
 					continue
 				}
 				select {

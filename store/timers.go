@@ -71,6 +71,8 @@ func (s *Store) WatchTimers(ctx context.Context, rev int64) <-chan TimerEvent {
 				}
 				id, due, err := s.decodeTimer(ev.Kv.Key, v)
 				if err != nil {
+					// The sweep reads the timers again and reports it there.
+					s.log.Warn("undecodable timer in watch", "key", string(ev.Kv.Key), "err", err)
 					continue
 				}
 				select {
