@@ -83,6 +83,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.responder(s.alertAction))
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
 	mux.HandleFunc("GET /api/v1/reports/oncall", s.operator(s.payReport))
+	mux.HandleFunc("GET /api/v1/reports/health", s.operator(s.healthReport))
 	mux.HandleFunc("POST /api/v1/ledger/corrections", s.admin(s.correctLedger))
 	mux.HandleFunc("GET /api/v1/admin/snapshot", s.admin(s.snapshot))
 	if s.Twilio != nil {

@@ -413,7 +413,7 @@ func Compute(in Input) (*Report, error) {
 			}
 			slices.Sort(roles)
 			for _, role := range roles {
-				turns := union(ts.held[p][role])
+				turns := joinTurns(union(ts.held[p][role]))
 				var prevEnd int64 = -1
 				for _, tn := range turns {
 					start, end := time.Unix(tn.s, 0).In(loc), time.Unix(tn.e, 0).In(loc)
@@ -532,6 +532,23 @@ func Compute(in Input) (*Report, error) {
 	}
 	rep.Warnings = append([]Warning{}, ws...)
 	return rep, nil
+}
+
+// minBreak is the shortest gap between two stretches of a role that makes
+// them two turns: a night someone else covers inside your week is not rest.
+const minBreak = 24 * 3600
+
+// joinTurns joins sorted, disjoint stretches less than minBreak apart.
+func joinTurns(in []span) []span {
+	var out []span
+	for _, sp := range in {
+		if n := len(out); n > 0 && sp.s-out[n-1].e < minBreak {
+			out[n-1].e = sp.e
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 // outOfHours reports whether any of sp is out of hours.

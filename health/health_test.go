@@ -252,6 +252,30 @@ func TestStretchesAndSmallRotations(t *testing.T) {
 	}
 }
 
+// TestNightCoverIsNotRest: someone covering one night of your week
+// doesn't split it into two turns, nor make a short rest.
+func TestNightCoverIsNotRest(t *testing.T) {
+	lon := zone(t, "Europe/London")
+	at := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, lon) }
+	seg := func(p string, a, b time.Time) timesheet.Segment {
+		return timesheet.Segment{Person: p, Team: "t", Role: "primary", Start: a, End: b}
+	}
+	rep, err := Compute(Input{From: at(23, 9), To: at(30, 9),
+		Teams: map[string]Team{"t": {Calendar: timesheet.Calendar{Location: lon, Days: monFri(), Start: 9 * time.Hour, End: 17 * time.Hour}}},
+		Held:  []timesheet.Segment{seg("dave", at(23, 9), at(24, 18)), seg("bob", at(24, 18), at(25, 9)), seg("dave", at(25, 9), at(30, 9))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 0 {
+		t.Errorf("warnings: %+v", rep.Warnings)
+	}
+	for _, p := range rep.People {
+		if p.Rest != nil {
+			t.Errorf("%s: rest %+v, want none (one turn)", p.Person, p.Rest)
+		}
+	}
+}
+
 // TestFourPeopleRestThreeWeeks: a weekly rotation of four gives everyone
 // exactly three weeks, which is not short, across both 2026 clock changes.
 func TestFourPeopleRestThreeWeeks(t *testing.T) {

@@ -61,7 +61,11 @@ type Team struct {
 	// Urgency says which severities page at once; nil (no urgency block)
 	// makes every alert high urgency.
 	Urgency *Urgency
-	Pos     Pos // where `team:` is
+	// SleepStart and SleepEnd are the team's sleep hours for the health
+	// report, local time of day in each person's zone (start after end
+	// runs over midnight); both zero: 22:00 to 08:00.
+	SleepStart, SleepEnd time.Duration
+	Pos                  Pos // where `team:` is
 
 	rotationPos map[string]Pos
 	brokenRoles map[string]bool // declared, but with errors: references to them add no errors

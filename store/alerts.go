@@ -37,6 +37,33 @@ type Alert struct {
 	RotaRev    int64            `json:"rota_rev"` // the rota revision that chose whom to page, last time
 	Esc        escalation.State `json:"escalation"`
 	Timeline   []Entry          `json:"timeline"`
+	// Pages is each person's first page at each step of each pass, as
+	// queued: who was interrupted when, for the health report. (The
+	// timeline says it in words; this says it as data.)
+	Pages []PageMark `json:"pages,omitempty"`
+	// Drill marks a dry run: paged through the real path, never paid.
+	Drill bool `json:"drill,omitempty"`
+}
+
+// PageMark is one person's first page at one step of one pass.
+type PageMark struct {
+	Person string    `json:"person"`
+	Role   string    `json:"role,omitempty"`
+	Shadow bool      `json:"shadow,omitempty"`
+	Pass   int       `json:"pass"`
+	Step   int       `json:"step"`
+	At     time.Time `json:"at"`
+}
+
+// MarkPage records a page unless the person already has one at that step
+// of that pass (a later contact method is the same interruption).
+func (a *Alert) MarkPage(m PageMark) {
+	for _, p := range a.Pages {
+		if p.Person == m.Person && p.Pass == m.Pass && p.Step == m.Step && p.Shadow == m.Shadow {
+			return
+		}
+	}
+	a.Pages = append(a.Pages, m)
 }
 
 // Status is the alert's state: triggered, acknowledged or resolved.

@@ -33,6 +33,9 @@ Usage:
   pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
   pagerd report --from A --to B [--team T] [--person P] [--format table|csv|json]
                                          out-of-hours pay from the ledger
+  pagerd health --from A --to B [--team T] [--person P] [--format table|csv|json]
+                                         on-call health: interruptions, sleep, acks, rest,
+                                         fairness (docs/health.md)
   pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY [--force]
                                          add a correction to the ledger (admin)
   pagerd bench [--count N] [--concurrency C] [--rate R]
@@ -86,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdRouteTest(rest, stdout, stderr)
 	case "report":
 		return cmdReport(rest, stdout, stderr)
+	case "health":
+		return cmdHealth(rest, stdout, stderr)
 	case "ledger":
 		return cmdLedger(rest, stdout, stderr)
 	case "bench":
