@@ -163,6 +163,8 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 		{op: "listAlerts", method: "GET", path: "/api/v1/alerts?state=bogus", header: bearerH(), want: 400, bad: true},
 		{op: "listAlerts", method: "GET", path: "/api/v1/alerts", want: 401, bad: true},
 		{op: "getAlert", method: "GET", path: "/api/v1/alerts/1", header: bearerH(), want: 200},
+		{op: "getAlert", method: "GET", path: "/api/v1/alerts/1?format=markdown", header: bearerH(), want: 200},
+		{op: "getAlert", method: "GET", path: "/api/v1/alerts/1?format=pdf", header: bearerH(), want: 400, bad: true},
 		{op: "getAlert", method: "GET", path: "/api/v1/alerts/x1", header: bearerH(), want: 400, bad: true},
 		{op: "getAlert", method: "GET", path: "/api/v1/alerts/999999", header: bearerH(), want: 404},
 		{op: "actOnAlert", method: "POST", path: "/api/v1/alerts/1/ack", body: `{"by": "alice"}`, header: jsonH(), want: 200},

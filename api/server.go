@@ -21,6 +21,7 @@ import (
 	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/ingest"
 	"github.com/pagerd/pagerd/notifier/twilio"
+	"github.com/pagerd/pagerd/report"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
 	"github.com/pagerd/pagerd/timefmt"
@@ -487,7 +488,26 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, AlertOf(a, true))
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		writeJSON(w, http.StatusOK, AlertOf(a, true))
+	case "markdown":
+		// The team's zone, when the team is still in the rota; UTC beside it
+		// either way.
+		loc := time.UTC
+		if rt, err := s.rota(); err == nil {
+			if t, ok := rt.Team(a.Team); ok {
+				loc = t.Location
+			}
+		}
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		if _, err := io.WriteString(w, report.TimelineMarkdown(a, loc)); err != nil {
+			s.Log.Warn("alert timeline: writing the answer failed", "alert", a.ID, "err", err)
+		}
+	default:
+		s.fail(w, r, errorf(http.StatusBadRequest, "format must be json or markdown"))
+	}
 }
 
 // ActionRequest is the optional body of ack, resolve and escalate. By is

@@ -123,7 +123,7 @@ func scriptedWeek(t *testing.T) (*testenv.Env, string) {
 // rewrites it).
 func TestHealthOfAScriptedWeek(t *testing.T) {
 	t.Parallel()
-	_, url := scriptedWeek(t)
+	env, url := scriptedWeek(t)
 	health := func(format string, extra ...string) string {
 		t.Helper()
 		var out, errb bytes.Buffer
@@ -162,6 +162,22 @@ func TestHealthOfAScriptedWeek(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got[k], want)
 		}
 	}
+	// The last alert's story, as a postmortem starts.
+	list, err := env.Store.List(context.Background(), nil, 1)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	var md, errb bytes.Buffer
+	if code := run([]string{"alert", "--server", url, "--markdown", fmt.Sprint(list[0].ID)}, &md, &errb, timeNow); code != 0 {
+		t.Fatalf("alert --markdown: exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"# Alert #", ": payments API down", "| acknowledged | by frank at 2026-11-29 02:43:00 GMT (2026-11-29 02:43:00Z), 13m00s after the first page |",
+		"| +10m00s | frank | person | 1 | 3 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("alert --markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+
 	table := health("table")
 	if !strings.Contains(table, "PERSON") || !strings.Contains(table, "TEAM") {
 		t.Fatalf("table:\n%s", table)

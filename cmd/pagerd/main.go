@@ -24,7 +24,7 @@ Usage:
                                          run the daemon (embedded etcd unless endpoints are given)
   pagerd alerts [--state S] [--team T] [--limit N | --all]
                                          list alerts on a running daemon, newest first (--server URL)
-  pagerd alert ID                        one alert with its timeline
+  pagerd alert ID [--markdown]           one alert with its timeline; --markdown for a postmortem
   pagerd ack ID | resolve ID | escalate ID | urgent ID
                                          act on an alert (recorded as the operator of your token);
                                          urgent makes it high urgency: it pages now, day or night
