@@ -25,6 +25,9 @@ func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) 
 	var env escalation.Env
 	if ok {
 		policy, env = team.Escalation, inforce.Env{Rota: r, Team: team}
+		if a.Policy != nil {
+			policy = *a.Policy // a drill, a team pulled in, the commander
+		}
 	}
 	kind, by := eventKind(ev)
 	st, actions, err := escalation.Step(a.Esc, ev, now, policy, env)

@@ -104,7 +104,7 @@ func TestWorkedExample(t *testing.T) {
 			Pages:  2, OutOfHoursPages: 1,
 			Ack:    Durations{N: 2, P50: ptr(60), P90: ptr(180)},
 			Drills: 1, DrillAck: Durations{N: 1, P50: ptr(120), P90: ptr(120)},
-			Rest: &Rest{Role: "primary", Weeks: 1, From: time.Date(2026, 10, 19, 9, 0, 0, 0, lon), Until: time.Date(2026, 10, 26, 9, 0, 0, 0, lon), Short: true},
+			Rest:            &Rest{Role: "primary", Weeks: 1, From: time.Date(2026, 10, 19, 9, 0, 0, 0, lon), Until: time.Date(2026, 10, 26, 9, 0, 0, 0, lon), Short: true},
 			OutOfHoursShare: 0.6503, EqualShare: 0.25, Fairness: 2.601},
 		{Person: "bob", Team: "payments",
 			OnCall: OnCall{Business: hours(34), WeekdayOutOfHours: hours(62), Weekend: hours(49), Holiday: hours(24)},

@@ -7,7 +7,7 @@ package rotafile
 func KnownKeys() map[string][]string {
 	return map[string][]string{
 		"": {"people", "team", "name", "timezone", "business_hours", "holidays",
-			"rotations", "shadows", "overrides", "escalation", "urgency", "routes", "pay", "health"},
+			"rotations", "shadows", "overrides", "escalation", "urgency", "routes", "pay", "health", "commander"},
 		"people[]":                      {"id", "name", "timezone", "contacts", "notify"},
 		"people[].contacts":             {"sms", "voice"},
 		"people[].notify[]":             {"method", "after"},

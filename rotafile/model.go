@@ -29,6 +29,16 @@ func (r *Rota) Team(id string) (*Team, bool) {
 	return nil, false
 }
 
+// Commander is the team whose on-call are the incident commanders, or nil.
+func (r *Rota) Commander() *Team {
+	for _, t := range r.Teams {
+		if t.Commander {
+			return t
+		}
+	}
+	return nil
+}
+
 // Person is someone who can be paged.
 type Person struct {
 	ID       string
@@ -65,7 +75,10 @@ type Team struct {
 	// report, local time of day in each person's zone (start after end
 	// runs over midnight); both zero: 22:00 to 08:00.
 	SleepStart, SleepEnd time.Duration
-	Pos                  Pos // where `team:` is
+	// Commander: this team's on-call are the incident commanders, paged
+	// when an alert of any team is declared a major incident.
+	Commander bool
+	Pos       Pos // where `team:` is
 
 	rotationPos map[string]Pos
 	brokenRoles map[string]bool // declared, but with errors: references to them add no errors

@@ -87,6 +87,19 @@ func (l *loader) team(file string, m mapping) {
 	if f, ok := m.get("health"); ok {
 		l.healthBlock(file, f.val, t)
 	}
+	if f, ok := m.get("commander"); ok {
+		var b bool
+		if err := f.val.Decode(&b); err != nil || f.val.Tag != "!!bool" {
+			l.errf(file, f.val, "write commander: true (or leave it out)", "commander %q is not true or false", f.val.Value)
+		} else if b {
+			for _, other := range l.teams {
+				if other.Commander && other != t {
+					l.errf(file, f.val, "one team holds the incident commanders; remove commander: true from one of them", "team %q and team %q both say commander: true", other.ID, id)
+				}
+			}
+			t.Commander = b
+		}
+	}
 	if err := sched.Compile(); err != nil && len(l.diags.Errors()) == 0 {
 		// The checks above should have caught anything Compile rejects;
 		// report it at the team rather than lose it.

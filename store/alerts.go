@@ -43,6 +43,27 @@ type Alert struct {
 	Pages []PageMark `json:"pages,omitempty"`
 	// Drill marks a dry run: paged through the real path, never paid.
 	Drill bool `json:"drill,omitempty"`
+	// Policy, when set, is the escalation policy this alert follows instead
+	// of its team's: a drill that doesn't escalate, another team pulled in
+	// to help, the incident commander.
+	Policy *escalation.Policy `json:"policy,omitempty"`
+	// Parent is the alert this one was opened to help with (0: none).
+	Parent int64 `json:"parent,omitempty"`
+	// Helpers are the alerts opened to bring other teams' on-call (or the
+	// incident commander) to this one.
+	Helpers []Helper `json:"helpers,omitempty"`
+	// Major: declared a major incident; the incident commander is paged.
+	Major bool `json:"major,omitempty"`
+}
+
+// Helper is another team's on-call brought to an alert, by an alert of
+// their own that they acknowledge as their part.
+type Helper struct {
+	AlertID int64     `json:"alert_id"`
+	Team    string    `json:"team"`
+	Kind    string    `json:"kind"` // help, commander
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
 }
 
 // PageMark is one person's first page at one step of one pass.
