@@ -313,4 +313,3 @@ func TestReplyPageAndMajor(t *testing.T) {
 		t.Errorf("major again: %q", got)
 	}
 }
-

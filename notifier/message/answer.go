@@ -581,7 +581,9 @@ func HelperPaged(parent int64, team string, helper int64, major bool) string {
 			return "#" + p + " is a major incident: incident commander (" + n + ") paged as #" + h + "."
 		}, team)
 	}
-	return fitName(func(n string) string { return "Paging " + n + "'s on-call about #" + p + " (their part is #" + h + ")." }, team)
+	return fitName(func(n string) string {
+		return "Paging " + n + "'s on-call about #" + p + " (their part is #" + h + ")."
+	}, team)
 }
 
 // HelperAlready answers a page or major that was already done: team's
