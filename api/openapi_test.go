@@ -195,6 +195,8 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 		{op: "healthReport", method: "GET", path: "/api/v1/reports/health?from=2026-01-01&to=2027-01-01&person=nobody", header: bearerH(), want: 404},
 		{op: "correctLedger", method: "POST", path: "/api/v1/ledger/corrections", body: `{"team": "payments", "role": "primary", "person": "bob", "from": "2026-12-06", "to": "2026-12-07", "by": "carol", "reason": "swap"}`, header: jsonH(), want: 201},
 		{op: "correctLedger", method: "POST", path: "/api/v1/ledger/corrections", body: `{"team": "payments", "role": "primary", "from": "2026-12-06", "to": "2026-12-07", "by": "carol"}`, header: jsonH(), want: 400, bad: true},
+		{op: "correctLedger", method: "POST", path: "/api/v1/ledger/corrections", body: `{"team": "payments", "person": "bob", "from": "2026-12-06", "by": "carol", "reason": "took the late start as overtime", "toil_minutes": -120}`, header: jsonH(), want: 201},
+		{op: "correctLedger", method: "POST", path: "/api/v1/ledger/corrections", body: `{"team": "payments", "person": "bob", "from": "2026-12-06", "by": "carol", "reason": "too much", "toil_minutes": 100000}`, header: jsonH(), want: 400},
 		{op: "snapshot", method: "GET", path: "/api/v1/admin/snapshot", header: bearerH(), want: 200},
 		{op: "calendarURLs", method: "GET", path: "/api/v1/calendar-urls", header: bearerH(), want: 200},
 		{op: "calendarFeed", method: "GET", path: "/api/v1/calendar/team/payments.ics?token=" + calToken, want: 200},

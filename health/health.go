@@ -562,6 +562,18 @@ func (ts *teamState) outOfHours(sp span, buf *[]timesheet.Piece) bool {
 	return false
 }
 
+// SleepNight reports whether t, read on the clock of loc, lies in sleep
+// hours [start, end) (start after end runs over midnight; both zero: the
+// defaults), and the night it belongs to, named by the date on which that
+// night's sleep hours begin. The pay report's time off in lieu counts
+// nights as the health report does.
+func SleepNight(t time.Time, loc *time.Location, start, end time.Duration) (timesheet.Date, bool) {
+	if start == 0 && end == 0 {
+		start, end = DefaultSleepStart, DefaultSleepEnd
+	}
+	return sleepNight(t.In(loc), int64(start/time.Second), int64(end/time.Second))
+}
+
 // sleepNight reports whether local time t lies in sleep hours [s, e)
 // (seconds since local midnight; s > e runs over midnight), and the night
 // it belongs to, named by the date on which that night's sleep hours begin.

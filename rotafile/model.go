@@ -192,4 +192,16 @@ type Pay struct {
 	// People holds whole rate sets for people paid differently (a
 	// contractor, another country's terms): each replaces the team's.
 	People map[string]*Pay
+	// TOIL is time off in lieu, the team's for everyone; nil: none.
+	TOIL *TOIL
+}
+
+// TOIL is time off in lieu, earned in hours, not money.
+type TOIL struct {
+	// HolidayEngagedPercent: each hour engaged on a holiday earns this
+	// many hundredths of an hour off (150: 1.5 hours).
+	HolidayEngagedPercent int64
+	// SleepNight: each night with a sleep-hours interruption earns a late
+	// start of this long.
+	SleepNight time.Duration
 }
