@@ -131,6 +131,6 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "recorded: %+d minutes of time off in lieu for %s in %s at %s (%s, by %s)\n", *req.TOILMinutes, req.Person, req.Team, req.From, req.Reason, got.By)
 		return 0
 	}
-		fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, got.By)
+	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, got.By)
 	return 0
 }
