@@ -81,10 +81,6 @@ type Event struct {
 	// team names as its severity (rotafile Urgency.AlertmanagerLabel);
 	// never stored.
 	Labels map[string]string
-
-	// special is set only by the service itself (Drill, PullIn, Major):
-	// no intake can make a drill or a helper alert.
-	special *special
 }
 
 // Result is what happened to one alert event.

@@ -222,6 +222,12 @@ type prepared struct {
 // prepare decides what ev does, reading but writing nothing (an alert id
 // is taken for a new alert).
 func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev Event, now time.Time) (*prepared, error) {
+	return s.prepareSpecial(ctx, rt, team, ev, now, nil)
+}
+
+// prepareSpecial is prepare for an alert the service opens itself (sp not
+// nil: a drill, a team pulled in, the commander): no intake can make one.
+func (s *Service) prepareSpecial(ctx context.Context, rt *inforce.Rota, team string, ev Event, now time.Time, sp *special) (*prepared, error) {
 	p := &prepared{team: team, ev: ev, now: now}
 	if ev.Action == Acknowledge || ev.Action == Resolve {
 		return p, nil
@@ -236,7 +242,7 @@ func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev
 			return p, nil
 		}
 	}
-	if s.MaxOpenPerTeam > 0 && ev.DedupKey != StormKey && ev.special == nil {
+	if s.MaxOpenPerTeam > 0 && ev.DedupKey != StormKey && sp == nil {
 		open, err := s.Store.OpenCountTeam(ctx, team)
 		if err != nil {
 			return nil, err
@@ -265,7 +271,7 @@ func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev
 		origin = " (" + ev.Origin + ")"
 	}
 	a.Note(now, "received", "", "received from %s%s%s", ev.Source, origin, why)
-	if sp := ev.special; sp != nil {
+	if sp != nil {
 		// A drill, a team pulled in or the commander: always high urgency
 		// (somebody asked for the page now), by its own policy.
 		a.Drill, a.Policy, a.Parent, urgency = sp.drill, sp.policy, sp.parent, escalation.High

@@ -119,9 +119,9 @@ func (s *Service) Drill(ctx context.Context, req DrillRequest) (Result, error) {
 	}
 	ev := Clean(Event{Action: Trigger, Summary: fmt.Sprintf("%s practice page for %s: acknowledge it as you would a real one", DrillMarker, req.Team),
 		Severity: SeverityCritical, Source: SourceDrill, Origin: req.By})
-	ev.special = &special{kind: "drill", by: CleanLine(req.By, MaxBy), drill: true, policy: &policy,
+	sp := &special{kind: "drill", by: CleanLine(req.By, MaxBy), drill: true, policy: &policy,
 		note: fmt.Sprintf("drill of %s asked for by %s; %s; never paid as engaged time", what, CleanLine(req.By, MaxBy), how)}
-	p, err := s.prepare(ctx, rt, req.Team, ev, s.now())
+	p, err := s.prepareSpecial(ctx, rt, req.Team, ev, s.now(), sp)
 	if err != nil {
 		return Result{}, err
 	}
@@ -196,9 +196,9 @@ func (s *Service) addHelper(ctx context.Context, rt *inforce.Rota, id int64, t *
 	ev := Clean(Event{Action: Trigger, Summary: tag + " " + parent.Summary, Severity: SeverityCritical, Source: SourcePagerd,
 		Origin: "alert " + strconv.FormatInt(id, 10), Links: parent.Links})
 	pol := policy
-	ev.special = &special{kind: kind, by: by, note: note, policy: &pol, parent: id}
+	sp := &special{kind: kind, by: by, note: note, policy: &pol, parent: id}
 	now := s.now()
-	p, err := s.prepare(ctx, rt, t.ID, ev, now)
+	p, err := s.prepareSpecial(ctx, rt, t.ID, ev, now, sp)
 	if err != nil {
 		return Result{}, err
 	}
