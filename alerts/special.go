@@ -143,7 +143,7 @@ func (s *Service) PullIn(ctx context.Context, id int64, team, by string) (Result
 	if len(t.Escalation.Steps) == 0 {
 		return Result{}, badf("team %q has no escalation steps", team)
 	}
-	policy := escalation.Policy{Steps: t.Escalation.Steps[:1], Repeat: t.Escalation.Repeat, WaitForTimeout: t.Escalation.WaitForTimeout}
+	policy := escalation.Policy{Steps: slices.Clone(t.Escalation.Steps[:1]), Repeat: t.Escalation.Repeat, WaitForTimeout: t.Escalation.WaitForTimeout}
 	return s.addHelper(ctx, rt, id, t, HelpKind, by, policy)
 }
 

@@ -72,6 +72,12 @@ func TimelineMarkdown(a *store.Alert, loc *time.Location) string {
 	if a.Count > 1 {
 		row("received", fmt.Sprintf("%d times, last at %s", a.Count, local(a.LastSeenAt)))
 	}
+	if a.Parent != 0 {
+		row("helps with", fmt.Sprintf("alert #%d", a.Parent))
+	}
+	if a.Major {
+		row("major incident", "yes")
+	}
 
 	fmt.Fprintf(&b, "\n## Who was paged\n\n")
 	if len(a.Pages) == 0 {
@@ -87,6 +93,17 @@ func TimelineMarkdown(a *store.Alert, loc *time.Location) string {
 				as += " (shadow)"
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d |\n", local(p.At), utc(p.At), since(p.At), cell(p.Person), cell(as), p.Pass+1, p.Step+1)
+		}
+	}
+
+	if len(a.Helpers) > 0 {
+		fmt.Fprintf(&b, "\n## Pulled in\n\n| when (%s) | UTC | since created | team | as | by | their alert |\n|---|---|---|---|---|---|---|\n", loc)
+		for _, h := range a.Helpers {
+			as := "help"
+			if h.Kind == "commander" {
+				as = "incident commander"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | #%d |\n", local(h.At), utc(h.At), since(h.At), cell(h.Team), as, cell(h.By), h.AlertID)
 		}
 	}
 

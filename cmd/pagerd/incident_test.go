@@ -105,7 +105,8 @@ func TestDrillPageMajorDirectoryFromTheCLI(t *testing.T) {
 		}
 	}
 	md := cli("alert", id, "--markdown")
-	for _, want := range []string{"| help | anonymous | team platform's on-call pulled in by anonymous: alert ", "| major | anonymous | declared a major incident by anonymous; incident commander (team commander) paged: alert "} {
+	for _, want := range []string{"| major incident | yes |\n", "## Pulled in\n", "| platform | help | anonymous | #", "| commander | incident commander | anonymous | #",
+		"| help | anonymous | team platform's on-call pulled in by anonymous: alert ", "| major | anonymous | declared a major incident by anonymous; incident commander (team commander) paged: alert "} {
 		if !strings.Contains(md, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, md)
 		}
