@@ -408,3 +408,31 @@ func BenchmarkYear100People(b *testing.B) {
 		}
 	}
 }
+
+// TestAcrossTheClockChanges: a drill paged at 00:59 GMT on the morning
+// London springs forward and acked at 02:01 BST took two minutes, not an
+// hour and two; both 01:30s of the autumn night are one night.
+func TestAcrossTheClockChanges(t *testing.T) {
+	lon := zone(t, "Europe/London")
+	paged := time.Date(2027, 3, 28, 0, 59, 0, 0, time.UTC)
+	acked := time.Date(2027, 3, 28, 2, 1, 0, 0, lon)
+	rep, err := Compute(Input{From: paged.Add(-time.Hour), To: paged.Add(time.Hour),
+		Teams:  map[string]Team{"t": {Calendar: timesheet.Calendar{Location: lon, Days: monFri(), Start: 9 * time.Hour, End: 17 * time.Hour}}},
+		Alerts: []Alert{{ID: 1, Team: "t", Created: paged, Drill: true, Pages: []Page{{"pat", paged, false}}, AckedBy: "pat", AckedAt: acked}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := rep.Teams[0].DrillAck; d.N != 1 || *d.P50 != 120 || rep.People[0].DrillAck.N != 1 || *rep.People[0].DrillAck.P50 != 120 {
+		t.Errorf("drill ack %+v / %+v, want 120 s", d, rep.People[0].DrillAck)
+	}
+	if rep.People[0].Pages != 0 || rep.Teams[0].Alerts != 0 {
+		t.Errorf("a drill counted as a page: %+v %+v", rep.People[0], rep.Teams[0])
+	}
+	first := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)  // 01:30 BST
+	second := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC) // 01:30 GMT
+	d1, ok1 := SleepNight(first, lon, 0, 0)
+	d2, ok2 := SleepNight(second, lon, 0, 0)
+	if !ok1 || !ok2 || d1 != d2 || d1 != (timesheet.Date{Year: 2026, Month: 10, Day: 24}) {
+		t.Errorf("the two 01:30s: %v %v, %v %v; want both the night of 24 October", d1, ok1, d2, ok2)
+	}
+}

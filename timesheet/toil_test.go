@@ -61,3 +61,22 @@ func TestTOIL(t *testing.T) {
 		t.Errorf("csv row %q", got)
 	}
 }
+
+// TestTOILAcrossFallBack: on a holiday that is also the night the clocks
+// go back, 00:30 BST to 02:30 GMT is three hours worked, not two: 4.5
+// hours off at 1.5.
+func TestTOILAcrossFallBack(t *testing.T) {
+	lon := mustZone(t, "Europe/London")
+	cal := Calendar{Location: lon, Days: monFri(), Start: hm(9, 0), End: hm(17, 30), Holidays: []string{"2026-10-25"}}
+	start := time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC) // 00:30 BST on the 25th
+	end := time.Date(2026, 10, 25, 2, 30, 0, 0, time.UTC)    // 02:30 GMT
+	lines, err := TOILReport(start.Add(-time.Hour), end.Add(time.Hour), map[string]Calendar{"pay": cal},
+		func(string, string) TOILRules { return TOILRules{HolidayEngagedPercent: 150} },
+		[]Engagement{{Person: "bob", Team: "pay", AlertID: 1, Start: start, End: end}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1 || lines[0].Class != TOILHolidayEngaged || lines[0].Seconds != 4*3600+1800 {
+		t.Errorf("lines %+v, want 4h30m of holiday_engaged", lines)
+	}
+}
