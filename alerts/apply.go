@@ -25,6 +25,9 @@ func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) 
 	var env escalation.Env
 	if ok {
 		policy, env = team.Escalation, inforce.Env{Rota: r, Team: team}
+		if a.Policy != nil {
+			policy = *a.Policy // a drill, a team pulled in, the commander
+		}
 	}
 	kind, by := eventKind(ev)
 	st, actions, err := escalation.Step(a.Esc, ev, now, policy, env)
@@ -60,6 +63,7 @@ func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) 
 			}
 		case escalation.Page:
 			paged = true
+			a.MarkPage(store.PageMark{Person: act.Person, Role: act.Role, Shadow: act.Shadow, Pass: act.Pass, Step: act.Step, At: now})
 			ch.Pages = append(ch.Pages, store.OutboxPage{
 				AlertID: a.ID, PageID: act.ID, Person: act.Person, Method: act.Method,
 				Role: act.Role, Shadow: act.Shadow, Due: act.Due, Late: act.Late, Queued: now, Pass: act.Pass, Step: act.Step,
@@ -82,6 +86,9 @@ func apply(a *store.Alert, ev escalation.Event, now time.Time, r *inforce.Rota) 
 // engagement has no length, and the report pays it the minimum call-out.
 // Operators who are not people in the rota are not paid.
 func worked(a *store.Alert, st escalation.State, r *inforce.Rota, now time.Time) []store.Worked {
+	if a.Drill {
+		return nil // a drill is practice, never paid as engaged time
+	}
 	var out []store.Worked
 	add := func(person string, start time.Time) {
 		if _, ok := r.People[person]; !ok || start.IsZero() || start.After(st.ResolvedAt) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/pagerd/pagerd/escalation"
@@ -31,6 +32,9 @@ func (s *Service) Reply(ctx context.Context, person, body string) string {
 	}
 	if cmd.Verb == message.VerbHelp {
 		return message.Help()
+	}
+	if cmd.Verb == message.VerbPage || cmd.Verb == message.VerbMajor {
+		return s.replyHelper(ctx, person, cmd)
 	}
 	var ids []int64
 	switch {
@@ -173,6 +177,9 @@ func (s *Service) lastStep(a *store.Alert) bool {
 		return false
 	}
 	t, ok := r.Team(a.Team)
+	if ok && a.Policy != nil {
+		return a.Policy.Last(a.Esc.Pass, a.Esc.Step)
+	}
 	return ok && t.Escalation.Last(a.Esc.Pass, a.Esc.Step)
 }
 
@@ -248,4 +255,69 @@ func (s *Service) mayAct(person string, a *store.Alert) bool {
 		}
 	}
 	return false
+}
+
+// replyHelper carries out "42 page platform" and "42 major" from person.
+func (s *Service) replyHelper(ctx context.Context, person string, cmd message.Command) string {
+	major := cmd.Verb == message.VerbMajor
+	example := func(id string) string {
+		if major {
+			return id + " major"
+		}
+		return id + " page " + cmd.Team
+	}
+	id := cmd.AlertID
+	if id == 0 {
+		last, ok, err := s.Store.LastPaged(ctx, person)
+		if err != nil {
+			s.log().Error("reply: reading the person's last page failed", "person", person, "err", err)
+			return message.TryAgain()
+		}
+		switch {
+		case !ok || len(last.Alerts) == 0:
+			return message.HelperRefused(0, "name the alert, e.g. "+example("42"))
+		case len(last.Alerts) > 1:
+			oldest := slices.Min(last.Alerts)
+			return message.HelperRefused(oldest, "your last page was about several alerts; name one, e.g. "+example(strconv.FormatInt(oldest, 10)))
+		}
+		id = last.Alerts[0]
+	}
+	a, err := s.Store.Get(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return message.HelperRefused(id, "no such alert of yours")
+	case err != nil:
+		s.log().Error("reply: reading the alert failed", "alert", id, "person", person, "err", err)
+		return message.TryAgain()
+	case !s.mayAct(person, a):
+		s.log().Warn("a reply named an alert that is not the person's: not yours, nothing done", "alert", id, "team", a.Team, "person", person, "verb", cmd.Verb)
+		return message.HelperRefused(id, "no such alert of yours")
+	}
+	var res Result
+	team := cmd.Team
+	if major {
+		res, err = s.Major(ctx, id, person)
+		if t := s.Rota.Get(); t != nil && t.Commander() != nil {
+			team = t.Commander().ID
+		}
+	} else {
+		res, err = s.PullIn(ctx, id, cmd.Team, person)
+	}
+	var rerr *RequestError
+	switch {
+	case errors.As(err, &rerr):
+		return message.HelperRefused(id, rerr.Msg)
+	case err != nil && res.AlertID != 0:
+		// Paged, but not linked on the alert: the page is what matters
+		// at 3 a.m.; the error is logged.
+		return message.HelperPaged(id, team, res.AlertID, major)
+	case err != nil:
+		s.log().Error("reply not applied", "alert", id, "person", person, "verb", cmd.Verb, "team", cmd.Team, "err", err)
+		return message.TryAgain()
+	case res.Status == "already major":
+		return message.HelperAlready(id, team, 0, true)
+	case res.Status == "already paged":
+		return message.HelperAlready(id, team, res.AlertID, false)
+	}
+	return message.HelperPaged(id, team, res.AlertID, major)
 }

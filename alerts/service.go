@@ -222,6 +222,12 @@ type prepared struct {
 // prepare decides what ev does, reading but writing nothing (an alert id
 // is taken for a new alert).
 func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev Event, now time.Time) (*prepared, error) {
+	return s.prepareSpecial(ctx, rt, team, ev, now, nil)
+}
+
+// prepareSpecial is prepare for an alert the service opens itself (sp not
+// nil: a drill, a team pulled in, the commander): no intake can make one.
+func (s *Service) prepareSpecial(ctx context.Context, rt *inforce.Rota, team string, ev Event, now time.Time, sp *special) (*prepared, error) {
 	p := &prepared{team: team, ev: ev, now: now}
 	if ev.Action == Acknowledge || ev.Action == Resolve {
 		return p, nil
@@ -236,7 +242,7 @@ func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev
 			return p, nil
 		}
 	}
-	if s.MaxOpenPerTeam > 0 && ev.DedupKey != StormKey {
+	if s.MaxOpenPerTeam > 0 && ev.DedupKey != StormKey && sp == nil {
 		open, err := s.Store.OpenCountTeam(ctx, team)
 		if err != nil {
 			return nil, err
@@ -265,6 +271,12 @@ func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev
 		origin = " (" + ev.Origin + ")"
 	}
 	a.Note(now, "received", "", "received from %s%s%s", ev.Source, origin, why)
+	if sp != nil {
+		// A drill, a team pulled in or the commander: always high urgency
+		// (somebody asked for the page now), by its own policy.
+		a.Drill, a.Policy, a.Parent, urgency = sp.drill, sp.policy, sp.parent, escalation.High
+		a.Note(now, sp.kind, sp.by, "%s", sp.note)
+	}
 	ch, err := apply(a, escalation.Trigger{Urgency: urgency}, now, rt)
 	if err != nil {
 		return nil, fmt.Errorf("start escalation for alert %d: %w", id, err)
@@ -678,6 +690,9 @@ func (s *Service) stepGroup(ctx context.Context, name string, steps []groupStep)
 			errs = append(errs, fmt.Errorf("alert %d: %w", st.id, err))
 		case changed:
 			logTransition(s.log(), before, a)
+			if before.Status != escalation.StatusResolved && a.Status() == escalation.StatusResolved && len(a.Helpers) > 0 {
+				s.resolveHelpers(ctx, a)
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -705,6 +720,9 @@ func (s *Service) step(ctx context.Context, id int64, fence *store.Fence, ev esc
 		return a, err
 	}
 	logTransition(s.log(), before, a)
+	if before.Status != escalation.StatusResolved && a.Status() == escalation.StatusResolved && len(a.Helpers) > 0 {
+		s.resolveHelpers(ctx, a)
+	}
 	if _, ack := ev.(escalation.Ack); ack && s.Acked != nil && before.Status == escalation.StatusTriggered && a.Status() == escalation.StatusAcknowledged {
 		s.Acked(a.Esc.AckedAt.Sub(a.CreatedAt))
 	}

@@ -118,6 +118,9 @@ type Correction struct {
 	Forced     bool         `json:"forced,omitempty"`
 	RotaRev    int64        `json:"rota_rev"`
 	RecordedAt timefmt.Time `json:"recorded_at"`
+	// TOILMinutes, on a TOIL correction: the minutes of time off in lieu
+	// added (negative: taken away) at From. Role is empty and To is From.
+	TOILMinutes *int64 `json:"toil_minutes,omitempty"`
 }
 
 // CorrectionRequest is a ledger correction: over [from, to), team's role
@@ -136,6 +139,11 @@ type CorrectionRequest struct {
 	By     string `json:"by,omitempty"`
 	Reason string `json:"reason"`
 	Force  bool   `json:"force,omitempty"`
+	// TOILMinutes makes it a correction of person's time off in lieu in
+	// team instead: these minutes added (negative: taken away), counted in
+	// the pay report whose window holds From. Role, Shadow and To are not
+	// used.
+	TOILMinutes *int64 `json:"toil_minutes,omitempty"`
 }
 
 // MaxCorrection is the longest window one correction covers without
@@ -191,6 +199,10 @@ func (s *Server) correctLedger(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "no team %q", req.Team))
 		return
 	}
+	if req.TOILMinutes != nil {
+		s.correctTOIL(w, r, rt, team, req)
+		return
+	}
 	roleOK := false
 	for _, rot := range team.Schedule.Rotations {
 		roleOK = roleOK || rot.Role == req.Role
@@ -234,4 +246,46 @@ func (s *Server) correctLedger(w http.ResponseWriter, r *http.Request) {
 	s.Log.Info("ledger corrected", "team", req.Team, "role", req.Role, "person", req.Person, "from", from, "to", to, "by", by, "reason", reason, "forced", req.Force)
 	writeJSON(w, http.StatusCreated, Correction{Team: h.Team, Role: h.Role, Person: h.Person, Shadow: h.Shadow,
 		From: timefmt.Of(h.Start), To: timefmt.Of(h.End), By: by, Reason: reason, Forced: req.Force, RotaRev: h.RotaRev, RecordedAt: timefmt.Of(h.RecordedAt)})
+}
+
+// maxTOILMinutes bounds one TOIL correction: a week off either way.
+const maxTOILMinutes = 7 * 24 * 60
+
+// correctTOIL records a correction of a person's time off in lieu: the
+// same request, checks and record of who and why as a ledger correction.
+func (s *Server) correctTOIL(w http.ResponseWriter, r *http.Request, rt *inforce.Rota, team *rotafile.Team, req CorrectionRequest) {
+	mins := *req.TOILMinutes
+	if mins == 0 || mins > maxTOILMinutes || mins < -maxTOILMinutes {
+		s.fail(w, r, errorf(http.StatusBadRequest, "toil_minutes must be non-zero and at most a week (%d) either way", maxTOILMinutes))
+		return
+	}
+	if _, ok := rt.People[req.Person]; !ok {
+		s.fail(w, r, errorf(http.StatusBadRequest, "a TOIL correction names a person: no person %q", req.Person))
+		return
+	}
+	reason := alerts.CleanLine(req.Reason, alerts.MaxSummary)
+	if reason == "" {
+		s.fail(w, r, errorf(http.StatusBadRequest, "a correction says why (reason)"))
+		return
+	}
+	at, err := rotafile.ParseTime(req.From, team.Location)
+	if err != nil {
+		s.fail(w, r, errorf(http.StatusBadRequest, "from: %v", err))
+		return
+	}
+	if !req.Force && !belongs(team, req.Person, at.AddDate(0, 0, -31), at.AddDate(0, 0, 1)) {
+		s.fail(w, r, errorf(http.StatusBadRequest, "%s was not in team %s in the month before %s; force it (--force) if they earned it anyway",
+			req.Person, req.Team, at.In(team.Location).Format("2006-01-02 15:04")))
+		return
+	}
+	by := operatorOf(r).Name
+	f := store.TOILFix{Team: req.Team, Person: req.Person, At: at, Minutes: mins, RotaRev: rt.Rev, RecordedAt: s.Clock.Now(),
+		Correction: &store.Correction{By: by, Reason: reason, Forced: req.Force}}
+	if err := s.Store.CorrectTOIL(r.Context(), f); err != nil {
+		s.fail(w, r, errorf(http.StatusConflict, "%v", err))
+		return
+	}
+	s.Log.Info("TOIL corrected", "team", req.Team, "person", req.Person, "at", at, "minutes", mins, "by", by, "reason", reason, "forced", req.Force)
+	writeJSON(w, http.StatusCreated, Correction{Team: f.Team, Person: f.Person, From: timefmt.Of(at), To: timefmt.Of(at), By: by, Reason: reason,
+		Forced: req.Force, RotaRev: f.RotaRev, RecordedAt: timefmt.Of(f.RecordedAt), TOILMinutes: &mins})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/ingest"
 	"github.com/pagerd/pagerd/notifier/twilio"
+	"github.com/pagerd/pagerd/report"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
 	"github.com/pagerd/pagerd/timefmt"
@@ -81,8 +82,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/alerts", s.operator(s.listAlerts))
 	mux.HandleFunc("GET /api/v1/alerts/{id}", s.operator(s.getAlert))
 	mux.HandleFunc("POST /api/v1/alerts/{id}/{action}", s.responder(s.alertAction))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/page", s.responder(s.pageTeam))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/major", s.responder(s.declareMajor))
+	mux.HandleFunc("POST /api/v1/drills", s.responder(s.postDrill))
+	mux.HandleFunc("GET /api/v1/directory", s.operator(s.directory))
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
 	mux.HandleFunc("GET /api/v1/reports/oncall", s.operator(s.payReport))
+	mux.HandleFunc("GET /api/v1/reports/health", s.operator(s.healthReport))
 	mux.HandleFunc("POST /api/v1/ledger/corrections", s.admin(s.correctLedger))
 	mux.HandleFunc("GET /api/v1/admin/snapshot", s.admin(s.snapshot))
 	if s.Twilio != nil {
@@ -486,7 +492,26 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, AlertOf(a, true))
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		writeJSON(w, http.StatusOK, AlertOf(a, true))
+	case "markdown":
+		// The team's zone, when the team is still in the rota; UTC beside it
+		// either way.
+		loc := time.UTC
+		if rt, err := s.rota(); err == nil {
+			if t, ok := rt.Team(a.Team); ok {
+				loc = t.Location
+			}
+		}
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		if _, err := io.WriteString(w, report.TimelineMarkdown(a, loc)); err != nil {
+			s.Log.Warn("alert timeline: writing the answer failed", "alert", a.ID, "err", err)
+		}
+	default:
+		s.fail(w, r, errorf(http.StatusBadRequest, "format must be json or markdown"))
+	}
 }
 
 // ActionRequest is the optional body of ack, resolve and escalate. By is

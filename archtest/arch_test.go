@@ -18,7 +18,7 @@ const module = "github.com/pagerd/pagerd/"
 
 // pure packages import the standard library, rrule-go and each other only,
 // and never read the wall clock.
-var pure = []string{"rotation", "escalation", "timesheet", "didyoumean", "instant", "timefmt"}
+var pure = []string{"rotation", "escalation", "timesheet", "health", "didyoumean", "instant", "timefmt"}
 
 type file struct {
 	path string

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pagerd/pagerd/health"
 	"github.com/pagerd/pagerd/rotafile"
 	"github.com/pagerd/pagerd/store"
 	"github.com/pagerd/pagerd/timesheet"
@@ -49,13 +50,98 @@ func Pay(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.T
 			engs = append(engs, timesheet.Engagement{Person: w.Person, Team: w.Team, AlertID: w.AlertID, Start: w.Start, End: w.End})
 		}
 	}
-	return timesheet.Report(from, to, cals, func(teamID, p string) timesheet.Rates {
+	lines, err := timesheet.Report(from, to, cals, func(teamID, p string) timesheet.Rates {
 		t, ok := r.Team(teamID)
 		if !ok || t.Pay == nil {
 			return timesheet.Rates{Currency: timesheet.NoCurrency}
 		}
 		return t.Pay.Rates(p)
 	}, segs, engs)
+	if err != nil {
+		return nil, err
+	}
+	toil, err := toilLines(ctx, st, r, from, to, keep, cals, engs)
+	if err != nil {
+		return nil, err
+	}
+	if len(toil) == 0 {
+		return lines, nil
+	}
+	// TOIL lines follow each person's pay lines in the team.
+	lines = append(lines, toil...)
+	sort.SliceStable(lines, func(i, j int) bool {
+		a, b := lines[i], lines[j]
+		if a.Person != b.Person {
+			return a.Person < b.Person
+		}
+		return a.Team < b.Team
+	})
+	return lines, nil
+}
+
+// toilLines is the time off in lieu of [from, to): engaged time on
+// holidays, nights interrupted in sleep hours (each person's first page of
+// each alert, drills apart, as the health report counts them) and TOIL
+// corrections.
+func toilLines(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.Time, keep func(team, person string) bool,
+	cals map[string]timesheet.Calendar, engs []timesheet.Engagement) ([]timesheet.Line, error) {
+	rules := func(teamID, _ string) timesheet.TOILRules {
+		t, ok := r.Team(teamID)
+		if !ok || t.Pay == nil || t.Pay.TOIL == nil {
+			return timesheet.TOILRules{}
+		}
+		return timesheet.TOILRules{HolidayEngagedPercent: t.Pay.TOIL.HolidayEngagedPercent, SleepNight: t.Pay.TOIL.SleepNight}
+	}
+	anyRules := false
+	for _, t := range r.Teams {
+		anyRules = anyRules || t.Pay != nil && t.Pay.TOIL != nil
+	}
+	fixes, err := st.TOILFixes(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var adjs []timesheet.TOILAdjustment
+	for _, f := range fixes {
+		if keep(f.Team, f.Person) {
+			adjs = append(adjs, timesheet.TOILAdjustment{Person: f.Person, Team: f.Team, At: f.At, Seconds: f.Minutes * 60})
+		}
+	}
+	if !anyRules && len(adjs) == 0 {
+		return nil, nil
+	}
+	var nights []timesheet.Night
+	if anyRules {
+		// A page in [from, to) belongs to an alert created at most a day
+		// before (a held low-urgency alert waits at most a weekend more;
+		// its page is counted when its alert was created in the window).
+		list, err := st.List(ctx, func(a *store.Alert) bool {
+			return !a.Drill && !a.CreatedAt.Before(from.Add(-24*time.Hour)) && a.CreatedAt.Before(to)
+		}, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range list {
+			t, ok := r.Team(a.Team)
+			if !ok || t.Pay == nil || t.Pay.TOIL == nil || t.Pay.TOIL.SleepNight == 0 {
+				continue
+			}
+			for _, pg := range HealthAlert(a).Pages {
+				// Pages of the day before count too: a night counts in the
+				// report that holds its first interruption.
+				if !keep(a.Team, pg.Person) || pg.At.Before(from.Add(-24*time.Hour)) || !pg.At.Before(to) {
+					continue
+				}
+				loc := t.Location
+				if p, ok := r.People[pg.Person]; ok && p.Location != nil {
+					loc = p.Location
+				}
+				if date, ok := health.SleepNight(pg.At, loc, t.SleepStart, t.SleepEnd); ok {
+					nights = append(nights, timesheet.Night{Person: pg.Person, Team: a.Team, Date: date, At: pg.At})
+				}
+			}
+		}
+	}
+	return timesheet.TOILReport(from, to, cals, rules, engs, nights, adjs)
 }
 
 // applyCorrections replaces, within each correction's window, what the

@@ -7,7 +7,7 @@ package rotafile
 func KnownKeys() map[string][]string {
 	return map[string][]string{
 		"": {"people", "team", "name", "timezone", "business_hours", "holidays",
-			"rotations", "shadows", "overrides", "escalation", "urgency", "routes", "pay"},
+			"rotations", "shadows", "overrides", "escalation", "urgency", "routes", "pay", "health", "commander"},
 		"people[]":                      {"id", "name", "timezone", "contacts", "notify"},
 		"people[].contacts":             {"sms", "voice"},
 		"people[].notify[]":             {"method", "after"},
@@ -24,7 +24,10 @@ func KnownKeys() map[string][]string {
 		"routes[].email":                {"from", "to", "subject", "body"},
 		"routes[].resolve":              {"from", "to", "subject", "body"},
 		"routes[].http":                 {"key_env", "key_file"},
-		"pay":                           {"currency", "standby_per_hour", "engaged_per_hour", "shadow_per_hour", "minimum_callout_minutes", "max_per_day", "people"},
+		"health":                        {"sleep_hours"},
+		"health.sleep_hours":            {"start", "end"},
+		"pay":                           {"currency", "standby_per_hour", "engaged_per_hour", "shadow_per_hour", "minimum_callout_minutes", "max_per_day", "people", "toil"},
+		"pay.toil":                      {"holiday_engaged", "sleep_interruption"},
 		"pay.standby_per_hour":          {"weekday_out_of_hours", "weekend", "holiday"},
 		"pay.people.*":                  {"standby_per_hour", "engaged_per_hour", "shadow_per_hour", "minimum_callout_minutes", "max_per_day"},
 		"pay.people.*.standby_per_hour": {"weekday_out_of_hours", "weekend", "holiday"},

@@ -29,6 +29,16 @@ func (r *Rota) Team(id string) (*Team, bool) {
 	return nil, false
 }
 
+// Commander is the team whose on-call are the incident commanders, or nil.
+func (r *Rota) Commander() *Team {
+	for _, t := range r.Teams {
+		if t.Commander {
+			return t
+		}
+	}
+	return nil
+}
+
 // Person is someone who can be paged.
 type Person struct {
 	ID       string
@@ -61,7 +71,14 @@ type Team struct {
 	// Urgency says which severities page at once; nil (no urgency block)
 	// makes every alert high urgency.
 	Urgency *Urgency
-	Pos     Pos // where `team:` is
+	// SleepStart and SleepEnd are the team's sleep hours for the health
+	// report, local time of day in each person's zone (start after end
+	// runs over midnight); both zero: 22:00 to 08:00.
+	SleepStart, SleepEnd time.Duration
+	// Commander: this team's on-call are the incident commanders, paged
+	// when an alert of any team is declared a major incident.
+	Commander bool
+	Pos       Pos // where `team:` is
 
 	rotationPos map[string]Pos
 	brokenRoles map[string]bool // declared, but with errors: references to them add no errors
@@ -175,4 +192,16 @@ type Pay struct {
 	// People holds whole rate sets for people paid differently (a
 	// contractor, another country's terms): each replaces the team's.
 	People map[string]*Pay
+	// TOIL is time off in lieu, the team's for everyone; nil: none.
+	TOIL *TOIL
+}
+
+// TOIL is time off in lieu, earned in hours, not money.
+type TOIL struct {
+	// HolidayEngagedPercent: each hour engaged on a holiday earns this
+	// many hundredths of an hour off (150: 1.5 hours).
+	HolidayEngagedPercent int64
+	// SleepNight: each night with a sleep-hours interruption earns a late
+	// start of this long.
+	SleepNight time.Duration
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -203,7 +204,40 @@ func (l *loader) pay(file string, n *yaml.Node, t *Team) {
 	if f, ok := m.get("people"); ok {
 		l.personRates(file, f.val, p)
 	}
+	if f, ok := m.get("toil"); ok {
+		p.TOIL = l.toil(file, f.val)
+	}
 	t.Pay = p
+}
+
+// toil reads pay.toil: time off in lieu, in hours, not money.
+func (l *loader) toil(file string, n *yaml.Node) *TOIL {
+	m, ok := l.mapping(file, n, "pay.toil", "toil")
+	if !ok {
+		return nil
+	}
+	out := &TOIL{}
+	if f, ok := m.get("holiday_engaged"); ok {
+		// A factor such as 1.5, read exactly as thousandths.
+		if s, ok := l.str(file, f.val, "holiday_engaged"); ok {
+			v, err := ParseMoney(s) // hundredths, exactly: 1.5 -> 150
+			if err != nil || v > 1000 {
+				l.errf(file, f.val, "hours off per hour engaged on a holiday, e.g. 1.5 (at most 10, two decimals)", "holiday_engaged %q is not a factor", s)
+			} else {
+				out.HolidayEngagedPercent = v
+			}
+		}
+	}
+	if f, ok := m.get("sleep_interruption"); ok {
+		if d, ok := l.duration(file, f.val, "sleep_interruption", false); ok {
+			if d > 24*time.Hour || d%time.Minute != 0 {
+				l.errf(file, f.val, "whole minutes up to 24h, e.g. 2h", "sleep_interruption %v is not a late start", d)
+			} else {
+				out.SleepNight = d
+			}
+		}
+	}
+	return out
 }
 
 // rates reads the rate keys of a pay block (the team's, or a person's) into

@@ -84,6 +84,22 @@ func (l *loader) team(file string, m mapping) {
 	if f, ok := m.get("pay"); ok {
 		l.pay(file, f.val, t)
 	}
+	if f, ok := m.get("health"); ok {
+		l.healthBlock(file, f.val, t)
+	}
+	if f, ok := m.get("commander"); ok {
+		var b bool
+		if err := f.val.Decode(&b); err != nil || f.val.Tag != "!!bool" {
+			l.errf(file, f.val, "write commander: true (or leave it out)", "commander %q is not true or false", f.val.Value)
+		} else if b {
+			for _, other := range l.teams {
+				if other.Commander && other != t {
+					l.errf(file, f.val, "one team holds the incident commanders; remove commander: true from one of them", "team %q and team %q both say commander: true", other.ID, id)
+				}
+			}
+			t.Commander = b
+		}
+	}
 	if err := sched.Compile(); err != nil && len(l.diags.Errors()) == 0 {
 		// The checks above should have caught anything Compile rejects;
 		// report it at the team rather than lose it.
@@ -127,33 +143,67 @@ func (l *loader) businessHours(file string, n *yaml.Node, bh *BusinessHours) {
 			}
 		}
 	}
-	clock := func(key string, dst *time.Duration) bool {
-		f, ok := m.get(key)
-		if !ok {
-			return true
-		}
-		s, ok := l.str(file, f.val, key)
-		if !ok {
-			return false
-		}
-		mm := clockRE.FindStringSubmatch(s)
-		if mm == nil {
-			l.errf(file, f.val, `write a 24-hour clock time in quotes, e.g. "09:00" or "17:30"`, "%s %q is not a time of day", key, s)
-			return false
-		}
-		if s == "24:00" {
-			*dst = 24 * time.Hour
-			return true
-		}
-		var h, mi int
-		fmt.Sscanf(s, "%d:%d", &h, &mi)
-		*dst = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
-		return true
-	}
+	clock := func(key string, dst *time.Duration) bool { return l.clock(file, m, key, dst) }
 	okS, okE := clock("start", &bh.Start), clock("end", &bh.End)
 	if okS && okE && bh.End <= bh.Start {
 		l.errf(file, m.node, "business hours can't cross midnight; end must be after start", "business_hours end is not after start")
 	}
+}
+
+// clock reads m's key, if present, as a time of day ("09:00", "24:00")
+// into dst; false if it is there but wrong (reported).
+func (l *loader) clock(file string, m mapping, key string, dst *time.Duration) bool {
+	f, ok := m.get(key)
+	if !ok {
+		return true
+	}
+	s, ok := l.str(file, f.val, key)
+	if !ok {
+		return false
+	}
+	mm := clockRE.FindStringSubmatch(s)
+	if mm == nil {
+		l.errf(file, f.val, `write a 24-hour clock time in quotes, e.g. "09:00" or "17:30"`, "%s %q is not a time of day", key, s)
+		return false
+	}
+	if s == "24:00" {
+		*dst = 24 * time.Hour
+		return true
+	}
+	var h, mi int
+	fmt.Sscanf(s, "%d:%d", &h, &mi) // clockRE has checked the shape
+	*dst = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
+	return true
+}
+
+// healthBlock reads health: {sleep_hours: {start, end}}.
+func (l *loader) healthBlock(file string, n *yaml.Node, t *Team) {
+	m, ok := l.mapping(file, n, "health", "health")
+	if !ok {
+		return
+	}
+	f, ok := l.need(file, m, "sleep_hours", "health", `e.g. sleep_hours: {start: "22:00", end: "08:00"}`)
+	if !ok {
+		return
+	}
+	sm, ok := l.mapping(file, f.val, "health.sleep_hours", "sleep_hours")
+	if !ok {
+		return
+	}
+	start, end := 22*time.Hour, 8*time.Hour
+	okS, okE := l.clock(file, sm, "start", &start), l.clock(file, sm, "end", &end)
+	if !okS || !okE {
+		return
+	}
+	if start == end || start == 24*time.Hour || end == 24*time.Hour {
+		l.errf(file, sm.node, `give a start and end that differ, each "00:00" to "23:59"; start after end runs over midnight`, "sleep_hours %s to %s is not a stretch of the day", fmtClock(start), fmtClock(end))
+		return
+	}
+	t.SleepStart, t.SleepEnd = start, end
+}
+
+func fmtClock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 func (l *loader) holidays(file string, n *yaml.Node, loc *time.Location) []Holiday {

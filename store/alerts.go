@@ -37,6 +37,54 @@ type Alert struct {
 	RotaRev    int64            `json:"rota_rev"` // the rota revision that chose whom to page, last time
 	Esc        escalation.State `json:"escalation"`
 	Timeline   []Entry          `json:"timeline"`
+	// Pages is each person's first page at each step of each pass, as
+	// queued: who was interrupted when, for the health report. (The
+	// timeline says it in words; this says it as data.)
+	Pages []PageMark `json:"pages,omitempty"`
+	// Drill marks a dry run: paged through the real path, never paid.
+	Drill bool `json:"drill,omitempty"`
+	// Policy, when set, is the escalation policy this alert follows instead
+	// of its team's: a drill that doesn't escalate, another team pulled in
+	// to help, the incident commander.
+	Policy *escalation.Policy `json:"policy,omitempty"`
+	// Parent is the alert this one was opened to help with (0: none).
+	Parent int64 `json:"parent,omitempty"`
+	// Helpers are the alerts opened to bring other teams' on-call (or the
+	// incident commander) to this one.
+	Helpers []Helper `json:"helpers,omitempty"`
+	// Major: declared a major incident; the incident commander is paged.
+	Major bool `json:"major,omitempty"`
+}
+
+// Helper is another team's on-call brought to an alert, by an alert of
+// their own that they acknowledge as their part.
+type Helper struct {
+	AlertID int64     `json:"alert_id"`
+	Team    string    `json:"team"`
+	Kind    string    `json:"kind"` // help, commander
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// PageMark is one person's first page at one step of one pass.
+type PageMark struct {
+	Person string    `json:"person"`
+	Role   string    `json:"role,omitempty"`
+	Shadow bool      `json:"shadow,omitempty"`
+	Pass   int       `json:"pass"`
+	Step   int       `json:"step"`
+	At     time.Time `json:"at"`
+}
+
+// MarkPage records a page unless the person already has one at that step
+// of that pass (a later contact method is the same interruption).
+func (a *Alert) MarkPage(m PageMark) {
+	for _, p := range a.Pages {
+		if p.Person == m.Person && p.Pass == m.Pass && p.Step == m.Step && p.Shadow == m.Shadow {
+			return
+		}
+	}
+	a.Pages = append(a.Pages, m)
 }
 
 // Status is the alert's state: triggered, acknowledged or resolved.

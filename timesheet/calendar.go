@@ -252,3 +252,32 @@ func (c *calendar) open(t time.Time) (bool, time.Time) {
 	}
 	return false, time.Time{}
 }
+
+// Compiled is a Calendar checked once, for a caller that classes many
+// intervals or instants (the health report): Split compiles on every call.
+type Compiled struct{ c *calendar }
+
+// Compile checks the calendar as Split does.
+func (c Calendar) Compile() (Compiled, error) {
+	cal, err := c.compile()
+	if err != nil {
+		return Compiled{}, err
+	}
+	return Compiled{cal}, nil
+}
+
+// Location is the calendar's zone.
+func (c Compiled) Location() *time.Location { return c.c.loc }
+
+// Split appends the pieces of [from, to) to out, as Calendar.Split.
+func (c Compiled) Split(from, to time.Time, out []Piece) []Piece { return c.c.split(from, to, out) }
+
+// ClassAt is the class of the second starting at t.
+func (c Compiled) ClassAt(t time.Time) Class {
+	var buf [3]Piece
+	p := c.c.split(t, t.Add(time.Second), buf[:0])
+	if len(p) == 0 {
+		return Business // unreachable: a one-second interval always has a piece
+	}
+	return p[0].Class
+}

@@ -155,17 +155,26 @@ type Line struct {
 
 // Minutes is Seconds in whole minutes, rounded half up: what payroll sees.
 // Amount is priced from Seconds, not from Minutes.
-func (l Line) Minutes() int64 { return (l.Seconds + 30) / 60 }
+func (l Line) Minutes() int64 {
+	if l.Seconds < 0 { // a TOIL correction: half away from zero, as for time owed
+		return -((-l.Seconds + 30) / 60)
+	}
+	return (l.Seconds + 30) / 60
+}
 
 // Records lays lines out for encoding/csv: a header, then one row per line
 // (person, team, kind, class, minutes, amount, currency), amounts as
-// decimals with two places.
+// decimals with two places; a TOIL line has no amount or currency.
 func Records(lines []Line) [][]string {
 	out := make([][]string, 0, len(lines)+1)
 	out = append(out, []string{"person", "team", "kind", "class", "minutes", "amount", "currency"})
 	for _, l := range lines {
+		amount, currency := FormatAmount(l.Amount), l.Currency
+		if l.Kind == TOIL {
+			amount, currency = "", "" // hours off, not money
+		}
 		out = append(out, []string{l.Person, l.Team, string(l.Kind), string(l.Class),
-			strconv.FormatInt(l.Minutes(), 10), FormatAmount(l.Amount), l.Currency})
+			strconv.FormatInt(l.Minutes(), 10), amount, currency})
 	}
 	return out
 }

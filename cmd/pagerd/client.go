@@ -98,7 +98,7 @@ func (c *apiClient) raw(path string) ([]byte, error) {
 func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	synopsis := map[string]string{
 		"alerts": "alerts [--state open|triggered|acknowledged|resolved|all] [--team T] [--limit N | --all] [--json]",
-		"alert":  "alert ID [--json]",
+		"alert":  "alert ID [--json | --markdown]",
 	}[cmd]
 	if synopsis == "" {
 		synopsis = cmd + " ID"
@@ -107,6 +107,10 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
 	tokenFile := tokenFileFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
+	var markdown *bool
+	if cmd == "alert" {
+		markdown = fs.Bool("markdown", false, "print the whole timeline as Markdown (local and UTC times, who was paged, durations): the start of a postmortem")
+	}
 	var state, team *string
 	var limit *int
 	var all *bool
@@ -164,6 +168,17 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	id := strings.TrimPrefix(pos[0], "#")
+	if markdown != nil && *markdown {
+		body, err := c.raw("/api/v1/alerts/" + url.PathEscape(id) + "?format=markdown")
+		if err == nil {
+			_, err = stdout.Write(body)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "pagerd alert: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	var a api.Alert
 	var path string
 	var body any

@@ -284,7 +284,7 @@ func TestDocumentedCSVIsTheReportsShape(t *testing.T) {
 		if f.lines[0] != header {
 			t.Errorf("pay-report.md:%d: header %q, the report writes %q", f.line, f.lines[0], header)
 		}
-		cols := regexp.MustCompile(`^[a-z]+,[a-z]+,(standby|shadow|engaged|cap),(business|weekday_out_of_hours|weekend|holiday|),\d+,-?\d+\.\d\d,[A-Z]{3}$`)
+		cols := regexp.MustCompile(`^[a-z]+,[a-z]+,((standby|shadow|engaged|cap),(business|weekday_out_of_hours|weekend|holiday|),\d+,-?\d+\.\d\d,[A-Z]{3}|toil,(holiday_engaged|sleep_interruption|correction),-?\d+,,)$`)
 		for i, l := range f.lines[1:] {
 			if l != "" && !cols.MatchString(l) {
 				t.Errorf("pay-report.md:%d: %q is not a report row", f.line+1+i, l)

@@ -24,15 +24,24 @@ Usage:
                                          run the daemon (embedded etcd unless endpoints are given)
   pagerd alerts [--state S] [--team T] [--limit N | --all]
                                          list alerts on a running daemon, newest first (--server URL)
-  pagerd alert ID                        one alert with its timeline
+  pagerd alert ID [--markdown]           one alert with its timeline; --markdown for a postmortem
   pagerd ack ID | resolve ID | escalate ID | urgent ID
                                          act on an alert (recorded as the operator of your token);
                                          urgent makes it high urgency: it pages now, day or night
+  pagerd drill --team T [--role R | --person P] [--escalate]
+                                         page a drill through the real path, marked [DRILL],
+                                         never paid; it escalates only with --escalate
+  pagerd page --alert ID --team T        pull team T's on-call in to help with an open alert
+  pagerd major ID                        declare a major incident: page the incident commander
+  pagerd directory                       every team and who is on call for it now, with numbers
   pagerd snapshot save FILE | snapshot restore FILE --data-dir DIR
                                          back up etcd from a running daemon; restore into a new data dir
   pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
   pagerd report --from A --to B [--team T] [--person P] [--format table|csv|json]
                                          out-of-hours pay from the ledger
+  pagerd health --from A --to B [--team T] [--person P] [--format table|csv|json]
+                                         on-call health: interruptions, sleep, acks, rest,
+                                         fairness (docs/health.md)
   pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY [--force]
                                          add a correction to the ledger (admin)
   pagerd bench [--count N] [--concurrency C] [--rate R]
@@ -86,6 +95,16 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdRouteTest(rest, stdout, stderr)
 	case "report":
 		return cmdReport(rest, stdout, stderr)
+	case "drill":
+		return cmdDrill(rest, stdout, stderr)
+	case "page":
+		return cmdPage(rest, stdout, stderr)
+	case "major":
+		return cmdMajor(rest, stdout, stderr)
+	case "directory":
+		return cmdDirectory(rest, stdout, stderr)
+	case "health":
+		return cmdHealth(rest, stdout, stderr)
 	case "ledger":
 		return cmdLedger(rest, stdout, stderr)
 	case "bench":

@@ -71,6 +71,15 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw, "PERSON\tTEAM\tKIND\tCLASS\tHOURS\tAMOUNT\t")
 	totals := map[string]int64{}
 	for _, l := range out.Lines {
+		if l.Kind == string(timesheet.TOIL) {
+			// Time off in lieu: hours owed, not money.
+			sign, m := "", l.Minutes
+			if m < 0 {
+				sign, m = "-", -m
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%d:%02d\t-\t\n", l.Person, l.Team, l.Kind, l.Class, sign, m/60, m%60)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d:%02d\t%s %s\t\n", l.Person, l.Team, l.Kind, l.Class, l.Minutes/60, l.Minutes%60, timesheet.FormatAmount(l.Amount), l.Currency)
 		totals[l.Person+"\t"+l.Currency] += l.Amount
 	}
@@ -99,6 +108,7 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&req.From, "from", "", "start, in the team's zone or RFC 3339")
 	fs.StringVar(&req.To, "to", "", "end, exclusive")
 	fs.StringVar(&req.Reason, "reason", "", "why, for payroll")
+	toil := fs.Int64("toil-minutes", 0, "correct the person's time off in lieu instead: minutes added (negative: taken away) at --from; --role and --to are not used")
 	fs.BoolVar(&req.Force, "force", false, "record it even though the person is not on the team then, or the window is over 31 days (say why in --reason)")
 	if pos, err := parseInterleaved(fs, args[1:]); err != nil || len(pos) != 0 {
 		return 2
@@ -108,11 +118,18 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pagerd ledger: %v\n", err)
 		return 2
 	}
+	if *toil != 0 {
+		req.TOILMinutes = toil
+	}
 	c := &apiClient{base: *server, token: token, http: &http.Client{Timeout: 30 * time.Second}}
 	var got api.Correction
 	if err := c.do("POST", "/api/v1/ledger/corrections", req, &got); err != nil {
 		fmt.Fprintf(stderr, "pagerd ledger correct: %v\n", err)
 		return 1
+	}
+	if req.TOILMinutes != nil {
+		fmt.Fprintf(stdout, "recorded: %+d minutes of time off in lieu for %s in %s at %s (%s, by %s)\n", *req.TOILMinutes, req.Person, req.Team, req.From, req.Reason, got.By)
+		return 0
 	}
 	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, got.By)
 	return 0

@@ -570,3 +570,34 @@ func counted3(rs []idRange) int {
 	}
 	return n
 }
+
+// HelperPaged answers "42 page platform" and "42 major": whose on-call
+// (team) is paged about alert parent, as alert helper. major says the
+// alert is now a major incident and team holds its incident commander.
+func HelperPaged(parent int64, team string, helper int64, major bool) string {
+	p, h := strconv.FormatInt(parent, 10), strconv.FormatInt(helper, 10)
+	if major {
+		return fitName(func(n string) string {
+			return "#" + p + " is a major incident: incident commander (" + n + ") paged as #" + h + "."
+		}, team)
+	}
+	return fitName(func(n string) string {
+		return "Paging " + n + "'s on-call about #" + p + " (their part is #" + h + ")."
+	}, team)
+}
+
+// HelperAlready answers a page or major that was already done: team's
+// on-call are already on alert parent as helper.
+func HelperAlready(parent int64, team string, helper int64, major bool) string {
+	p, h := strconv.FormatInt(parent, 10), strconv.FormatInt(helper, 10)
+	if major {
+		return "#" + p + " is already a major incident; the incident commander was paged."
+	}
+	return fitName(func(n string) string { return n + " is already paged about #" + p + " (#" + h + ")." }, team)
+}
+
+// HelperRefused answers a page or major that could not be done, with the
+// reason (cut to fit).
+func HelperRefused(parent int64, why string) string {
+	return fitName(func(n string) string { return "#" + strconv.FormatInt(parent, 10) + ": " + n + "." }, why)
+}

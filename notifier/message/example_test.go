@@ -22,7 +22,7 @@ func ExampleCompose() {
 }
 
 func ExampleParseReply() {
-	for _, s := range []string{"42a", "Ack.", "ok", "r 42", "ack all", "?", "fnord", "STOP"} {
+	for _, s := range []string{"42a", "Ack.", "ok", "r 42", "ack all", "?", "42 page platform", "42 major", "fnord", "STOP"} {
 		cmd, err := message.ParseReply(s)
 		if err != nil {
 			fmt.Printf("%-8q -> error: %v\n", s, err)
@@ -31,12 +31,14 @@ func ExampleParseReply() {
 		fmt.Printf("%-8q -> %+v\n", s, cmd)
 	}
 	// Output:
-	// "42a"    -> {Verb:ack AlertID:42 All:false}
-	// "Ack."   -> {Verb:ack AlertID:0 All:false}
-	// "ok"     -> {Verb:ack AlertID:0 All:false}
-	// "r 42"   -> {Verb:resolve AlertID:42 All:false}
-	// "ack all" -> {Verb:ack AlertID:0 All:true}
-	// "?"      -> {Verb:help AlertID:0 All:false}
+	// "42a"    -> {Verb:ack AlertID:42 All:false Team:}
+	// "Ack."   -> {Verb:ack AlertID:0 All:false Team:}
+	// "ok"     -> {Verb:ack AlertID:0 All:false Team:}
+	// "r 42"   -> {Verb:resolve AlertID:42 All:false Team:}
+	// "ack all" -> {Verb:ack AlertID:0 All:true Team:}
+	// "?"      -> {Verb:help AlertID:0 All:false Team:}
+	// "42 page platform" -> {Verb:page AlertID:42 All:false Team:platform}
+	// "42 major" -> {Verb:major AlertID:42 All:false Team:}
 	// "fnord"  -> error: Not understood. pagerd: a = ack last page, 42a = ack #42, 42r = resolve, 42e = escalate, 42u = urgent, 'ack all', ? = help. Don't reply STOP: it blocks pages.
 	// "STOP"   -> error: Replying STOP makes Twilio block all pages to this phone; reply START to undo it. To acknowledge, reply a or 42a.
 }

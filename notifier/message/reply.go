@@ -1,6 +1,7 @@
 package message
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,12 +17,14 @@ const (
 	VerbEscalate Verb = "escalate"
 	VerbUrgent   Verb = "urgent" // raise to high urgency
 	VerbHelp     Verb = "help"
+	VerbPage     Verb = "page"  // pull another team's on-call in: "42 page platform"
+	VerbMajor    Verb = "major" // declare a major incident: page the incident commander
 )
 
 // Valid reports whether v is one of the verbs above.
 func (v Verb) Valid() bool {
 	switch v {
-	case VerbAck, VerbResolve, VerbEscalate, VerbUrgent, VerbHelp:
+	case VerbAck, VerbResolve, VerbEscalate, VerbUrgent, VerbHelp, VerbPage, VerbMajor:
 		return true
 	}
 	return false
@@ -30,8 +33,9 @@ func (v Verb) Valid() bool {
 // Command is a reply understood.
 type Command struct {
 	Verb    Verb
-	AlertID int64 // 0: every alert of the last message to this person
-	All     bool  // "ack all" / "resolve all": every open alert paged to this person
+	AlertID int64  // 0: every alert of the last message to this person
+	All     bool   // "ack all" / "resolve all": every open alert paged to this person
+	Team    string // VerbPage: the team whose on-call to pull in
 }
 
 // ReplyKind says why a reply was not taken as a command, for the webhook's
@@ -121,6 +125,9 @@ func ParseReply(s string) (Command, error) {
 		return Command{Verb: VerbHelp}, nil
 	}
 
+	if cmd, ok, err := parsePage(norm); ok {
+		return cmd, err
+	}
 	toks := tokens(norm)
 	for _, tok := range toks {
 		// Whoever asks for help anywhere ("help me", "ack? help") gets it.
@@ -175,11 +182,60 @@ func ParseReply(s string) (Command, error) {
 		// Escalating everything at once would wake the whole next step
 		// for a storm; make it a deliberate choice per alert.
 		return Command{}, refuse(NotUnderstood, "Escalate one alert at a time: esc 42. 'ack all' and 'resolve all' work.")
+	case cmd.All && cmd.Verb == VerbMajor:
+		return Command{}, refuse(NotUnderstood, "Declare one alert at a time a major incident: 42 major.")
 	case cmd.All && cmd.Verb == VerbUrgent:
 		return Command{}, refuse(NotUnderstood, "Raise one alert at a time: 42u. 'ack all' and 'resolve all' work.")
 	}
 	return cmd, nil
 }
+
+// parsePage reads "42 page platform" (also "page platform 42", "#42 pull
+// platform", "page platform" for the latest page): pull team platform's
+// on-call in. ok is false when the reply has no "page" or "pull" word.
+func parsePage(norm string) (cmd Command, ok bool, err error) {
+	f := strings.Fields(norm)
+	at := -1
+	for i, w := range f {
+		if w = strings.TrimFunc(w, unicode.IsPunct); w == "page" || w == "pull" {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return Command{}, false, nil
+	}
+	if at+1 >= len(f) {
+		return Command{}, true, refuse(NotUnderstood, "Name the team to page: 42 page platform.")
+	}
+	team := strings.TrimRight(f[at+1], ".,!?;:")
+	if _, err := strconv.ParseInt(strings.TrimLeft(team, "#"), 10, 64); err == nil {
+		return Command{}, true, refuse(NotUnderstood, "Name the team to page: 42 page platform.")
+	}
+	if !teamRE.MatchString(team) {
+		return Command{}, true, refuse(NotUnderstood, "Name the team by its id: 42 page platform.")
+	}
+	cmd = Command{Verb: VerbPage, Team: team}
+	for i, w := range f {
+		if i == at || i == at+1 {
+			continue
+		}
+		w = strings.Trim(w, "#.,!?;:")
+		switch w {
+		case "", "please", "pls", "plz", "now", "alert", "in":
+			continue
+		}
+		id, perr := strconv.ParseInt(w, 10, 64)
+		if perr != nil || id <= 0 || cmd.AlertID != 0 {
+			return Command{}, true, refuse(NotUnderstood, "Reply 42 page platform to page team platform about #42.")
+		}
+		cmd.AlertID = id
+	}
+	return cmd, true, nil
+}
+
+// teamRE is the rota's team id.
+var teamRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
 func notUnderstood() error {
 	return refuse(NotUnderstood, "Not understood. "+Help())
@@ -198,6 +254,8 @@ func verb(w string) Verb {
 		return VerbUrgent
 	case "h", "help", "info":
 		return VerbHelp
+	case "major", "sev1":
+		return VerbMajor
 	}
 	return ""
 }

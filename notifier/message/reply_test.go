@@ -145,3 +145,27 @@ func TestVerbValid(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePageAndMajor(t *testing.T) {
+	for in, want := range map[string]Command{
+		"42 page platform":   {Verb: VerbPage, AlertID: 42, Team: "platform"},
+		"Page platform 42":   {Verb: VerbPage, AlertID: 42, Team: "platform"},
+		"#42 pull platform!": {Verb: VerbPage, AlertID: 42, Team: "platform"},
+		"page data-eng":      {Verb: VerbPage, Team: "data-eng"},
+		"42 major":           {Verb: VerbMajor, AlertID: 42},
+		"Major 42.":          {Verb: VerbMajor, AlertID: 42},
+		"page platform pls":  {Verb: VerbPage, Team: "platform"},
+	} {
+		got, err := ParseReply(in)
+		if err != nil || got != want {
+			t.Errorf("%q: %+v %v, want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"42 page", "page 42", "42 page platform 43", "major all", "42 page pl@tform"} {
+		if got, err := ParseReply(in); err == nil {
+			t.Errorf("%q: %+v, want an error", in, got)
+		} else if !fits(err.Error()) {
+			t.Errorf("%q: answer %q is over one segment", in, err)
+		}
+	}
+}
