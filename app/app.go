@@ -180,7 +180,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	}
 	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
-		Received:       func(source, team, outcome string) { m.AlertReceived(source, outcome) },
+		Received:       m.AlertReceived,
 		Rejected:       m.IntakeRejected,
 		MaxOpenPerTeam: c.MaxOpenPerTeam}
 	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -40,6 +41,9 @@ type Message struct {
 	// AuthResults are the Authentication-Results header values, topmost
 	// (added last, by the receiving server) first. See Authenticated.
 	AuthResults []string
+	// Arrived is when the mail reached the mailbox (IMAP INTERNALDATE),
+	// set by the watcher; zero when unknown (a saved file).
+	Arrived time.Time
 }
 
 // Parse reads a raw email. The body is cut to at most maxBody bytes (at a
