@@ -355,7 +355,7 @@ func (w *Watcher) scan(ctx context.Context, cn *conn, st *mailboxState) (retry b
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
-			if _, ok := st.unmatched[uint32(uid)]; ok {
+		if _, ok := st.unmatched[uint32(uid)]; ok {
 			continue
 		}
 		r, err := w.process(ctx, cn, st, uid)

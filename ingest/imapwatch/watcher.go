@@ -80,12 +80,12 @@ type Config struct {
 	// rotated password at the next reconnect (SIGHUP or not) and after a
 	// refused login, without a restart.
 	PasswordFunc func() (string, error)
-	Mailboxes  []string      // default ["INBOX"]
-	Keyword    string        // default "$pagerd"; processed mail gets \Seen and this keyword
-	MoveTo     string        // if set, processed mail is also moved here (after flagging)
-	PollEvery  time.Duration // poll interval when IDLE isn't offered, and retry interval after a failed delivery; default 30s
-	MaxBody    int           // passed to mail.Parse; <= 0 means mail.DefaultMaxBody
-	Log        *slog.Logger  // default slog.Default()
+	Mailboxes    []string      // default ["INBOX"]
+	Keyword      string        // default "$pagerd"; processed mail gets \Seen and this keyword
+	MoveTo       string        // if set, processed mail is also moved here (after flagging)
+	PollEvery    time.Duration // poll interval when IDLE isn't offered, and retry interval after a failed delivery; default 30s
+	MaxBody      int           // passed to mail.Parse; <= 0 means mail.DefaultMaxBody
+	Log          *slog.Logger  // default slog.Default()
 	// RejudgeWithin: after Rejudge (a rota reload), mail no route matched
 	// that arrived this recently is offered to Deliver again. Default 1h.
 	RejudgeWithin time.Duration
