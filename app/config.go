@@ -94,7 +94,8 @@ type TwilioConfig struct {
 }
 
 // IMAPConfig is the watched mailbox. The password comes from a file
-// (systemd credentials) or PAGERD_IMAP_PASSWORD, never from rota files.
+// (systemd credentials), read again before every login, or
+// PAGERD_IMAP_PASSWORD, never from rota files.
 type IMAPConfig struct {
 	Addr         string        `yaml:"addr"`
 	TLS          string        `yaml:"tls"` // implicit (default), starttls; plain only with allow_plain
@@ -105,6 +106,14 @@ type IMAPConfig struct {
 	Keyword      string        `yaml:"keyword"`
 	MoveTo       string        `yaml:"move_to"`
 	PollEvery    time.Duration `yaml:"poll_every"`
+	// CAFile is the CA (PEM) the server's certificate must chain to,
+	// instead of the system's; ServerName is the name the certificate
+	// must carry, when it isn't addr's host (an IP, a tunnel).
+	CAFile     string `yaml:"ca_file"`
+	ServerName string `yaml:"server_name"`
+	// RejudgeWithin: after a rota change, mail no route matched that
+	// arrived this recently is judged again (default 1h).
+	RejudgeWithin time.Duration `yaml:"rejudge_within"`
 }
 
 // setting is one flag-and-key of Config, written once: it registers the
