@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"os"
@@ -56,6 +57,9 @@ type Config struct {
 	// pages due sooner are bundled into the next message. 0: no bundling.
 	SMSInterval   time.Duration `yaml:"sms_interval"`
 	VoiceInterval time.Duration `yaml:"voice_interval"`
+
+	// LogLevel is the least level logged: debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
 
 	Twilio TwilioConfig `yaml:"twilio"`
 	IMAP   IMAPConfig   `yaml:"imap"`
@@ -183,6 +187,8 @@ var settings = []setting{
 		Ptr: func(c *Config) any { return &c.SMSInterval }},
 	{Flag: "voice-interval", Key: "voice_interval", Arg: "D", Default: "60s", Help: "least time between two calls to one person; pages due sooner are bundled (0: no bundling)",
 		Ptr: func(c *Config) any { return &c.VoiceInterval }},
+	{Flag: "log-level", Key: "log_level", Arg: "LEVEL", Default: "info", Help: "least level logged: debug, info, warn or error",
+		Ptr: func(c *Config) any { return &c.LogLevel }},
 }
 
 // set parses v, as typed on the command line, into the setting's field.
@@ -450,7 +456,22 @@ func (c Config) Validate() error {
 	if c.IntakeRate > 0 && c.IntakeBurst < 1 {
 		return errors.New("--intake-burst must be at least 1 while --intake-rate is set")
 	}
+	if _, err := c.Level(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// Level is LogLevel as a slog.Level ("" is info).
+func (c Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if c.LogLevel == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("--log-level (log_level) %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
 }
 
 // Loopback reports whether a listen address is reachable only from this
