@@ -264,6 +264,9 @@ func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev
 	if ev.Origin != "" {
 		origin = " (" + ev.Origin + ")"
 	}
+	if ev.Age > 0 {
+		why += "; sent " + HumanAge(ev.Age) + " before pagerd read it"
+	}
 	a.Note(now, "received", "", "received from %s%s%s", ev.Source, origin, why)
 	ch, err := apply(a, escalation.Trigger{Urgency: urgency}, now, rt)
 	if err != nil {
@@ -468,7 +471,7 @@ func (s *Service) again(ctx context.Context, id int64, ev Event, now time.Time) 
 		a.Count++
 		a.LastSeenAt = now
 		if a.Count == 2 || a.Count%100 == 0 {
-			a.Note(now, "repeat", ev.Source, "received again from %s (%d times in all); nobody paged again", ev.Source, a.Count)
+			a.Note(now, "repeat", ev.Source, "received again (%d times in all); nobody paged again", a.Count)
 		}
 		return store.Change{}, nil
 	})
@@ -709,4 +712,17 @@ func (s *Service) step(ctx context.Context, id int64, fence *store.Fence, ev esc
 		s.Acked(a.Esc.AckedAt.Sub(a.CreatedAt))
 	}
 	return a, nil
+}
+
+// HumanAge is d as people say it: "45s", "12m", "1h23m", "2d3h".
+func HumanAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }

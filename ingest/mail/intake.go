@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/pagerd/pagerd/alerts"
+	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/inforce"
 )
 
@@ -15,6 +17,25 @@ type Intake struct {
 	Alerts *alerts.Service
 	Rota   *inforce.Current
 	Log    *slog.Logger
+	// Clock tells a mail's age (from its arrival in the mailbox); nil is
+	// the alerts service's clock.
+	Clock clock.Clock
+}
+
+// lateAfter is the age past which a mail's alert says how old the mail
+// is: mail normally reaches pagerd within seconds of arriving, so an older
+// one waited while pagerd was down or not reading, and whoever is paged
+// should know the problem may be that old.
+const lateAfter = 2 * time.Minute
+
+func (in *Intake) now() time.Time {
+	switch {
+	case in.Clock != nil:
+		return in.Clock.Now()
+	case in.Alerts != nil && in.Alerts.Clock != nil:
+		return in.Alerts.Clock.Now()
+	}
+	return time.Now()
 }
 
 // cutNote ends the details of a mail whose body was cut.
@@ -52,6 +73,11 @@ func (in *Intake) Deliver(ctx context.Context, m Message) (handled bool, err err
 		Route: match.Route, AnyRoute: match.ResolveAny}
 	if match.Resolve {
 		ev.Action = alerts.Resolve
+	} else if !m.Arrived.IsZero() {
+		if age := in.now().Sub(m.Arrived); age > lateAfter {
+			ev.Age = age
+			ev.Summary = alerts.CleanLine(summary+" (mail "+alerts.HumanAge(age)+" old)", alerts.MaxSummary)
+		}
 	}
 	if m.Truncated || len(ev.Details) > alerts.MaxDetails {
 		ev.Details = alerts.Cut(ev.Details, alerts.MaxDetails-len(cutNote), "") + cutNote

@@ -125,3 +125,41 @@ func TestUnauthenticatedMailIsRefused(t *testing.T) {
 		t.Errorf("%d alerts after a signed mail, want 1", n)
 	}
 }
+
+// Finding 3: an alert raised from mail that waited in the mailbox says how
+// old the mail was, in its summary (what the page says) and its timeline;
+// a fresh mail's says nothing of the kind.
+func TestOldMailSaysHowOld(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	in, st, _ := newIntake(t, nil)
+	now := in.Alerts.Clock.Now()
+	old := parseFixture(t, "nagios_problem.eml")
+	old.Arrived = now.Add(-(83*time.Minute + 20*time.Second))
+	fresh := parseFixture(t, "nagios_problem.eml")
+	fresh.Subject = strings.ReplaceAll(fresh.Subject, "web-1", "web-2")
+	fresh.Arrived = now.Add(-3 * time.Second)
+	for _, m := range []Message{old, fresh} {
+		if handled, err := in.Deliver(ctx, m); !handled || err != nil {
+			t.Fatalf("deliver: %v %v", handled, err)
+		}
+	}
+	id, ok, err := st.OpenByDedup(ctx, "infra", "web-1/HTTP")
+	if err != nil || !ok {
+		t.Fatalf("no alert from the old mail: %v", err)
+	}
+	a, err := st.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(a.Summary, " (mail 1h23m old)") {
+		t.Errorf("summary = %q", a.Summary)
+	}
+	if len(a.Timeline) == 0 || !strings.Contains(a.Timeline[0].Text, "sent 1h23m before pagerd read it") {
+		t.Errorf("timeline = %+v; want the received entry to say the mail's age", a.Timeline)
+	}
+	id, _, _ = st.OpenByDedup(ctx, "infra", "web-2/HTTP")
+	if a, err := st.Get(ctx, id); err != nil || strings.Contains(a.Summary, "old") || strings.Contains(a.Timeline[0].Text, "before pagerd read it") {
+		t.Errorf("a fresh mail's alert: %+v, %v", a, err)
+	}
+}
