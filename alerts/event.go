@@ -83,6 +83,10 @@ type Event struct {
 	// intake knows and it matters (a mail that waited in the mailbox while
 	// pagerd was down); the new alert's timeline says so. 0: fresh.
 	Age time.Duration
+	// ResolvedMeanwhile, on a Trigger, says why the alert is over already
+	// (its recovery mail was waiting behind it): the alert is recorded,
+	// raised and resolved at once, and nobody is paged.
+	ResolvedMeanwhile string
 	// Labels are an Alertmanager alert's labels, read only for the label a
 	// team names as its severity (rotafile Urgency.AlertmanagerLabel);
 	// never stored.

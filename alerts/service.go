@@ -268,9 +268,22 @@ func (s *Service) prepare(ctx context.Context, rt *inforce.Rota, team string, ev
 		why += "; sent " + HumanAge(ev.Age) + " before pagerd read it"
 	}
 	a.Note(now, "received", "", "received from %s%s%s", ev.Source, origin, why)
+	received := len(a.Timeline)
 	ch, err := apply(a, escalation.Trigger{Urgency: urgency}, now, rt)
 	if err != nil {
 		return nil, fmt.Errorf("start escalation for alert %d: %w", id, err)
+	}
+	if ev.ResolvedMeanwhile != "" {
+		// Over before pagerd saw it: on the record, raised and
+		// resolved, and its first pages never leave (so the trigger's
+		// "paging ..." notes would be untrue).
+		a.Timeline = a.Timeline[:received]
+		a.Note(now, "resolved", ev.Source, "resolved while pagerd was away: %s; nobody paged", ev.ResolvedMeanwhile)
+		if _, err := apply(a, escalation.Resolve{By: ev.Source}, now, rt); err != nil {
+			return nil, fmt.Errorf("resolve alert %d on arrival: %w", id, err)
+		}
+		p.alert = a
+		return p, nil
 	}
 	p.alert, p.pages = a, ch.Pages
 	return p, nil
@@ -390,6 +403,10 @@ func (s *Service) store(ctx context.Context, p *prepared) (Result, error) {
 		held = a.Esc.HeldUntil.Format(time.RFC3339)
 	}
 	s.log().Info("alert", "alert", a.ID, "team", team, "source", ev.Source, "summary", ev.Summary, "pages", len(p.pages), "held_until", held)
+	if ev.ResolvedMeanwhile != "" {
+		return Result{Status: "created", AlertID: a.ID, DedupKey: a.DedupKey,
+			Message: "recorded as raised and resolved while pagerd was away; nobody paged"}, nil
+	}
 	return Result{Status: "created", AlertID: a.ID, DedupKey: a.DedupKey}, nil
 }
 

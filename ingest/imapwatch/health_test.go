@@ -242,3 +242,36 @@ func (s *testServer) exists(name string) bool {
 	}
 	return len(list) > 0
 }
+
+// Finding 9: each delivery knows the mail waiting behind it in the same
+// pass (mail.Backlog), in order, so a problem whose recovery waits too can
+// page nobody.
+func TestDeliveryKnowsTheBacklog(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	s.appendMail("INBOX", "p@x", "[PROBLEM] db1")
+	s.appendMail("INBOX", "r@x", "[RECOVERY] db1")
+	s.appendMail("INBOX", "q@x", "[PROBLEM] db2")
+	var mu sync.Mutex
+	behind := map[string][]string{}
+	in := newIntake(func(ctx context.Context, m mail.Message, _ int) (bool, error) {
+		var ids []string
+		for _, l := range mail.Backlog(ctx) {
+			ids = append(ids, l.MessageID)
+		}
+		mu.Lock()
+		behind[m.MessageID] = ids
+		mu.Unlock()
+		return true, nil
+	})
+	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
+	run(t, w)
+	in.waitCall(t, "q@x")
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string][]string{"p@x": {"r@x", "q@x"}, "r@x": {"q@x"}, "q@x": nil}
+	for id, w := range want {
+		if !slices.Equal(behind[id], w) {
+			t.Errorf("behind %s: %v, want %v", id, behind[id], w)
+		}
+	}
+}

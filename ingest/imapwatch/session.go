@@ -351,20 +351,83 @@ func (w *Watcher) scan(ctx context.Context, cn *conn, st *mailboxState) (retry b
 		}
 	}
 
+	var todo []imap.UID
 	for _, uid := range uids {
-		if err := ctx.Err(); err != nil {
-			return false, err
+		if _, ok := st.unmatched[uint32(uid)]; !ok {
+			todo = append(todo, uid)
 		}
-		if _, ok := st.unmatched[uint32(uid)]; ok {
-			continue
+	}
+	// A window of mail is read before any of it is delivered, so each
+	// delivery knows what waits behind it: a problem whose recovery is
+	// in the backlog pages nobody.
+	for len(todo) > 0 {
+		n := min(len(todo), lookahead)
+		window := make([]fetched, 0, n)
+		for _, uid := range todo[:n] {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			f, r, err := w.fetch(cn, st, uid)
+			if err != nil {
+				return false, err
+			}
+			retry = retry || r
+			if f != nil {
+				window = append(window, *f)
+			}
 		}
-		r, err := w.process(ctx, cn, st, uid)
-		if err != nil {
-			return false, err
+		todo = todo[n:]
+		for i, f := range window {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			later := make([]mail.Message, 0, len(window)-i-1)
+			for _, g := range window[i+1:] {
+				later = append(later, g.m)
+			}
+			r, err := w.process(mail.WithBacklog(ctx, later), cn, st, f)
+			if err != nil {
+				return false, err
+			}
+			retry = retry || r
 		}
-		retry = retry || r
 	}
 	return retry, nil
+}
+
+// lookahead is how many mails are read ahead of delivery: enough for a
+// backlog's problem and recovery to meet, few enough (each parsed body is
+// at most MaxBody) to bound memory.
+const lookahead = 50
+
+// fetched is a mail read and parsed, not yet judged.
+type fetched struct {
+	uid imap.UID
+	m   mail.Message
+}
+
+// fetch reads and parses one mail. f is nil for a mail gone meanwhile, or
+// one that isn't an email (left untouched, like unmatched mail); retry
+// reports a server NO worth another pass; err a connection failure.
+func (w *Watcher) fetch(cn *conn, st *mailboxState, uid imap.UID) (f *fetched, retry bool, err error) {
+	log := cn.log.With("uid", uint32(uid))
+	raw, arrived, found, err := fetchBody(cn.c, uid, rawLimit(w.cfg.MaxBody))
+	if err != nil {
+		retry, err := statusErr(fmt.Errorf("fetching UID %d: %w", uid, err), log)
+		return nil, retry, err
+	}
+	if !found {
+		return nil, false, nil // moved or expunged by someone else meanwhile
+	}
+	m, err := mail.Parse(raw, w.cfg.MaxBody)
+	if err != nil {
+		// Not ours to judge further: left untouched, like unmatched mail.
+		log.Warn("not a readable email; leaving it untouched", "err", err)
+		st.unmatched[uint32(uid)] = arrived
+		return nil, false, nil
+	}
+	m.Arrived = arrived
+	return &fetched{uid: uid, m: m}, false, nil
 }
 
 // rawLimit bounds how much of one mail is read: Parse needs at most
@@ -377,25 +440,12 @@ func rawLimit(maxBody int) int64 {
 	return 32*int64(maxBody) + 1<<20
 }
 
-// process handles one mail. retry reports a failure worth retrying on the
-// next pass (delivery, store or a server NO); err is a connection failure.
-func (w *Watcher) process(ctx context.Context, cn *conn, st *mailboxState, uid imap.UID) (retry bool, err error) {
+// process judges one mail read by fetch. retry reports a failure worth
+// retrying on the next pass (delivery, store or a server NO); err is a
+// connection failure.
+func (w *Watcher) process(ctx context.Context, cn *conn, st *mailboxState, f fetched) (retry bool, err error) {
+	uid, m, arrived := f.uid, f.m, f.m.Arrived
 	log := cn.log.With("uid", uint32(uid))
-	raw, arrived, found, err := fetchBody(cn.c, uid, rawLimit(w.cfg.MaxBody))
-	if err != nil {
-		return statusErr(fmt.Errorf("fetching UID %d: %w", uid, err), log)
-	}
-	if !found {
-		return false, nil // moved or expunged by someone else meanwhile
-	}
-	m, err := mail.Parse(raw, w.cfg.MaxBody)
-	if err != nil {
-		// Not ours to judge further: left untouched, like unmatched mail.
-		log.Warn("not a readable email; leaving it untouched", "err", err)
-		st.unmatched[uint32(uid)] = arrived
-		return false, nil
-	}
-	m.Arrived = arrived
 	log = log.With("message_id", m.MessageID)
 	keys := []string{fmt.Sprintf("%s/%d/%d", st.name, st.uidValidity, uid)}
 	if m.MessageID != "" {

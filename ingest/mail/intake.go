@@ -9,6 +9,7 @@ import (
 	"github.com/pagerd/pagerd/alerts"
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/rotafile"
 )
 
 // Intake turns parsed email into alert events by the teams' email routes,
@@ -82,10 +83,46 @@ func (in *Intake) Deliver(ctx context.Context, m Message) (handled bool, err err
 	if m.Truncated || len(ev.Details) > alerts.MaxDetails {
 		ev.Details = alerts.Cut(ev.Details, alerts.MaxDetails-len(cutNote), "") + cutNote
 	}
+	if !match.Resolve {
+		if rec, ok := recoveredLater(rt.Rota, match, Backlog(ctx)); ok {
+			ev.ResolvedMeanwhile = "its recovery mail was waiting too (" + alerts.CleanLine(rec.Subject, 200) + ")"
+		}
+	}
 	res, err := in.Alerts.Receive(ctx, match.Team, ev)
 	if err != nil {
 		return false, fmt.Errorf("mail %s: %w", m.MessageID, err)
 	}
 	in.Log.Info("mail", "message_id", m.MessageID, "team", match.Team, "route", match.Route, "outcome", res.Status, "alert", res.AlertID)
 	return true, nil
+}
+
+type backlogKey struct{}
+
+// WithBacklog gives Deliver the mails waiting behind the one it is given,
+// in the order they will come: a problem whose recovery is among them is
+// over already, and pages nobody.
+func WithBacklog(ctx context.Context, later []Message) context.Context {
+	return context.WithValue(ctx, backlogKey{}, later)
+}
+
+// Backlog returns the mails WithBacklog put in ctx.
+func Backlog(ctx context.Context) []Message {
+	later, _ := ctx.Value(backlogKey{}).([]Message)
+	return later
+}
+
+// recoveredLater finds, among the mails waiting behind a trigger, one that
+// resolves it: the same team and key, from the same route (or a route
+// that may resolve any), and not refused.
+func recoveredLater(r *rotafile.Rota, trigger Match, later []Message) (Message, bool) {
+	for _, m := range later {
+		match, ok := Route(r, m)
+		if !ok || !match.Resolve || match.Refused != "" || match.Team != trigger.Team || match.Key != trigger.Key {
+			continue
+		}
+		if match.Route == trigger.Route || match.ResolveAny {
+			return m, true
+		}
+	}
+	return Message{}, false
 }
