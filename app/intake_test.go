@@ -175,6 +175,19 @@ hungry
 		t.Errorf("unmatched mail's log: %v", unmatched)
 	}
 
+	// Finding 3: a rota change that adds a route for the mail judges the
+	// unmatched mail again (it arrived within the hour), and it raises.
+	writeFile(t, filepath.Join(rotaDir, "core.yaml"), testTeam("ann, ben, cat, dan")+fmt.Sprintf(`routes:
+  - name: nagios
+    email: {from: '^nagios@', subject: '^\*\* PROBLEM Service Alert: (?P<key>.+) is \w+ \*\*$'}
+  - name: lunch
+    email: {subject: '^lunch\?$'}
+  - http: {key_file: %s}
+`, keyFile))
+	waitFor(t, "the unmatched mail raised after the rota change", func() bool {
+		return metric(`pagerd_alerts_received_total{outcome="created",source="email",team="core"} 2`)
+	})
+
 	// 58 Alertmanager posts with a wrong key: 58 counts, a few lines.
 	const refused = 58
 	payload, err := os.ReadFile("../ingest/testdata/alertmanager_firing.json")

@@ -175,7 +175,7 @@ func New(cfg Config, deliver Deliver, seen Seen) (*Watcher, error) {
 	case TLSImplicit, TLSStartTLS:
 	case TLSPlain:
 		if !cfg.AllowPlain {
-			return nil, errors.New("imapwatch: TLS mode plain would send the password in clear; set AllowPlain to permit it (tests only)")
+			return nil, errors.New("imapwatch: TLS mode plain would send the password in clear; it must be allowed explicitly (imap.allow_plain: true in pagerd's daemon config; for tests only)")
 		}
 	default:
 		return nil, fmt.Errorf("imapwatch: unknown TLS mode %q (want implicit, starttls or plain)", cfg.TLS)
