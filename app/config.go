@@ -459,6 +459,11 @@ func (c Config) Validate() error {
 	if _, err := c.Level(); err != nil {
 		return err
 	}
+	if c.IMAP.Addr != "" {
+		if _, err := c.IMAP.check(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -137,3 +137,18 @@ func TestIMAPCAFileAndServerName(t *testing.T) {
 		}
 	}
 }
+
+// The same refusals come from Validate, before etcd or anything else
+// starts: pagerd serve exits at once with the message.
+func TestValidateChecksIMAP(t *testing.T) {
+	t.Setenv("PAGERD_IMAP_PASSWORD", "")
+	c := Defaults()
+	c.IMAP = IMAPConfig{Addr: "imap.example.com:993", Username: "u"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "imap.password_file") {
+		t.Errorf("Validate without an IMAP password: %v", err)
+	}
+	c.IMAP.PasswordFile = writeTemp(t, "secret")
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate with a password file: %v", err)
+	}
+}

@@ -28,15 +28,13 @@ func (s seenStore) Remember(ctx context.Context, keys ...string) error {
 	return s.st.MailRemember(ctx, keys...)
 }
 
-// newMailWatcher builds the watcher, or nil when no mailbox is configured.
-// Its errors name the daemon config's keys (imap.allow_plain), since that
-// is what the operator edits.
-func newMailWatcher(c IMAPConfig, st *store.Store, intake *mail.Intake, m *metrics.Metrics, log *slog.Logger) (*imapwatch.Watcher, error) {
-	if c.Addr == "" {
-		return nil, nil
-	}
+// check refuses IMAP settings that can't work, each message naming the
+// daemon config's key to change (imap.allow_plain), since that is what
+// the operator edits. It reads the password and CA files, so it runs
+// before anything starts (Config.Validate) as well as in newMailWatcher.
+func (c IMAPConfig) check() (imapwatch.TLSMode, error) {
 	if c.Username == "" {
-		return nil, errors.New("imap.username is required when imap.addr is set")
+		return "", errors.New("imap.username is required when imap.addr is set")
 	}
 	mode := imapwatch.TLSMode(c.TLS)
 	switch mode {
@@ -45,25 +43,42 @@ func newMailWatcher(c IMAPConfig, st *store.Store, intake *mail.Intake, m *metri
 	case imapwatch.TLSImplicit, imapwatch.TLSStartTLS:
 	case imapwatch.TLSPlain:
 		if !c.AllowPlain {
-			return nil, errors.New("imap.tls: plain sends the IMAP password in clear: add allow_plain: true to the imap block to permit it (for a test server on loopback), or use tls: implicit or starttls")
+			return "", errors.New("imap.tls: plain sends the IMAP password in clear: add allow_plain: true to the imap block to permit it (for a test server on loopback), or use tls: implicit or starttls")
 		}
 	default:
-		return nil, fmt.Errorf("imap.tls: %q is not a TLS mode: write implicit (port 993, the default), starttls (port 143) or plain (with allow_plain: true)", c.TLS)
+		return "", fmt.Errorf("imap.tls: %q is not a TLS mode: write implicit (port 993, the default), starttls (port 143) or plain (with allow_plain: true)", c.TLS)
+	}
+	if c.PasswordFile != "" {
+		if _, err := ReadSecret(c.PasswordFile); err != nil {
+			return "", fmt.Errorf("imap.password_file: %w", err)
+		}
+	} else if os.Getenv("PAGERD_IMAP_PASSWORD") == "" {
+		return "", errors.New("imap.password_file is not set and PAGERD_IMAP_PASSWORD is empty: pagerd would log in without a password; name the file holding the IMAP password in imap.password_file")
+	}
+	if _, err := imapTLS(c); err != nil {
+		return "", err
+	}
+	return mode, nil
+}
+
+// newMailWatcher builds the watcher, or nil when no mailbox is configured.
+func newMailWatcher(c IMAPConfig, st *store.Store, intake *mail.Intake, m *metrics.Metrics, log *slog.Logger) (*imapwatch.Watcher, error) {
+	if c.Addr == "" {
+		return nil, nil
+	}
+	mode, err := c.check()
+	if err != nil {
+		return nil, err
 	}
 	if hint := imapwatch.PortHint(c.Addr, mode); hint != "" {
 		log.Warn(hint, "addr", c.Addr)
 	}
+	// The password file is read before every login, so a rotated
+	// password is picked up at the next reconnect (and each retry after a
+	// refused login reads it again) without a restart or SIGHUP.
 	var passwordFunc func() (string, error)
 	if c.PasswordFile != "" {
-		// Read now, so a missing or empty file stops the start, and again
-		// before every login, so a rotated password is picked up at the
-		// next reconnect without a restart or SIGHUP.
-		if _, err := ReadSecret(c.PasswordFile); err != nil {
-			return nil, fmt.Errorf("imap.password_file: %w", err)
-		}
 		passwordFunc = func() (string, error) { return ReadSecret(c.PasswordFile) }
-	} else if os.Getenv("PAGERD_IMAP_PASSWORD") == "" {
-		return nil, errors.New("imap.password_file is not set and PAGERD_IMAP_PASSWORD is empty: pagerd would log in without a password; name the file holding the IMAP password in imap.password_file")
 	}
 	password := os.Getenv("PAGERD_IMAP_PASSWORD")
 	tlsConfig, err := imapTLS(c)
