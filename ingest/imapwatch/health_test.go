@@ -98,17 +98,22 @@ func TestWrongPasswordInStatusThenRecovers(t *testing.T) {
 // Finding 6: a move_to folder that doesn't exist is created when the
 // session starts, so processed mail is moved rather than left with an
 // error per mail.
+// Two mailboxes' sessions start at once: both find the folder missing,
+// one creates it, and the other's failed CREATE is no failure.
 func TestMoveToCreated(t *testing.T) {
-	s := newTestServer(t, serverOpts{})
+	s := newTestServer(t, serverOpts{}, "Nagios")
 	s.appendMail("INBOX", "move@x", "[PROBLEM] move")
+	s.appendMail("Nagios", "nagios@x", "[PROBLEM] nagios")
 	in := newIntake(nil)
 	cfg := testConfig(s)
+	cfg.Mailboxes = []string{"INBOX", "Nagios"}
 	cfg.MoveTo = "Processed/pagerd"
 	w := newTestWatcher(t, cfg, in, newFakeSeen())
 	run(t, w)
 	eventually(t, "the folder created", func() bool { return s.exists(cfg.MoveTo) })
 	eventually(t, "moved into the created folder", func() bool {
-		return slices.Equal(s.flags("Processed/pagerd")["move@x"], marked)
+		f := s.flags("Processed/pagerd")
+		return slices.Equal(f["move@x"], marked) && slices.Equal(f["nagios@x"], marked)
 	})
 	if f := s.flags("INBOX"); len(f) != 0 {
 		t.Errorf("INBOX after the move = %v, want empty", f)

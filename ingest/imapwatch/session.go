@@ -67,7 +67,10 @@ func (w *Watcher) session(ctx context.Context, st *mailboxState, log *slog.Logge
 		}
 	}
 	if err := c.Login(w.cfg.Username, password).Wait(); err != nil {
-		return false, fmt.Errorf("login as %q refused (the password is read again before the next try): %w", w.cfg.Username, err)
+		if w.cfg.PasswordFunc != nil {
+			return false, fmt.Errorf("login as %q refused (the password is read again before the next try): %w", w.cfg.Username, err)
+		}
+		return false, fmt.Errorf("login as %q refused: %w", w.cfg.Username, err)
 	}
 	if w.cfg.MoveTo != "" {
 		if err := ensureMailbox(c, w.cfg.MoveTo, log); err != nil {
@@ -203,16 +206,27 @@ func PortHint(addr string, mode TLSMode) string {
 // and creates it if not: otherwise every move fails (TRYCREATE) and
 // processed mail piles up in place.
 func ensureMailbox(c *imapclient.Client, name string, log *slog.Logger) error {
-	list, err := c.List("", name, nil).Collect()
-	if err != nil {
-		return fmt.Errorf("looking for the move_to folder %q: %w", name, err)
-	}
-	for _, mb := range list {
-		if mb.Mailbox == name || (strings.EqualFold(name, "INBOX") && strings.EqualFold(mb.Mailbox, "INBOX")) {
-			return nil
+	exists := func() (bool, error) {
+		list, err := c.List("", name, nil).Collect()
+		if err != nil {
+			return false, fmt.Errorf("looking for the move_to folder %q: %w", name, err)
 		}
+		for _, mb := range list {
+			if mb.Mailbox == name || (strings.EqualFold(name, "INBOX") && strings.EqualFold(mb.Mailbox, "INBOX")) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	if ok, err := exists(); ok || err != nil {
+		return err
 	}
 	if err := c.Create(name, nil).Wait(); err != nil {
+		// Another mailbox's session (each has its own) may have just
+		// created it: that is success too.
+		if ok, lerr := exists(); ok && lerr == nil {
+			return nil
+		}
 		return fmt.Errorf("the move_to folder %q does not exist and creating it failed (create it, or fix imap.move_to): %w", name, err)
 	}
 	log.Info("created the move_to folder", "move_to", name)
