@@ -74,19 +74,17 @@ func (in *Intake) Deliver(ctx context.Context, m Message) (handled bool, err err
 		Route: match.Route, AnyRoute: match.ResolveAny}
 	if match.Resolve {
 		ev.Action = alerts.Resolve
-	} else if !m.Arrived.IsZero() {
-		if age := in.now().Sub(m.Arrived); age > lateAfter {
+	} else {
+		if age := in.now().Sub(m.Arrived); !m.Arrived.IsZero() && age > lateAfter {
 			ev.Age = age
 			ev.Summary = alerts.CleanLine(summary+" (mail "+alerts.HumanAge(age)+" old)", alerts.MaxSummary)
+		}
+		if rec, ok := recoveredLater(rt.Rota, match, Backlog(ctx)); ok {
+			ev.ResolvedMeanwhile = "its recovery mail was waiting too (" + alerts.CleanLine(rec.Subject, 200) + ")"
 		}
 	}
 	if m.Truncated || len(ev.Details) > alerts.MaxDetails {
 		ev.Details = alerts.Cut(ev.Details, alerts.MaxDetails-len(cutNote), "") + cutNote
-	}
-	if !match.Resolve {
-		if rec, ok := recoveredLater(rt.Rota, match, Backlog(ctx)); ok {
-			ev.ResolvedMeanwhile = "its recovery mail was waiting too (" + alerts.CleanLine(rec.Subject, 200) + ")"
-		}
 	}
 	res, err := in.Alerts.Receive(ctx, match.Team, ev)
 	if err != nil {
