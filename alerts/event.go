@@ -1,5 +1,7 @@
 package alerts
 
+import "time"
+
 // Action is what an event asks for.
 type Action string
 
@@ -77,6 +79,14 @@ type Event struct {
 	// route acts only on an alert that route raised, unless AnyRoute.
 	Route    string
 	AnyRoute bool
+	// Age is how old the event was when pagerd received it, when the
+	// intake knows and it matters (a mail that waited in the mailbox while
+	// pagerd was down); the new alert's timeline says so. 0: fresh.
+	Age time.Duration
+	// ResolvedMeanwhile, on a Trigger, says why the alert is over already
+	// (its recovery mail was waiting behind it): the alert is recorded,
+	// raised and resolved at once, and nobody is paged.
+	ResolvedMeanwhile string
 	// Labels are an Alertmanager alert's labels, read only for the label a
 	// team names as its severity (rotafile Urgency.AlertmanagerLabel);
 	// never stored.

@@ -270,6 +270,9 @@ func (s *Service) prepareSpecial(ctx context.Context, rt *inforce.Rota, team str
 	if ev.Origin != "" {
 		origin = " (" + ev.Origin + ")"
 	}
+	if ev.Age > 0 {
+		why += "; sent " + HumanAge(ev.Age) + " before pagerd read it"
+	}
 	a.Note(now, "received", "", "received from %s%s%s", ev.Source, origin, why)
 	if sp != nil {
 		// A drill, a team pulled in or the commander: always high urgency
@@ -277,9 +280,22 @@ func (s *Service) prepareSpecial(ctx context.Context, rt *inforce.Rota, team str
 		a.Drill, a.Policy, a.Parent, urgency = sp.drill, sp.policy, sp.parent, escalation.High
 		a.Note(now, sp.kind, sp.by, "%s", sp.note)
 	}
+	received := len(a.Timeline)
 	ch, err := apply(a, escalation.Trigger{Urgency: urgency}, now, rt)
 	if err != nil {
 		return nil, fmt.Errorf("start escalation for alert %d: %w", id, err)
+	}
+	if ev.ResolvedMeanwhile != "" {
+		// Over before pagerd saw it: on the record, raised and
+		// resolved, and its first pages never leave (so the trigger's
+		// "paging ..." notes would be untrue).
+		a.Timeline = a.Timeline[:received]
+		a.Note(now, "resolved", ev.Source, "resolved while pagerd was away: %s; nobody paged", ev.ResolvedMeanwhile)
+		if _, err := apply(a, escalation.Resolve{By: ev.Source}, now, rt); err != nil {
+			return nil, fmt.Errorf("resolve alert %d on arrival: %w", id, err)
+		}
+		p.alert = a
+		return p, nil
 	}
 	p.alert, p.pages = a, ch.Pages
 	return p, nil
@@ -399,6 +415,10 @@ func (s *Service) store(ctx context.Context, p *prepared) (Result, error) {
 		held = a.Esc.HeldUntil.Format(time.RFC3339)
 	}
 	s.log().Info("alert", "alert", a.ID, "team", team, "source", ev.Source, "summary", ev.Summary, "pages", len(p.pages), "held_until", held)
+	if ev.ResolvedMeanwhile != "" {
+		return Result{Status: "created", AlertID: a.ID, DedupKey: a.DedupKey,
+			Message: "recorded as raised and resolved while pagerd was away; nobody paged"}, nil
+	}
 	return Result{Status: "created", AlertID: a.ID, DedupKey: a.DedupKey}, nil
 }
 
@@ -480,7 +500,7 @@ func (s *Service) again(ctx context.Context, id int64, ev Event, now time.Time) 
 		a.Count++
 		a.LastSeenAt = now
 		if a.Count == 2 || a.Count%100 == 0 {
-			a.Note(now, "repeat", ev.Source, "received again from %s (%d times in all); nobody paged again", ev.Source, a.Count)
+			a.Note(now, "repeat", ev.Source, "received again (%d times in all); nobody paged again", a.Count)
 		}
 		return store.Change{}, nil
 	})
@@ -727,4 +747,17 @@ func (s *Service) step(ctx context.Context, id int64, fence *store.Fence, ev esc
 		s.Acked(a.Esc.AckedAt.Sub(a.CreatedAt))
 	}
 	return a, nil
+}
+
+// HumanAge is d as people say it: "45s", "12m", "1h23m", "2d3h".
+func HumanAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }

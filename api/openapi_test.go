@@ -75,7 +75,7 @@ func fullServer(t *testing.T, withRota bool) *httptest.Server {
 	}
 	svc := &alerts.Service{Store: st, Rota: cur, Clock: clock.Real{}, Log: quiet}
 	s := &Server{Store: st, Alerts: svc, Rota: cur, Clock: clock.Real{}, Log: quiet, APIToken: testToken,
-		Ready: func(context.Context) error { return nil }, Metrics: metrics.New().Handler(),
+		Ready: func(context.Context) []Check { return []Check{{Name: "etcd", OK: true, State: "ok", Required: true}} }, Metrics: metrics.New().Handler(),
 		CalendarSecret: []byte("calendar secret"), Twilio: tw}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
@@ -146,6 +146,7 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	calls := []apiCall{
 		{op: "healthz", method: "GET", path: "/healthz", want: 200},
 		{op: "readyz", method: "GET", path: "/readyz", want: 200},
+		{op: "readyz", method: "GET", path: "/readyz?verbose", want: 200},
 		{op: "metrics", method: "GET", path: "/metrics", want: 200},
 		{op: "openapi", method: "GET", path: "/api/v1/openapi.json", want: 200},
 		{op: "postAlerts", method: "POST", path: "/api/v1/alerts", body: `{"team": "payments", "summary": "Checkout error rate above 5%", "dedup_key": "checkout"}`, header: jsonH(), want: 202},

@@ -44,8 +44,9 @@ type Server struct {
 	// that only on loopback (or with --insecure-no-auth).
 	Operators []Operator
 	APIToken  string
-	// Ready reports whether this node can serve (for /readyz).
-	Ready func(ctx context.Context) error
+	// Ready reports, subsystem by subsystem, whether this node can serve
+	// (for /readyz): the node is ready when every Required check is OK.
+	Ready func(ctx context.Context) []Check
 	// Metrics, if set, is served at /metrics.
 	Metrics http.Handler
 	// CalendarSecret, if set, serves calendar feeds, each behind a token
@@ -633,14 +634,56 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) {
 	s.Log.Info("snapshot taken", "bytes", n)
 }
 
+// Check is one subsystem's state for /readyz.
+type Check struct {
+	Name  string // etcd, leader, rota, mailbox INBOX
+	OK    bool
+	State string // ok, failing, not watched here, ...
+	// Reason says why it isn't OK, or details of an OK state.
+	Reason string
+	// Required: the node is unready while it fails. A mailbox isn't: the
+	// HTTP intake still works, and a load balancer taking the node out of
+	// service would not bring the mail server back.
+	Required bool
+}
+
+// readyz answers 200 "ready" or 503 "not ready: why". With ?verbose it
+// lists every subsystem, one a line, [+] or [-], required or not.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	var checks []Check
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := s.Ready(ctx); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-			return
+		checks = s.Ready(ctx)
+	}
+	var failed []string
+	for _, c := range checks {
+		if c.Required && !c.OK {
+			failed = append(failed, c.Name+": "+c.Reason)
 		}
 	}
-	io.WriteString(w, "ready\n")
+	code, verdict := http.StatusOK, "ready"
+	if len(failed) > 0 {
+		code, verdict = http.StatusServiceUnavailable, "not ready: "+strings.Join(failed, "; ")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	if _, verbose := r.URL.Query()["verbose"]; verbose {
+		for _, c := range checks {
+			mark := "[+]"
+			if !c.OK {
+				mark = "[-]"
+			}
+			line := mark + " " + c.Name + ": " + c.State
+			if c.Reason != "" {
+				line += ": " + c.Reason
+			}
+			if !c.OK && !c.Required {
+				line += " (does not make this node unready)"
+			}
+			io.WriteString(w, line+"\n")
+		}
+	}
+	io.WriteString(w, verdict+"\n")
 }

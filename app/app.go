@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pagerd/pagerd/alerts"
@@ -21,6 +22,7 @@ import (
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/ingest/imapwatch"
 	"github.com/pagerd/pagerd/ingest/mail"
 	"github.com/pagerd/pagerd/metrics"
 	"github.com/pagerd/pagerd/notifier"
@@ -145,8 +147,15 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	}()
 	holder := &inforce.Current{}
 	loaded := make(chan struct{})
+	// The mail watcher, once built: a new rota asks it to judge recent
+	// unmatched mail again (a fixed route should see what it missed).
+	var mailWatcher atomic.Pointer[imapwatch.Watcher]
 	comps.Go("rota follower", func(ctx context.Context) error {
-		followRota(ctx, st, holder, log, loaded)
+		followRota(ctx, st, holder, log, loaded, func() {
+			if w := mailWatcher.Load(); w != nil {
+				w.Rejudge()
+			}
+		})
 		return nil
 	})
 	select {
@@ -181,7 +190,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	}
 	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
-		Received:       func(source, team, outcome string) { m.AlertReceived(source, outcome) },
+		Received:       m.AlertReceived,
 		Rejected:       m.IntakeRejected,
 		MaxOpenPerTeam: c.MaxOpenPerTeam}
 	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
@@ -192,24 +201,12 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Operators: operators, Twilio: tw,
 		IntakeRate: c.IntakeRate, IntakeBurst: c.IntakeBurst,
 		Metrics: m.Handler(), CalendarSecret: []byte(calSecret),
-		Ready: func(ctx context.Context) error {
-			if err := st.Ping(ctx); err != nil {
-				return fmt.Errorf("etcd: %w", err)
-			}
-			r := holder.Get()
-			if r == nil {
-				return errors.New("no rota loaded")
-			}
-			m.RotaRevision(r.Rev)
-			if name, err := st.LeaderName(ctx); err != nil || name == "" {
-				return errors.New("no leader elected yet")
-			}
-			return nil
-		}}
-	watcher, err := newMailWatcher(c.IMAP, st, &mail.Intake{Alerts: svc, Rota: holder, Log: log}, log)
+		Ready: func(ctx context.Context) []api.Check { return readiness(ctx, st, holder, m, eng, mailWatcher.Load()) }}
+	watcher, err := newMailWatcher(c.IMAP, st, &mail.Intake{Alerts: svc, Rota: holder, Log: log}, m, log)
 	if err != nil {
 		return err
 	}
+	mailWatcher.Store(watcher)
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Listen, err)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"os"
@@ -57,6 +58,9 @@ type Config struct {
 	SMSInterval   time.Duration `yaml:"sms_interval"`
 	VoiceInterval time.Duration `yaml:"voice_interval"`
 
+	// LogLevel is the least level logged: debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+
 	Twilio TwilioConfig `yaml:"twilio"`
 	IMAP   IMAPConfig   `yaml:"imap"`
 }
@@ -94,7 +98,8 @@ type TwilioConfig struct {
 }
 
 // IMAPConfig is the watched mailbox. The password comes from a file
-// (systemd credentials) or PAGERD_IMAP_PASSWORD, never from rota files.
+// (systemd credentials), read again before every login, or
+// PAGERD_IMAP_PASSWORD, never from rota files.
 type IMAPConfig struct {
 	Addr         string        `yaml:"addr"`
 	TLS          string        `yaml:"tls"` // implicit (default), starttls; plain only with allow_plain
@@ -105,6 +110,14 @@ type IMAPConfig struct {
 	Keyword      string        `yaml:"keyword"`
 	MoveTo       string        `yaml:"move_to"`
 	PollEvery    time.Duration `yaml:"poll_every"`
+	// CAFile is the CA (PEM) the server's certificate must chain to,
+	// instead of the system's; ServerName is the name the certificate
+	// must carry, when it isn't addr's host (an IP, a tunnel).
+	CAFile     string `yaml:"ca_file"`
+	ServerName string `yaml:"server_name"`
+	// RejudgeWithin: after a rota change, mail no route matched that
+	// arrived this recently is judged again (default 1h).
+	RejudgeWithin time.Duration `yaml:"rejudge_within"`
 }
 
 // setting is one flag-and-key of Config, written once: it registers the
@@ -174,6 +187,8 @@ var settings = []setting{
 		Ptr: func(c *Config) any { return &c.SMSInterval }},
 	{Flag: "voice-interval", Key: "voice_interval", Arg: "D", Default: "60s", Help: "least time between two calls to one person; pages due sooner are bundled (0: no bundling)",
 		Ptr: func(c *Config) any { return &c.VoiceInterval }},
+	{Flag: "log-level", Key: "log_level", Arg: "LEVEL", Default: "info", Help: "least level logged: debug, info, warn or error",
+		Ptr: func(c *Config) any { return &c.LogLevel }},
 }
 
 // set parses v, as typed on the command line, into the setting's field.
@@ -441,7 +456,27 @@ func (c Config) Validate() error {
 	if c.IntakeRate > 0 && c.IntakeBurst < 1 {
 		return errors.New("--intake-burst must be at least 1 while --intake-rate is set")
 	}
+	if _, err := c.Level(); err != nil {
+		return err
+	}
+	if c.IMAP.Addr != "" {
+		if _, err := c.IMAP.check(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// Level is LogLevel as a slog.Level ("" is info).
+func (c Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if c.LogLevel == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("--log-level (log_level) %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
 }
 
 // Loopback reports whether a listen address is reachable only from this

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -368,4 +369,19 @@ func flagsTable() string {
 		b.WriteString(strings.Replace(row, "|  |", "| |", 1))
 	}
 	return b.String()
+}
+
+func TestLogLevelSetting(t *testing.T) {
+	c := Defaults()
+	if l, err := c.Level(); err != nil || l != slog.LevelInfo {
+		t.Errorf("default level %v, %v; want info", l, err)
+	}
+	c.LogLevel = "debug"
+	if l, err := c.Level(); err != nil || l != slog.LevelDebug {
+		t.Errorf("debug: %v, %v", l, err)
+	}
+	c.LogLevel = "loud"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "log_level") {
+		t.Errorf("Validate(log_level: loud) = %v; want an error naming log_level", err)
+	}
 }

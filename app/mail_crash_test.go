@@ -16,6 +16,7 @@ import (
 
 	"github.com/pagerd/pagerd/ingest/imapwatch"
 	"github.com/pagerd/pagerd/ingest/mail"
+	"github.com/pagerd/pagerd/metrics"
 )
 
 // TestMailWatcherKilledBetweenDeliveryAndMark: the alert is in etcd but the
@@ -114,7 +115,7 @@ func TestMailWatcherKilledBetweenDeliveryAndMark(t *testing.T) {
 		t.Fatal("the mail was flagged although the watcher died first")
 	}
 	// The restart: the real watcher, as Run builds it.
-	w2, err := newMailWatcher(cfg, st, &mail.Intake{Alerts: srv.Alerts, Rota: srv.Rota, Log: quiet}, quiet)
+	w2, err := newMailWatcher(cfg, st, &mail.Intake{Alerts: srv.Alerts, Rota: srv.Rota, Log: quiet}, metrics.New(), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/pagerd/pagerd/api"
+	"github.com/pagerd/pagerd/inforce"
+	"github.com/pagerd/pagerd/ingest/imapwatch"
 	"github.com/pagerd/pagerd/metrics"
 	"github.com/pagerd/pagerd/scheduler"
 	"github.com/pagerd/pagerd/store"
@@ -81,4 +85,60 @@ func watchKeyspace(ctx context.Context, st *store.Store, m *metrics.Metrics, log
 		case <-t.C:
 		}
 	}
+}
+
+// readiness is /readyz's view of this node, subsystem by subsystem: etcd,
+// the rota, the leader (required), and each watched mailbox (reported, not
+// required: the HTTP intake works without it).
+func readiness(ctx context.Context, st *store.Store, holder *inforce.Current, m *metrics.Metrics, eng *scheduler.Engine, w *imapwatch.Watcher) []api.Check {
+	var out []api.Check
+	if err := st.Ping(ctx); err != nil {
+		out = append(out, api.Check{Name: "etcd", State: "unreachable", Reason: err.Error(), Required: true})
+	} else {
+		out = append(out, api.Check{Name: "etcd", OK: true, State: "ok", Required: true})
+	}
+	if r := holder.Get(); r == nil {
+		out = append(out, api.Check{Name: "rota", State: "none", Reason: "no rota loaded", Required: true})
+	} else {
+		m.RotaRevision(r.Rev)
+		out = append(out, api.Check{Name: "rota", OK: true, State: "ok", Reason: fmt.Sprintf("revision %d", r.Rev), Required: true})
+	}
+	leader, err := st.LeaderName(ctx)
+	switch {
+	case err != nil:
+		out = append(out, api.Check{Name: "leader", State: "unknown", Reason: err.Error(), Required: true})
+	case leader == "":
+		out = append(out, api.Check{Name: "leader", State: "none", Reason: "no leader elected yet", Required: true})
+	case eng.IsLeader():
+		out = append(out, api.Check{Name: "leader", OK: true, State: "ok", Reason: "this node (" + leader + ")", Required: true})
+	default:
+		out = append(out, api.Check{Name: "leader", OK: true, State: "ok", Reason: leader, Required: true})
+	}
+	if w == nil {
+		return out
+	}
+	leading := eng.IsLeader()
+	for _, s := range w.Status() {
+		c := api.Check{Name: "mailbox " + s.Mailbox}
+		switch {
+		case !leading:
+			// Only the leader watches mail; this node's view is none.
+			c.OK, c.State = true, "not watched here"
+			if leader != "" {
+				c.Reason = "the leader (" + leader + ") watches it"
+			}
+		case s.Connected:
+			c.OK, c.State = true, "ok"
+			if !s.LastSync.IsZero() {
+				c.Reason = "last pass " + s.LastSync.UTC().Format(time.RFC3339)
+			}
+		default:
+			c.State, c.Reason = "failing", s.Err
+			if !s.Since.IsZero() {
+				c.Reason += " (since " + s.Since.UTC().Format(time.RFC3339) + ")"
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }

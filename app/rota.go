@@ -182,8 +182,9 @@ func (r *rotaSource) watch(ctx context.Context, st *store.Store) {
 }
 
 // followRota keeps holder on the cluster's published rota until ctx ends,
-// closing loaded when the first one is in force.
-func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}) {
+// closing loaded when the first one is in force and calling changed (if
+// set) after each later one.
+func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}, changed func()) {
 	first := true
 	for rec := range st.WatchRota(ctx) {
 		if cur := holder.Get(); cur != nil && cur.Rev >= rec.Rev {
@@ -201,6 +202,8 @@ func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, l
 		if first {
 			first = false
 			close(loaded)
+		} else if changed != nil {
+			changed()
 		}
 	}
 }

@@ -36,6 +36,7 @@ type Metrics struct {
 	rotaReloads    *prometheus.CounterVec
 	rotaDiskErrors prometheus.Gauge
 	intakeRejected *prometheus.CounterVec
+	mail           mailMetrics
 }
 
 // RotaReloadResult is how a reload of the rota directory ended.
@@ -57,8 +58,8 @@ func New() *Metrics {
 		alertsReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "alerts_received_total",
-			Help:      "Alerts received, by source and outcome.",
-		}, []string{"source", "outcome"}),
+			Help:      "Alerts received, by source (api, alertmanager, pagerduty, email), team and outcome (created, deduplicated, resolved, ...).",
+		}, []string{"source", "team", "outcome"}),
 		pagesSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "pages_sent_total",
@@ -156,6 +157,7 @@ func New() *Metrics {
 		m.rotaDiskErrors,
 		m.intakeRejected,
 	)
+	m.registerMail()
 	return m
 }
 
@@ -164,9 +166,10 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// AlertReceived counts one alert from source with the given outcome.
-func (m *Metrics) AlertReceived(source, outcome string) {
-	m.alertsReceived.WithLabelValues(source, outcome).Inc()
+// AlertReceived counts one alert from source for team with the given
+// outcome.
+func (m *Metrics) AlertReceived(source, team, outcome string) {
+	m.alertsReceived.WithLabelValues(source, team, outcome).Inc()
 }
 
 // PageSent counts one page on channel: sent if err is nil, failed otherwise.

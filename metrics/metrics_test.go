@@ -107,9 +107,9 @@ func TestMetrics(t *testing.T) {
 	m := New()
 	h := m.Handler()
 
-	m.AlertReceived("alertmanager", "paged")
-	m.AlertReceived("alertmanager", "paged")
-	m.AlertReceived("webhook", "deduplicated")
+	m.AlertReceived("alertmanager", "payments", "paged")
+	m.AlertReceived("alertmanager", "payments", "paged")
+	m.AlertReceived("webhook", "payments", "deduplicated")
 	m.PageSent("sms", nil)
 	m.PageSent("sms", errors.New("twilio: 503"))
 	m.PageSent("email", nil)
@@ -140,8 +140,8 @@ func TestMetrics(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"pagerd_alerts_received_total", map[string]string{"source": "alertmanager", "outcome": "paged"}, 2},
-		{"pagerd_alerts_received_total", map[string]string{"source": "webhook", "outcome": "deduplicated"}, 1},
+		{"pagerd_alerts_received_total", map[string]string{"source": "alertmanager", "team": "payments", "outcome": "paged"}, 2},
+		{"pagerd_alerts_received_total", map[string]string{"source": "webhook", "team": "payments", "outcome": "deduplicated"}, 1},
 		{"pagerd_pages_sent_total", map[string]string{"channel": "sms"}, 1},
 		{"pagerd_pages_sent_total", map[string]string{"channel": "email"}, 1},
 		{"pagerd_pages_failed_total", map[string]string{"channel": "sms"}, 1},
@@ -184,13 +184,13 @@ func TestMetrics(t *testing.T) {
 	}
 
 	// Page another alert: counters move between scrapes, gauges follow.
-	m.AlertReceived("alertmanager", "paged")
+	m.AlertReceived("alertmanager", "payments", "paged")
 	m.PageSent("sms", nil)
 	m.Acknowledged(30 * time.Minute)
 	m.Leader(false)
 
 	mfs2 := scrape(t, h)
-	paged := map[string]string{"source": "alertmanager", "outcome": "paged"}
+	paged := map[string]string{"source": "alertmanager", "team": "payments", "outcome": "paged"}
 	if a, b := counter(t, mfs, "pagerd_alerts_received_total", paged), counter(t, mfs2, "pagerd_alerts_received_total", paged); b != a+1 {
 		t.Errorf("alerts_received paged: %v -> %v, want +1", a, b)
 	}
@@ -209,7 +209,7 @@ func TestMetrics(t *testing.T) {
 // Two instances must not collide: there is no shared registry.
 func TestNewIsIndependent(t *testing.T) {
 	a, b := New(), New()
-	a.AlertReceived("x", "paged")
+	a.AlertReceived("x", "t", "paged")
 	_ = a.Handler()
 	_ = a.Handler() // building the handler twice must not panic
 	mfs := scrape(t, b.Handler())
@@ -276,5 +276,32 @@ func TestIntakeRejected(t *testing.T) {
 	m.IntakeRejected("api", "rate_limited")
 	if v := counter(t, scrape(t, m.Handler()), "pagerd_intake_rejected_total", map[string]string{"source": "api", "reason": "rate_limited"}); v != 2 {
 		t.Errorf("api/rate_limited = %v, want 2", v)
+	}
+}
+
+func TestMailSeries(t *testing.T) {
+	m := New()
+	m.MailboxKnown("INBOX")
+	mfs := scrape(t, m.Handler())
+	inbox := map[string]string{"mailbox": "INBOX"}
+	if g := find(family(t, mfs, "pagerd_imap_connected", dto.MetricType_GAUGE), inbox); g == nil || g.GetGauge().GetValue() != 0 {
+		t.Errorf("imap_connected before any connection: %v", g)
+	}
+	if v := counter(t, mfs, "pagerd_mail_unmatched_total", inbox); v != 0 {
+		t.Errorf("mail_unmatched starts at %v", v)
+	}
+	at := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+	m.IMAPConnected("INBOX", true)
+	m.IMAPSynced("INBOX", at)
+	m.MailUnmatched("INBOX")
+	mfs = scrape(t, m.Handler())
+	if g := find(family(t, mfs, "pagerd_imap_connected", dto.MetricType_GAUGE), inbox); g.GetGauge().GetValue() != 1 {
+		t.Errorf("imap_connected = %v, want 1", g.GetGauge().GetValue())
+	}
+	if g := find(family(t, mfs, "pagerd_imap_last_sync_timestamp_seconds", dto.MetricType_GAUGE), inbox); g.GetGauge().GetValue() != float64(at.Unix()) {
+		t.Errorf("last sync = %v, want %d", g.GetGauge().GetValue(), at.Unix())
+	}
+	if v := counter(t, mfs, "pagerd_mail_unmatched_total", inbox); v != 1 {
+		t.Errorf("mail_unmatched = %v, want 1", v)
 	}
 }

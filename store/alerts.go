@@ -134,16 +134,18 @@ func (s *Store) OpenByDedup(ctx context.Context, team, dedup string) (int64, boo
 
 // Create stores a new alert, its dedup entry, its timer and its first pages
 // in one transaction, unless an open alert of the team already has the dedup
-// key: then it stores nothing and returns that alert's id and true.
+// key: then it stores nothing and returns that alert's id and true. An
+// alert created resolved (its problem ended before pagerd read it) takes
+// no dedup entry: it is not open, so the key stays free.
 func (s *Store) Create(ctx context.Context, a *Alert, pages []OutboxPage) (existing int64, dup bool, err error) {
 	val, err := json.Marshal(a)
 	if err != nil {
 		return 0, false, fmt.Errorf("encode alert %d: %w", a.ID, err)
 	}
 	dk := s.dedupKey(a.Team, a.DedupKey)
-	ops := []clientv3.Op{
-		clientv3.OpPut(s.alertKey(a.ID), string(val)),
-		clientv3.OpPut(dk, strconv.FormatInt(a.ID, 10)),
+	ops := []clientv3.Op{clientv3.OpPut(s.alertKey(a.ID), string(val))}
+	if a.Status() != escalation.StatusResolved {
+		ops = append(ops, clientv3.OpPut(dk, strconv.FormatInt(a.ID, 10)))
 	}
 	ops = append(ops, s.timerOps(a)...)
 	pops, err := s.pageOps(pages)

@@ -78,7 +78,7 @@ func TestMetricsReadinessAndCalendars(t *testing.T) {
 	}
 	waitFor(t, "the page counted", func() bool { return scrape()["pagerd_pages_sent_total,channel=sms"] >= 1 })
 	after := scrape()
-	if after["pagerd_alerts_received_total,outcome=created,source=api"] != before["pagerd_alerts_received_total,outcome=created,source=api"]+1 {
+	if after["pagerd_alerts_received_total,outcome=created,source=api,team=payments"] != before["pagerd_alerts_received_total,outcome=created,source=api,team=payments"]+1 {
 		t.Errorf("alerts received did not move: %v -> %v", before, after)
 	}
 

@@ -36,7 +36,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pagerd serve: %v\n", err)
 		return 2
 	}
-	log := newLogger(stderr)
+	level, _ := c.Level() // checked by Validate above
+	log := newLogger(stderr, level)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if err := app.Run(ctx, c, log, nil); err != nil {
@@ -46,12 +47,23 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func newLogger(w io.Writer) *slog.Logger {
-	// Text for a person at a terminal, JSON for journald and collectors.
+// newLogger logs at level and above: text for a person at a terminal,
+// JSON for journald and collectors. Durations are written as text ("1.5s"),
+// not as JSON's nanosecond integers, so a reader sees the unit.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationText}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(w, nil))
+			return slog.New(slog.NewTextHandler(w, opts))
 		}
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// durationText writes a time.Duration attribute as its String.
+func durationText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }

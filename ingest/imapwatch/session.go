@@ -58,8 +58,24 @@ func (w *Watcher) session(ctx context.Context, st *mailboxState, log *slog.Logge
 	defer stop()
 	defer c.Close()
 
-	if err := c.Login(w.cfg.Username, w.cfg.Password).Wait(); err != nil {
-		return false, fmt.Errorf("login as %q: %w", w.cfg.Username, err)
+	password := w.cfg.Password
+	if w.cfg.PasswordFunc != nil {
+		// Asked each time: a rotated password file is read at the next
+		// login, so a refused login recovers once the file is right.
+		if password, err = w.cfg.PasswordFunc(); err != nil {
+			return false, fmt.Errorf("reading the password: %w", err)
+		}
+	}
+	if err := c.Login(w.cfg.Username, password).Wait(); err != nil {
+		if w.cfg.PasswordFunc != nil {
+			return false, fmt.Errorf("login as %q refused (the password is read again before the next try): %w", w.cfg.Username, err)
+		}
+		return false, fmt.Errorf("login as %q refused: %w", w.cfg.Username, err)
+	}
+	if w.cfg.MoveTo != "" {
+		if err := ensureMailbox(c, w.cfg.MoveTo, log); err != nil {
+			return false, err
+		}
 	}
 	sel, err := c.Select(st.name, nil).Wait()
 	if err != nil {
@@ -70,6 +86,7 @@ func (w *Watcher) session(ctx context.Context, st *mailboxState, log *slog.Logge
 		st.uidValidity = sel.UIDValidity
 		clear(st.unmatched)
 	}
+	w.setStatus(st.name, func(s *MailboxStatus) { s.Connected, s.Err = true, "" })
 
 	caps := c.Caps()
 	cn := &conn{
@@ -95,6 +112,7 @@ func (w *Watcher) session(ctx context.Context, st *mailboxState, log *slog.Logge
 		if err != nil {
 			return true, err
 		}
+		w.setStatus(st.name, func(s *MailboxStatus) { s.LastSync = w.clock.Now() })
 		// With IDLE the server tells us about new mail, so the timer only
 		// retries failed deliveries or checks the connection; without it,
 		// the timer is how we find new mail.
@@ -103,9 +121,9 @@ func (w *Watcher) session(ctx context.Context, st *mailboxState, log *slog.Logge
 			wait = idleRescan
 		}
 		if canIdle {
-			err = w.idleUntil(ctx, cn, wait)
+			err = w.idleUntil(ctx, cn, st, wait)
 		} else {
-			err = w.waitUntil(ctx, cn, wait)
+			err = w.waitUntil(ctx, cn, st, wait)
 		}
 		if err != nil {
 			return true, err
@@ -137,7 +155,7 @@ func (w *Watcher) dial(ctx context.Context, opts *imapclient.Options) (c *imapcl
 		err := tc.HandshakeContext(hctx)
 		cancel()
 		if err != nil {
-			return fail(fmt.Errorf("TLS handshake with %s: %w", w.cfg.Addr, err))
+			return fail(fmt.Errorf("TLS handshake with %s: %w%s", w.cfg.Addr, err, tlsHint(w.cfg.Addr, err)))
 		}
 		c = imapclient.New(tc, opts)
 	case TLSStartTLS:
@@ -154,6 +172,65 @@ func (w *Watcher) dial(ctx context.Context, opts *imapclient.Options) (c *imapcl
 		return fail(fmt.Errorf("greeting from %s: %w", w.cfg.Addr, err))
 	}
 	return c, stop, nil
+}
+
+// tlsHint explains the usual cause of a TLS handshake that met a
+// plaintext server: implicit TLS against a STARTTLS (or plain) port.
+func tlsHint(addr string, err error) string {
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) {
+		return ""
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	return fmt.Sprintf(" (the server at port %s answered in plain text: it expects STARTTLS, as port 143 usually does; set imap.tls: starttls, or imap.addr to its implicit-TLS port, usually 993)", port)
+}
+
+// PortHint returns a warning when the TLS mode and the port disagree by
+// convention (implicit TLS on 143, STARTTLS on 993), else "". A server may
+// use any port, so it is a hint, not an error.
+func PortHint(addr string, mode TLSMode) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case mode == TLSImplicit && port == "143":
+		return "imap.tls is implicit (the default) but imap.addr names port 143, which usually speaks STARTTLS: set imap.tls: starttls, or use port 993"
+	case mode == TLSStartTLS && port == "993":
+		return "imap.tls is starttls but imap.addr names port 993, which usually speaks implicit TLS: set imap.tls: implicit, or use port 143"
+	}
+	return ""
+}
+
+// ensureMailbox checks that the mailbox processed mail moves to exists,
+// and creates it if not: otherwise every move fails (TRYCREATE) and
+// processed mail piles up in place.
+func ensureMailbox(c *imapclient.Client, name string, log *slog.Logger) error {
+	exists := func() (bool, error) {
+		list, err := c.List("", name, nil).Collect()
+		if err != nil {
+			return false, fmt.Errorf("looking for the move_to folder %q: %w", name, err)
+		}
+		for _, mb := range list {
+			if mb.Mailbox == name || (strings.EqualFold(name, "INBOX") && strings.EqualFold(mb.Mailbox, "INBOX")) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	if ok, err := exists(); ok || err != nil {
+		return err
+	}
+	if err := c.Create(name, nil).Wait(); err != nil {
+		// Another mailbox's session (each has its own) may have just
+		// created it: that is success too.
+		if ok, lerr := exists(); ok && lerr == nil {
+			return nil
+		}
+		return fmt.Errorf("the move_to folder %q does not exist and creating it failed (create it, or fix imap.move_to): %w", name, err)
+	}
+	log.Info("created the move_to folder", "move_to", name)
+	return nil
 }
 
 func (w *Watcher) tlsConfig() *tls.Config {
@@ -186,7 +263,7 @@ func keywordAllowed(perm []imap.Flag, kw string) bool {
 
 // idleUntil idles until the server reports new mail, wait elapses, ctx
 // ends or the connection drops.
-func (w *Watcher) idleUntil(ctx context.Context, cn *conn, wait time.Duration) error {
+func (w *Watcher) idleUntil(ctx context.Context, cn *conn, st *mailboxState, wait time.Duration) error {
 	idle, err := cn.c.Idle()
 	if err != nil {
 		return fmt.Errorf("starting IDLE: %w", err)
@@ -201,6 +278,8 @@ func (w *Watcher) idleUntil(ctx context.Context, cn *conn, wait time.Duration) e
 		case cn.notify <- struct{}{}:
 		default:
 		}
+	case <-st.rejudge:
+		putBack(st.rejudge)
 	case <-t.C():
 	case <-ctx.Done():
 	case <-cn.c.Closed():
@@ -215,16 +294,27 @@ func (w *Watcher) idleUntil(ctx context.Context, cn *conn, wait time.Duration) e
 }
 
 // waitUntil is the polling counterpart of idleUntil.
-func (w *Watcher) waitUntil(ctx context.Context, cn *conn, wait time.Duration) error {
+func (w *Watcher) waitUntil(ctx context.Context, cn *conn, st *mailboxState, wait time.Duration) error {
 	t := w.clock.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C():
 		return nil
+	case <-st.rejudge:
+		putBack(st.rejudge)
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-cn.c.Closed():
 		return errors.New("connection closed by server")
+	}
+}
+
+// putBack returns a token taken only to wake up: scan takes it for real.
+func putBack(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 
@@ -235,6 +325,22 @@ func (w *Watcher) scan(ctx context.Context, cn *conn, st *mailboxState) (retry b
 	// during it leaves a token that triggers another scan.
 	select {
 	case <-cn.notify:
+	default:
+	}
+	select {
+	case <-st.rejudge:
+		// A rota reload: recent mail no route matched gets another look.
+		since := w.clock.Now().Add(-w.cfg.RejudgeWithin)
+		n := 0
+		for u, arrived := range st.unmatched {
+			if !arrived.Before(since) {
+				delete(st.unmatched, u)
+				n++
+			}
+		}
+		if n > 0 {
+			cn.log.Info("judging unmatched mail again after a rota change", "mails", n, "arrived_within", w.cfg.RejudgeWithin.String())
+		}
 	default:
 	}
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.Flag(w.cfg.Keyword)}}
@@ -259,20 +365,83 @@ func (w *Watcher) scan(ctx context.Context, cn *conn, st *mailboxState) (retry b
 		}
 	}
 
+	var todo []imap.UID
 	for _, uid := range uids {
-		if err := ctx.Err(); err != nil {
-			return false, err
+		if _, ok := st.unmatched[uint32(uid)]; !ok {
+			todo = append(todo, uid)
 		}
-		if st.unmatched[uint32(uid)] {
-			continue
+	}
+	// A window of mail is read before any of it is delivered, so each
+	// delivery knows what waits behind it: a problem whose recovery is
+	// in the backlog pages nobody.
+	for len(todo) > 0 {
+		n := min(len(todo), lookahead)
+		window := make([]fetched, 0, n)
+		for _, uid := range todo[:n] {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			f, r, err := w.fetch(cn, st, uid)
+			if err != nil {
+				return false, err
+			}
+			retry = retry || r
+			if f != nil {
+				window = append(window, *f)
+			}
 		}
-		r, err := w.process(ctx, cn, st, uid)
-		if err != nil {
-			return false, err
+		todo = todo[n:]
+		for i, f := range window {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			later := make([]mail.Message, 0, len(window)-i-1)
+			for _, g := range window[i+1:] {
+				later = append(later, g.m)
+			}
+			r, err := w.process(mail.WithBacklog(ctx, later), cn, st, f)
+			if err != nil {
+				return false, err
+			}
+			retry = retry || r
 		}
-		retry = retry || r
 	}
 	return retry, nil
+}
+
+// lookahead is how many mails are read ahead of delivery: enough for a
+// backlog's problem and recovery to meet, few enough (each parsed body is
+// at most MaxBody) to bound memory.
+const lookahead = 50
+
+// fetched is a mail read and parsed, not yet judged.
+type fetched struct {
+	uid imap.UID
+	m   mail.Message
+}
+
+// fetch reads and parses one mail. f is nil for a mail gone meanwhile, or
+// one that isn't an email (left untouched, like unmatched mail); retry
+// reports a server NO worth another pass; err a connection failure.
+func (w *Watcher) fetch(cn *conn, st *mailboxState, uid imap.UID) (f *fetched, retry bool, err error) {
+	log := cn.log.With("uid", uint32(uid))
+	raw, arrived, found, err := fetchBody(cn.c, uid, rawLimit(w.cfg.MaxBody))
+	if err != nil {
+		retry, err := statusErr(fmt.Errorf("fetching UID %d: %w", uid, err), log)
+		return nil, retry, err
+	}
+	if !found {
+		return nil, false, nil // moved or expunged by someone else meanwhile
+	}
+	m, err := mail.Parse(raw, w.cfg.MaxBody)
+	if err != nil {
+		// Not ours to judge further: left untouched, like unmatched mail.
+		log.Warn("not a readable email; leaving it untouched", "err", err)
+		st.unmatched[uint32(uid)] = arrived
+		return nil, false, nil
+	}
+	m.Arrived = arrived
+	return &fetched{uid: uid, m: m}, false, nil
 }
 
 // rawLimit bounds how much of one mail is read: Parse needs at most
@@ -285,24 +454,12 @@ func rawLimit(maxBody int) int64 {
 	return 32*int64(maxBody) + 1<<20
 }
 
-// process handles one mail. retry reports a failure worth retrying on the
-// next pass (delivery, store or a server NO); err is a connection failure.
-func (w *Watcher) process(ctx context.Context, cn *conn, st *mailboxState, uid imap.UID) (retry bool, err error) {
+// process judges one mail read by fetch. retry reports a failure worth
+// retrying on the next pass (delivery, store or a server NO); err is a
+// connection failure.
+func (w *Watcher) process(ctx context.Context, cn *conn, st *mailboxState, f fetched) (retry bool, err error) {
+	uid, m, arrived := f.uid, f.m, f.m.Arrived
 	log := cn.log.With("uid", uint32(uid))
-	raw, found, err := fetchBody(cn.c, uid, rawLimit(w.cfg.MaxBody))
-	if err != nil {
-		return statusErr(fmt.Errorf("fetching UID %d: %w", uid, err), log)
-	}
-	if !found {
-		return false, nil // moved or expunged by someone else meanwhile
-	}
-	m, err := mail.Parse(raw, w.cfg.MaxBody)
-	if err != nil {
-		// Not ours to judge further: left untouched, like unmatched mail.
-		log.Warn("not a readable email; leaving it untouched", "err", err)
-		st.unmatched[uint32(uid)] = true
-		return false, nil
-	}
 	log = log.With("message_id", m.MessageID)
 	keys := []string{fmt.Sprintf("%s/%d/%d", st.name, st.uidValidity, uid)}
 	if m.MessageID != "" {
@@ -327,8 +484,11 @@ func (w *Watcher) process(ctx context.Context, cn *conn, st *mailboxState, uid i
 		return true, nil
 	}
 	if !handled {
-		log.Debug("no route matched; leaving mail untouched", "from", m.From, "subject", m.Subject)
-		st.unmatched[uint32(uid)] = true
+		w.unmatchedLog(log, m)
+		if w.cfg.OnUnmatched != nil {
+			w.cfg.OnUnmatched(st.name, m)
+		}
+		st.unmatched[uint32(uid)] = arrived
 		return false, nil
 	}
 
@@ -351,31 +511,37 @@ func (w *Watcher) process(ctx context.Context, cn *conn, st *mailboxState, uid i
 }
 
 // fetchBody reads the whole raw mail with BODY.PEEK[], which leaves \Seen
-// alone: reading must not mark unmatched mail.
-func fetchBody(c *imapclient.Client, uid imap.UID, limit int64) (raw []byte, found bool, err error) {
+// alone: reading must not mark unmatched mail, and the mail's arrival on
+// the server (INTERNALDATE), which says how old an alert from it is.
+func fetchBody(c *imapclient.Client, uid imap.UID, limit int64) (raw []byte, arrived time.Time, found bool, err error) {
 	cmd := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
-		UID:         true,
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+		UID:          true,
+		InternalDate: true,
+		BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
 	})
 	var readErr error
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		for item := msg.Next(); item != nil; item = msg.Next() {
-			body, ok := item.(imapclient.FetchItemDataBodySection)
-			if !ok || body.Literal == nil || found {
-				continue
+			switch it := item.(type) {
+			case imapclient.FetchItemDataInternalDate:
+				arrived = it.Time
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal == nil || found {
+					continue
+				}
+				// The rest of a cut literal is discarded by imapclient.
+				raw, readErr = io.ReadAll(io.LimitReader(it.Literal, limit))
+				found = true
 			}
-			// The rest of a cut literal is discarded by imapclient.
-			raw, readErr = io.ReadAll(io.LimitReader(body.Literal, limit))
-			found = true
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		return nil, false, err
+		return nil, time.Time{}, false, err
 	}
 	if readErr != nil {
-		return nil, false, fmt.Errorf("reading body: %w", readErr)
+		return nil, time.Time{}, false, fmt.Errorf("reading body: %w", readErr)
 	}
-	return raw, found, nil
+	return raw, arrived, found, nil
 }
 
 // mark flags the mail processed and, if configured, moves it. It never

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/ingest/mail"
 )
@@ -73,13 +75,30 @@ type Config struct {
 	TLSConfig  *tls.Config // optional (e.g. a test CA); ServerName defaults to Addr's host
 	Username   string
 	Password   string
-	Mailboxes  []string      // default ["INBOX"]
-	Keyword    string        // default "$pagerd"; processed mail gets \Seen and this keyword
-	MoveTo     string        // if set, processed mail is also moved here (after flagging)
-	PollEvery  time.Duration // poll interval when IDLE isn't offered, and retry interval after a failed delivery; default 30s
-	MaxBody    int           // passed to mail.Parse; <= 0 means mail.DefaultMaxBody
-	Log        *slog.Logger  // default slog.Default()
+	// PasswordFunc, if set, is asked for the password before every login
+	// instead of Password: a password file re-read each time picks up a
+	// rotated password at the next reconnect (SIGHUP or not) and after a
+	// refused login, without a restart.
+	PasswordFunc func() (string, error)
+	Mailboxes    []string      // default ["INBOX"]
+	Keyword      string        // default "$pagerd"; processed mail gets \Seen and this keyword
+	MoveTo       string        // if set, processed mail is also moved here (after flagging)
+	PollEvery    time.Duration // poll interval when IDLE isn't offered, and retry interval after a failed delivery; default 30s
+	MaxBody      int           // passed to mail.Parse; <= 0 means mail.DefaultMaxBody
+	Log          *slog.Logger  // default slog.Default()
+	// RejudgeWithin: after Rejudge (a rota reload), mail no route matched
+	// that arrived this recently is offered to Deliver again. Default 1h.
+	RejudgeWithin time.Duration
+	// OnStatus, if set, hears each change of a mailbox's status (for the
+	// metrics); it runs on the mailbox's goroutine and must not block.
+	OnStatus func(MailboxStatus)
+	// OnUnmatched, if set, hears each mail no route matched (for the
+	// metrics), once per watcher and mailbox, or again after Rejudge.
+	OnUnmatched func(mailbox string, m mail.Message)
 }
+
+// DefaultRejudgeWithin is Config.RejudgeWithin's default.
+const DefaultRejudgeWithin = time.Hour
 
 // Deliver is called for each new mail, parsed. It returns handled=false for
 // a mail no route matched (the mail is left untouched), handled=true once
@@ -125,6 +144,23 @@ type Watcher struct {
 	noIdle                 bool            // behave as if the server lacked IDLE
 	beforeMark             func() error    // between Remember and mark; an error ends the session (a simulated crash)
 	sessionEnded           func(err error) // hears why each session ended, before the reconnect wait
+
+	mu       sync.Mutex
+	status   map[string]MailboxStatus // by mailbox
+	rejudge  map[string]chan struct{} // by mailbox: a token asks for unmatched mail to be judged again
+	unmLimit *rate.Limiter            // the INFO log of unmatched mail
+	unmCut   int                      // unmatched mails not logged since the last line
+}
+
+// MailboxStatus is one watched mailbox's health, for /readyz and metrics.
+type MailboxStatus struct {
+	Mailbox   string
+	Connected bool      // logged in, mailbox selected, session running
+	LastSync  time.Time // end of the last complete pass (zero: none yet)
+	// Err is why the last session ended or failed to start (a refused
+	// login, an unreachable server), "" while connected.
+	Err   string
+	Since time.Time // when Connected or Err last changed
 }
 
 // New checks cfg and returns a Watcher. It does no I/O.
@@ -139,7 +175,7 @@ func New(cfg Config, deliver Deliver, seen Seen) (*Watcher, error) {
 	case TLSImplicit, TLSStartTLS:
 	case TLSPlain:
 		if !cfg.AllowPlain {
-			return nil, errors.New("imapwatch: TLS mode plain would send the password in clear; set AllowPlain to permit it (tests only)")
+			return nil, errors.New("imapwatch: TLS mode plain would send the password in clear; it must be allowed explicitly (imap.allow_plain: true in pagerd's daemon config; for tests only)")
 		}
 	default:
 		return nil, fmt.Errorf("imapwatch: unknown TLS mode %q (want implicit, starttls or plain)", cfg.TLS)
@@ -177,9 +213,12 @@ func New(cfg Config, deliver Deliver, seen Seen) (*Watcher, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.RejudgeWithin <= 0 {
+		cfg.RejudgeWithin = DefaultRejudgeWithin
+	}
 	// Copy the slice so the caller can't change it under a running watcher.
 	cfg.Mailboxes = append([]string(nil), cfg.Mailboxes...)
-	return &Watcher{
+	w := &Watcher{
 		cfg:        cfg,
 		deliver:    deliver,
 		seen:       seen,
@@ -187,7 +226,78 @@ func New(cfg Config, deliver Deliver, seen Seen) (*Watcher, error) {
 		clock:      clock.Real{},
 		minBackoff: minBackoff,
 		maxBackoff: maxBackoff,
-	}, nil
+		status:     make(map[string]MailboxStatus, len(cfg.Mailboxes)),
+		rejudge:    make(map[string]chan struct{}, len(cfg.Mailboxes)),
+		// A line a second after a burst of ten: a monitor that floods the
+		// mailbox with mail nobody routes costs the log little.
+		unmLimit: rate.NewLimiter(1, 10),
+	}
+	for _, mb := range cfg.Mailboxes {
+		w.status[mb] = MailboxStatus{Mailbox: mb, Err: "not connected yet"}
+		w.rejudge[mb] = make(chan struct{}, 1)
+	}
+	return w, nil
+}
+
+// Status returns each mailbox's status, in the configured order.
+func (w *Watcher) Status() []MailboxStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]MailboxStatus, 0, len(w.cfg.Mailboxes))
+	for _, mb := range w.cfg.Mailboxes {
+		out = append(out, w.status[mb])
+	}
+	return out
+}
+
+// setStatus records a mailbox's connection state and tells OnStatus.
+func (w *Watcher) setStatus(mailbox string, update func(*MailboxStatus)) {
+	w.mu.Lock()
+	st := w.status[mailbox]
+	before := st
+	update(&st)
+	if st.Connected != before.Connected || st.Err != before.Err {
+		st.Since = w.clock.Now()
+	}
+	w.status[mailbox] = st
+	w.mu.Unlock()
+	if w.cfg.OnStatus != nil {
+		w.cfg.OnStatus(st)
+	}
+}
+
+// Rejudge asks every mailbox to offer Deliver again the mail no route
+// matched that arrived within Config.RejudgeWithin: after a rota reload, a
+// route that was fixed should see the mail that it missed.
+func (w *Watcher) Rejudge() {
+	for _, ch := range w.rejudge {
+		select {
+		case ch <- struct{}{}:
+		default: // one is pending already
+		}
+	}
+}
+
+// unmatchedLog logs a mail no route matched at INFO, at most about once a
+// second after a burst, saying how many were left out since the last.
+func (w *Watcher) unmatchedLog(log *slog.Logger, m mail.Message) {
+	w.mu.Lock()
+	ok := w.unmLimit.AllowN(w.clock.Now(), 1)
+	cut := w.unmCut
+	if ok {
+		w.unmCut = 0
+	} else {
+		w.unmCut++
+	}
+	w.mu.Unlock()
+	if !ok {
+		return
+	}
+	attrs := []any{"from", m.From, "subject", m.Subject, "to", m.To}
+	if cut > 0 {
+		attrs = append(attrs, "not_logged_since_last", cut)
+	}
+	log.Info("no route matched this mail; left untouched (pagerd route-test DIR MAIL.eml shows why)", attrs...)
 }
 
 // Run watches every mailbox until ctx ends, then returns nil. Connection,
@@ -214,18 +324,25 @@ type mailboxState struct {
 	// unmatched holds UIDs Deliver declined: they keep no flag on the
 	// server (they must stay untouched), so without this every pass would
 	// parse and offer them again. Pruned to what the last search returned.
-	unmatched map[uint32]bool
+	unmatched map[uint32]time.Time // UID -> the mail's arrival (INTERNALDATE)
+	rejudge   chan struct{}
 }
 
 func (w *Watcher) watchMailbox(ctx context.Context, name string) {
-	st := &mailboxState{name: name, unmatched: make(map[uint32]bool)}
+	st := &mailboxState{name: name, unmatched: make(map[uint32]time.Time), rejudge: w.rejudge[name]}
 	log := w.log.With("mailbox", name)
 	backoff := w.minBackoff
 	for {
 		selected, err := w.session(ctx, st, log)
 		if ctx.Err() != nil {
+			w.setStatus(name, func(s *MailboxStatus) { s.Connected, s.Err = false, "stopped" })
 			return
 		}
+		reason := "session ended"
+		if err != nil {
+			reason = err.Error()
+		}
+		w.setStatus(name, func(s *MailboxStatus) { s.Connected, s.Err = false, reason })
 		if selected {
 			// The server was reachable and let us in: the next failure
 			// is a new incident, not a continuation of this one.
@@ -235,7 +352,7 @@ func (w *Watcher) watchMailbox(ctx context.Context, name string) {
 			w.sessionEnded(err)
 		}
 		wait := jitter(backoff)
-		log.Warn("imap session ended; reconnecting", "err", err, "in", wait)
+		log.Warn("imap session ended; reconnecting", "err", err, "in", wait.String())
 		if !w.sleep(ctx, wait) {
 			return
 		}

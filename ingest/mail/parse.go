@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -33,13 +35,16 @@ const (
 type Message struct {
 	MessageID string   // without <>
 	From      string   // the address, lower-case (e.g. alerts@monitor.example.com)
-	To        []string // addresses (To and Cc), lower-case
+	To        []string // addresses (To, Cc, Delivered-To, X-Original-To), lower-case
 	Subject   string   // decoded (RFC 2047), one line
 	Body      string   // plain text, UTF-8; text/plain preferred, else text/html reduced to text
 	Truncated bool     // the body was cut at the limit
 	// AuthResults are the Authentication-Results header values, topmost
 	// (added last, by the receiving server) first. See Authenticated.
 	AuthResults []string
+	// Arrived is when the mail reached the mailbox (IMAP INTERNALDATE),
+	// set by the watcher; zero when unknown (a saved file).
+	Arrived time.Time
 }
 
 // Parse reads a raw email. The body is cut to at most maxBody bytes (at a
@@ -64,14 +69,15 @@ func Parse(raw []byte, maxBody int) (Message, error) {
 	if from := addresses(h, "From"); len(from) > 0 {
 		m.From = from[0]
 	}
+	// The envelope recipients the receiving server recorded count too:
+	// mail that came by Bcc or through an alias names the mailbox only
+	// there.
 	m.To = append(addresses(h, "To"), addresses(h, "Cc")...)
+	m.To = append(m.To, addresses(h, "Delivered-To")...)
+	m.To = append(m.To, addresses(h, "X-Original-To")...)
 	m.To = dedup(m.To)
-	subj, err := h.Subject()
-	if err != nil {
-		// An undecodable encoded word: the raw text beats nothing.
-		subj = h.Get("Subject")
-	}
-	m.Subject = oneLine(subj)
+	_, params, _ := e.Header.ContentType()
+	m.Subject = oneLine(headerText(h, "Subject", params["charset"]))
 	m.AuthResults = h.Values("Authentication-Results")
 
 	// Read a bounded amount of decoded text: enough to fill maxBody after
@@ -91,6 +97,50 @@ func Parse(raw []byte, maxBody int) (Message, error) {
 	}
 	m.Body, m.Truncated = body, cut
 	return m, nil
+}
+
+// fallbackCharsets are tried, in order, on a header of raw 8-bit bytes
+// that aren't UTF-8 when the message declares no charset (or a wrong
+// one): Windows-1252 is what such mailers almost always mean, and as a
+// superset of ISO-8859-1 it reads Latin-1 too.
+var fallbackCharsets = []string{"windows-1252"}
+
+// headerText decodes a header for people and patterns: RFC 2047 encoded
+// words, and raw 8-bit bytes (no encoded word, against RFC 5322, but
+// common from old monitors) read in the message's declared charset, else
+// the fallbacks, rather than turned into U+FFFD.
+func headerText(h gomail.Header, key, declared string) string {
+	raw := h.Get(key)
+	if !utf8.ValidString(raw) {
+		raw = decode8bit(raw, declared)
+	}
+	dec := mime.WordDecoder{CharsetReader: message.CharsetReader}
+	text, err := dec.DecodeHeader(raw)
+	if err != nil {
+		// An undecodable encoded word: the raw text beats nothing.
+		return raw
+	}
+	return text
+}
+
+// decode8bit reads s in the first of declared and fallbackCharsets that
+// decodes it to valid UTF-8; s as it is when none does.
+func decode8bit(s, declared string) string {
+	for _, cs := range append([]string{declared}, fallbackCharsets...) {
+		cs = strings.ToLower(strings.TrimSpace(cs))
+		if cs == "" || cs == "utf-8" || cs == "us-ascii" {
+			continue
+		}
+		r, err := message.CharsetReader(cs, strings.NewReader(s))
+		if err != nil {
+			continue
+		}
+		b, err := io.ReadAll(r)
+		if err == nil && utf8.Valid(b) {
+			return string(b)
+		}
+	}
+	return s
 }
 
 // messageID returns the Message-ID without angle brackets; a malformed one
