@@ -20,7 +20,8 @@ import (
 // without a leader meanwhile. Here each keepalive and each check is a new
 // request, which goes to a member that answers.
 
-// errSessionLost says the election lease ran out before it was renewed.
+// errSessionLost says the election lease is gone, or could not be renewed
+// for too long.
 var errSessionLost = errors.New("election lease lost: not renewed in time")
 
 // session is this node's election lease, renewed until it is closed or
@@ -52,9 +53,16 @@ func (e *Engine) grant(ctx context.Context) (*session, error) {
 }
 
 // keep renews the lease three times per TTL, each renewal a request of its
-// own. The lease counts as lost when the time it was last known good for
-// (measured from when that renewal was sent, so never later than etcd's
-// own reckoning) has passed.
+// own, until etcd says the lease is gone, or until a TTL past the time the
+// last renewal was good for (measured from when it was sent) has passed.
+//
+// Why the grace: while etcd elects a new leader (1-2 s) no renewal gets
+// through, but etcd's new leader extends every lease by its TTL, so the
+// lease lives on. Giving it up by local reckoning alone made every node
+// drop its key and start again at each etcd election, and a key given up
+// that way blocks the others until etcd expires it. Acting on a lease that
+// did expire is safe meanwhile: every write of a term is fenced on its
+// key, and a page goes out only after such a write.
 func (s *session) keep(ctx context.Context, expires time.Time) {
 	defer close(s.kept)
 	defer close(s.done)
@@ -67,13 +75,14 @@ func (s *session) keep(ctx context.Context, expires time.Time) {
 			return
 		case <-wait.C:
 		}
-		if !time.Now().Before(expires) {
+		giveUp := expires.Add(s.ttl)
+		if !time.Now().Before(giveUp) {
 			return
 		}
 		sent := time.Now()
 		deadline := sent.Add(every)
-		if expires.Before(deadline) {
-			deadline = expires
+		if giveUp.Before(deadline) {
+			deadline = giveUp
 		}
 		rctx, cancel := context.WithDeadline(ctx, deadline)
 		resp, err := s.cli.KeepAliveOnce(rctx, s.id)
@@ -83,8 +92,7 @@ func (s *session) keep(ctx context.Context, expires time.Time) {
 			return
 		case err != nil:
 			// Not renewed this time (a member that doesn't answer, an
-			// election in etcd): the next try goes elsewhere, until
-			// the lease runs out.
+			// election in etcd): the next try goes elsewhere.
 			continue
 		}
 		expires = sent.Add(time.Duration(resp.TTL) * time.Second)
