@@ -266,7 +266,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	// at once rather than when the lease runs out.
 	comps.Go("engine", eng.Run)
 	console := &web.Console{Store: st, Alerts: svc, Rota: holder, Tokens: srv.Tokens(), Clock: clk, Log: log,
-		CalendarSecret: []byte(calSecret)}
+		CalendarSecret: []byte(calSecret), Reports: []web.Report{web.HealthReport(st)}}
 	if src != nil {
 		console.Disk = src.lastCheck
 	}

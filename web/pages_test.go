@@ -280,3 +280,39 @@ func TestFurtherReportsPlugIn(t *testing.T) {
 		t.Errorf("health CSV: %q", body)
 	}
 }
+
+// The health report, wired as the console wires it, shows a team's alerts
+// of the range and offers the API's CSV.
+func TestHealthReportOnTheReportsPage(t *testing.T) {
+	t.Parallel()
+	cs := newConsole(t, false)
+	cs.c.Reports = []Report{HealthReport(cs.env.Store)}
+	cs.raise(t, "Card payments failing")
+	c := cs.client(t)
+	cs.signIn(t, c, readerToken)
+	_, doc := get(t, c, cs.url+"/reports?from=2026-11-24&to=2026-11-25&team=payments")
+	row := find(doc, func(n *html.Node) bool {
+		return n.Data == "tr" && strings.HasPrefix(strings.TrimSpace(text(n)), "payments")
+	})
+	if row == nil {
+		t.Fatal("no per-team row for payments in the health report")
+	}
+	var cells []string
+	for td := row.FirstChild; td != nil; td = td.NextSibling {
+		if td.Type == html.ElementNode {
+			cells = append(cells, strings.TrimSpace(text(td)))
+		}
+	}
+	if len(cells) < 2 || cells[1] != "1" {
+		t.Errorf("payments row = %q, want 1 alert", cells)
+	}
+	resp, err := c.Get(cs.url + "/reports/health.csv?from=2026-11-24&to=2026-11-25&team=payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(string(body), "team,person,figure,value\n") || !strings.Contains(string(body), "payments,,alerts,1\n") {
+		t.Errorf("health CSV: %q", body)
+	}
+}
