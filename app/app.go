@@ -174,9 +174,15 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		log.Warn("Twilio is not configured: pages are written to the log only")
 		nt = notifier.Log{Logger: log}
 	}
-	archive := c.ArchiveFile
-	if archive == "" {
-		archive = filepath.Join(c.DataDir, "archive.jsonl")
+	// The JSON-lines export: by default only for an embedded etcd, whose
+	// data directory is this node's own; a cluster's archive of record is
+	// the one in etcd, which every node reads.
+	var archive *scheduler.Archive
+	switch {
+	case c.ArchiveFile != "":
+		archive = &scheduler.Archive{Path: c.ArchiveFile}
+	case st.Embedded():
+		archive = &scheduler.Archive{Path: filepath.Join(c.DataDir, "archive.jsonl")}
 	}
 	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
@@ -186,7 +192,8 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
 		Observer:  observer{m: m, next: hooks.Observer},
 		Interval:  map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval},
-		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive},
+		Retention: c.Retention, Keep: store.Keep{Archive: c.ArchiveRetention, History: c.HistoryRetention},
+		Archive:       archive,
 		HandoffNotice: c.HandoffNotice}
 	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Operators: operators, Twilio: tw,
 		IntakeRate: c.IntakeRate, IntakeBurst: c.IntakeBurst,

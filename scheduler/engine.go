@@ -43,9 +43,12 @@ type Engine struct {
 	Log      *slog.Logger
 	Node     string   // this node's name, stored as the election value
 	Observer Observer // optional
-	// Retention is how long a resolved alert stays in etcd before it is
-	// moved to Archive (both needed; zero keeps everything).
+	// Retention is how long a resolved alert stays in etcd in full before
+	// its summary and compressed archive replace it, kept as Keep says
+	// (zero Retention keeps everything). Archive, if set, gets a JSON line
+	// of each retired alert too (an export).
 	Retention time.Duration
+	Keep      store.Keep
 	Archive   *Archive
 	// HandoffNotice is how long before a shift its person (and its
 	// shadows) get a text about it; zero sends none.
@@ -90,6 +93,7 @@ type Engine struct {
 	working     atomic.Int64
 	sleepsUntil atomic.Int64
 	beat        atomic.Int64 // unix nanos of the lead loop's last turn
+	retireNext  atomic.Int64 // unix nanos of the next retention sweep, 0 before the first
 }
 
 // Alive reports whether the engine is working: a follower always is; a
@@ -113,6 +117,15 @@ func (e *Engine) Held() int { return int(e.held.Load()) }
 func (e *Engine) Idle() bool {
 	until := e.sleepsUntil.Load()
 	return e.leader.Load() && until != 0 && time.Unix(0, until).After(e.Clock.Now()) && e.working.Load() == 0
+}
+
+// NextRetention is when the next retention sweep runs (zero before the
+// first): tests driving a fake clock wait for it instead of for time.
+func (e *Engine) NextRetention() time.Time {
+	if n := e.retireNext.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // IsLeader reports whether this node runs the escalations now.

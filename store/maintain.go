@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Maintenance is what one Maintain did.
+type Maintenance struct {
+	Compacted  int64         // the revision compacted to (0: none)
+	Defragged  bool          // whether the backend was defragmented
+	Before     int64         // backend size before, bytes
+	After      int64         // backend size after, bytes
+	DefragTook time.Duration // how long the defragmentation held etcd
+}
+
+// defragFreeShare is the share of the backend that must be free (pages
+// left by deleted revisions) before a defragmentation is worth its pause:
+// etcd takes no writes while it runs.
+const defragFreeShare = 4 // a quarter
+
+// Maintain compacts the embedded etcd's history up to now and, when a
+// quarter or more of its backend is free space, defragments it, through
+// etcd's maintenance API: deleted records give their space back, so the
+// keyspace shrinks after retention instead of only growing. An external
+// etcd is its operators' to compact and defragment (it may hold more than
+// pagerd), so Maintain does nothing there.
+func (s *Store) Maintain(ctx context.Context) (Maintenance, error) {
+	var m Maintenance
+	if s.etcd == nil {
+		return m, nil
+	}
+	const ep = "embedded" // the in-process client has one member; any name reaches it
+	resp, err := s.cli.Get(ctx, s.p+"ids", clientv3.WithCountOnly())
+	if err != nil {
+		return m, fmt.Errorf("etcd maintenance: %w", err)
+	}
+	rev := resp.Header.Revision
+	// Physical: return once the compaction is applied to the backend, so
+	// the free space is known before deciding to defragment.
+	if _, err := s.cli.Compact(ctx, rev, clientv3.WithCompactPhysical()); err != nil && !isCompacted(err) {
+		return m, fmt.Errorf("etcd compaction to revision %d: %w", rev, err)
+	}
+	m.Compacted = rev
+	st, err := s.cli.Status(ctx, ep)
+	if err != nil {
+		return m, fmt.Errorf("etcd status: %w", err)
+	}
+	m.Before, m.After = st.DbSize, st.DbSize
+	if free := st.DbSize - st.DbSizeInUse; free*defragFreeShare < st.DbSize {
+		return m, nil
+	}
+	start := time.Now()
+	if _, err := s.cli.Defragment(ctx, ep); err != nil {
+		return m, fmt.Errorf("etcd defragmentation: %w", err)
+	}
+	m.DefragTook, m.Defragged = time.Since(start), true
+	if st, err = s.cli.Status(ctx, ep); err != nil {
+		return m, fmt.Errorf("etcd status: %w", err)
+	}
+	m.After = st.DbSize
+	return m, nil
+}
+
+// isCompacted reports an etcd "already compacted" error: another compaction
+// (etcd's own periodic one) got there first, which is as good.
+func isCompacted(err error) bool { return errors.Is(err, rpctypes.ErrCompacted) }
