@@ -105,6 +105,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		Endpoints: c.Etcd.Endpoints, DataDir: c.DataDir,
 		CAFile: c.Etcd.CAFile, CertFile: c.Etcd.CertFile, KeyFile: c.Etcd.KeyFile,
 		Username: c.Etcd.Username, Password: password, Prefix: c.Etcd.Prefix, Logger: log,
+		Observe: m.EtcdRequest,
 	})
 	if err != nil {
 		return err
@@ -120,6 +121,10 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	}()
 	if st.Embedded() {
 		log.Info("embedded etcd started", "data_dir", c.DataDir)
+	} else {
+		// An etcd client can't read the server's quota: no gauge rather
+		// than a false 0 (docs/deploy.md).
+		m.NoKeyspaceQuota()
 	}
 	if files != nil {
 		if _, err := src.publish(ctx, st, files); err != nil {
@@ -145,7 +150,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	holder := &inforce.Current{}
 	loaded := make(chan struct{})
 	comps.Go("rota follower", func(ctx context.Context) error {
-		followRota(ctx, st, holder, log, loaded)
+		followRota(ctx, st, holder, log, loaded, m.RotaRevision)
 		return nil
 	})
 	select {
@@ -185,6 +190,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		archive = &scheduler.Archive{Path: filepath.Join(c.DataDir, "archive.jsonl")}
 	}
 	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
+	m.Known(alerts.Sources, alerts.Outcomes, []string{"sms", "voice"})
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
 		Received:       func(source, team, outcome string) { m.AlertReceived(source, outcome) },
 		Rejected:       m.IntakeRejected,
@@ -274,7 +280,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	// Stopping the engine resigns leadership, so another node takes over
 	// at once rather than when the lease runs out.
 	comps.Go("engine", eng.Run)
-	serveHTTP(comps, ln, srv.Handler(), log)
+	serveHTTP(comps, ln, countRequests(srv.Handler(), m), log)
 	comps.Go("keyspace watcher", func(ctx context.Context) error {
 		watchKeyspace(ctx, st, m, log)
 		return nil

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/pagerd/pagerd/metrics"
@@ -44,6 +45,62 @@ func (o observer) Outbox(pages int, oldest time.Duration) {
 		next.Outbox(pages, oldest)
 	}
 }
+
+// Held reports pages held in mailboxes.
+func (o observer) Held(pages int) {
+	o.m.HeldPages(pages)
+	if next, ok := o.next.(scheduler.HeldObserver); ok {
+		next.Held(pages)
+	}
+}
+
+// Retired reports a retention sweep.
+func (o observer) Retired(alerts, failed int) {
+	o.m.Retired(alerts, failed)
+	if next, ok := o.next.(scheduler.RetentionObserver); ok {
+		next.Retired(alerts, failed)
+	}
+}
+
+// Maintained reports etcd's compaction and defragmentation.
+func (o observer) Maintained(mt store.Maintenance, err error) {
+	o.m.Maintained(mt.Compacted > 0, mt.Defragged, mt.DefragTook, err)
+	if next, ok := o.next.(scheduler.RetentionObserver); ok {
+		next.Maintained(mt, err)
+	}
+}
+
+// Notice reports a handoff notice.
+func (o observer) Notice(err error) {
+	o.m.HandoffNotice(err)
+	if next, ok := o.next.(scheduler.NoticeObserver); ok {
+		next.Notice(err)
+	}
+}
+
+// countRequests counts every answered request by route and status.
+func countRequests(h http.Handler, m *metrics.Metrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		// The mux sets the matched pattern on the request it was given.
+		m.HTTPRequest(r.Pattern, sw.code)
+	})
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // keyspaceEvery is how often the keyspace size and open alerts are read.
 const keyspaceEvery = 30 * time.Second

@@ -173,7 +173,8 @@ func (r *rotaSource) watch(ctx context.Context, st *store.Store) {
 
 // followRota keeps holder on the cluster's published rota until ctx ends,
 // closing loaded when the first one is in force.
-func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}) {
+// inForce, if set, hears each revision put in force (the metric).
+func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}, inForce func(rev int64)) {
 	first := true
 	for rec := range st.WatchRota(ctx) {
 		if cur := holder.Get(); cur != nil && cur.Rev >= rec.Rev {
@@ -187,6 +188,9 @@ func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, l
 			continue
 		}
 		holder.Set(inforce.New(r, rec.Rev, log))
+		if inForce != nil {
+			inForce(rec.Rev)
+		}
 		log.Info("rota in force", "rev", rec.Rev, "teams", len(r.Teams), "by", rec.PublishedBy)
 		if first {
 			first = false

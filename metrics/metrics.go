@@ -36,6 +36,7 @@ type Metrics struct {
 	rotaReloads    *prometheus.CounterVec
 	rotaDiskErrors prometheus.Gauge
 	intakeRejected *prometheus.CounterVec
+	ops            *ops // ops.go
 }
 
 // RotaReloadResult is how a reload of the rota directory ended.
@@ -132,6 +133,7 @@ func New() *Metrics {
 			Help:      "Alerts (requests, or mails) refused at intake, by source and reason: bad_request, unauthorized, forbidden, too_large, too_many, rate_limited, unauthenticated.",
 		}, []string{"source", "reason"}),
 	}
+	m.ops = newOps(m.reg)
 	// Every result from zero, so a rate or an alert on "failed" works
 	// before the first failure.
 	for _, r := range []RotaReloadResult{RotaPublished, RotaUnchanged, RotaInvalid, RotaFailed} {

@@ -33,6 +33,18 @@ type OutboxObserver interface {
 	Outbox(pages int, oldestOverdue time.Duration)
 }
 
+// HeldObserver, when the Observer implements it too, hears at each sweep
+// how many pages wait in mailboxes for their person's interval.
+type HeldObserver interface {
+	Held(pages int)
+}
+
+// NoticeObserver, when the Observer implements it too, hears each handoff
+// notice's outcome.
+type NoticeObserver interface {
+	Notice(err error)
+}
+
 // Engine runs escalations on whichever node etcd elects.
 type Engine struct {
 	Store    *store.Store
@@ -94,6 +106,7 @@ type Engine struct {
 	sleepsUntil atomic.Int64
 	beat        atomic.Int64 // unix nanos of the lead loop's last turn
 	retireNext  atomic.Int64 // unix nanos of the next retention sweep, 0 before the first
+	noticeNext  atomic.Int64 // unix nanos the notice loop sleeps until, 0 before it plans
 }
 
 // Alive reports whether the engine is working: a follower always is; a

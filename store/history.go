@@ -311,7 +311,9 @@ func (s *Store) Expire(ctx context.Context, now time.Time, limit int) (int, erro
 	n := 0
 	for _, kind := range []string{"archive", "history"} {
 		start := s.p + "expire/" + kind + "/"
-		resp, err := s.cli.Get(ctx, start, clientv3.WithRange(start+nanoKey(now)), clientv3.WithLimit(int64(limit)))
+		// Up to and including now: a key goes on with "/ID", and "/" sorts
+		// before "0".
+		resp, err := s.cli.Get(ctx, start, clientv3.WithRange(start+nanoKey(now)+"0"), clientv3.WithLimit(int64(limit)))
 		if err != nil {
 			return n, fmt.Errorf("read expired %s: %w", kind, err)
 		}

@@ -56,8 +56,8 @@ func (s *Store) Maintain(ctx context.Context) (Maintenance, error) {
 		return m, nil
 	}
 	start := time.Now()
-	if _, err := s.cli.Defragment(ctx, ep); err != nil {
-		return m, fmt.Errorf("etcd defragmentation: %w", err)
+	if err := s.defragment(ctx); err != nil {
+		return m, err
 	}
 	m.DefragTook, m.Defragged = time.Since(start), true
 	if st, err = s.cli.Status(ctx, ep); err != nil {
@@ -65,6 +65,26 @@ func (s *Store) Maintain(ctx context.Context) (Maintenance, error) {
 	}
 	m.After = st.DbSize
 	return m, nil
+}
+
+// defragment asks the embedded etcd to defragment through its maintenance
+// API on its unix socket: the in-process client's maintenance adapter
+// lacks what defragmentation needs.
+func (s *Store) defragment(ctx context.Context) error {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint()}, DialTimeout: 5 * time.Second,
+		Context: ctx, Logger: zapNop()})
+	if err != nil {
+		return fmt.Errorf("etcd defragmentation: connect to %s: %w", s.Endpoint(), err)
+	}
+	defer func() {
+		if err := cli.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Warn("closing the maintenance connection to the embedded etcd", "err", err)
+		}
+	}()
+	if _, err := cli.Defragment(ctx, s.Endpoint()); err != nil {
+		return fmt.Errorf("etcd defragmentation: %w", err)
+	}
+	return nil
 }
 
 // isCompacted reports an etcd "already compacted" error: another compaction
