@@ -213,10 +213,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 				return errors.New("no rota loaded")
 			}
 			m.RotaRevision(r.Rev)
-			if name, err := st.LeaderName(ctx); err != nil || name == "" {
-				return errors.New("no leader elected yet")
-			}
-			return nil
+			return leaderReady(ctx, st, c.Node, eng.IsLeader())
 		}}
 	watcher, err := newMailWatcher(c.IMAP, st, &mail.Intake{Alerts: svc, Rota: holder, Log: log}, log)
 	if err != nil {
@@ -304,6 +301,26 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	}
 	log.Info("shutting down: no new requests; finishing those in flight")
 	return nil // the deferred Stop and Close do the rest
+}
+
+// leaderReady is nil when some node holds a live leadership: pages can
+// go. A leader key that names this node while this node is not leading is
+// not one: it was restored from a snapshot (or left by this node's last
+// run), and lives only until its lease runs out.
+func leaderReady(ctx context.Context, st *store.Store, node string, leading bool) error {
+	if leading {
+		return nil
+	}
+	name, live, err := st.Leadership(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("no leader known: %w", err)
+	case name == "" || !live:
+		return errors.New("no leader elected yet")
+	case name == node:
+		return fmt.Errorf("the leader key names this node (%s), which is not leading: it is left from a snapshot or an earlier run, and goes when its lease runs out", node)
+	}
+	return nil
 }
 
 // serveHTTP serves h on ln as a part of comps. Stopping it drains: no new

@@ -141,6 +141,15 @@ func TestDeployDocRestoreRunsAsWritten(t *testing.T) {
 			t.Fatalf("the page's steps %q lack %q", ran, w)
 		}
 	}
+	// Ready only once this node leads: the snapshot brought back its old
+	// leader key under the same name, which is no leadership (finding 4).
+	leading := false
+	for _, l := range n.logLines() {
+		leading = leading || l["msg"] == "leading"
+	}
+	if !leading {
+		t.Error("the restored node said ready before it led")
+	}
 	// The node runs on the restored directory, through the symlink.
 	if _, err := os.Stat(at("/var/lib/private/pagerd.old/etcd")); err != nil {
 		t.Fatalf("the old data directory was not kept: %v", err)
