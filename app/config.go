@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -450,7 +451,42 @@ func (c Config) Validate() error {
 	if c.IntakeRate > 0 && c.IntakeBurst < 1 {
 		return errors.New("--intake-burst must be at least 1 while --intake-rate is set")
 	}
+	if c.RotaDir != "" && c.DataDir != "" && len(c.Etcd.Endpoints) == 0 {
+		// etcd writes its data directory all the time: inside the rota
+		// directory, every write would look like a rota edit.
+		data, rota := realPath(c.DataDir), realPath(c.RotaDir)
+		switch {
+		case within(data, rota):
+			return fmt.Errorf("--data-dir %s is inside the rota directory %s (--config): keep them apart, e.g. --data-dir /var/lib/pagerd", c.DataDir, c.RotaDir)
+		case within(rota, data):
+			return fmt.Errorf("the rota directory %s (--config) is inside --data-dir %s: keep them apart", c.RotaDir, c.DataDir)
+		}
+	}
 	return nil
+}
+
+// realPath is p absolute, its symlinks resolved as far as it exists.
+func realPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if dir == filepath.Dir(dir) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
+// within reports whether path is dir or inside it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Loopback reports whether a listen address is reachable only from this
