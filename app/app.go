@@ -190,7 +190,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		archive = &scheduler.Archive{Path: filepath.Join(c.DataDir, "archive.jsonl")}
 	}
 	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
-	m.Known(alerts.Sources, alerts.Outcomes, []string{"sms", "voice"})
+	m.Known(alerts.Sources, alerts.Outcomes)
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
 		Received:       func(source, team, outcome string) { m.AlertReceived(source, outcome) },
 		Rejected:       m.IntakeRejected,

@@ -134,6 +134,11 @@ func New() *Metrics {
 		}, []string{"source", "reason"}),
 	}
 	m.ops = newOps(m.reg)
+	// Pages by channel from zero: an alert on the first failure works.
+	for _, c := range Channels {
+		m.pagesSent.WithLabelValues(c)
+		m.pagesFailed.WithLabelValues(c)
+	}
 	// Every result from zero, so a rate or an alert on "failed" works
 	// before the first failure.
 	for _, r := range []RotaReloadResult{RotaPublished, RotaUnchanged, RotaInvalid, RotaFailed} {

@@ -131,17 +131,16 @@ func (m *Metrics) HandoffNotice(err error) {
 	m.ops.notices.WithLabelValues("sent").Inc()
 }
 
-// Known starts the labelled counters at zero for every label value given,
-// so that a rate, or an alert on the first failure, works from the start.
-func (m *Metrics) Known(sources, outcomes, channels []string) {
+// Channels are the contact methods pages go by.
+var Channels = []string{"sms", "voice"}
+
+// Known starts the alerts-received counter at zero for every source and
+// outcome given, so that a rate works from the start.
+func (m *Metrics) Known(sources, outcomes []string) {
 	for _, s := range sources {
 		for _, o := range outcomes {
 			m.alertsReceived.WithLabelValues(s, o)
 		}
-	}
-	for _, c := range channels {
-		m.pagesSent.WithLabelValues(c)
-		m.pagesFailed.WithLabelValues(c)
 	}
 }
 
