@@ -47,7 +47,9 @@ func TestOperatorMetrics(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, c, logger, &Hooks{Notifier: notifier.Log{Logger: logger}, Ready: func(addr string) { ready <- addr }}) }()
+	go func() {
+		done <- Run(ctx, c, logger, &Hooks{Notifier: notifier.Log{Logger: logger}, Ready: func(addr string) { ready <- addr }})
+	}()
 	var addr string
 	select {
 	case addr = <-ready:
