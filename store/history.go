@@ -141,9 +141,12 @@ func (s *Store) Retire(ctx context.Context, id int64, now time.Time, keep Keep) 
 		return Summary{}, fmt.Errorf("encode summary of alert %d: %w", id, err)
 	}
 	ops = append(ops, clientv3.OpPut(s.historyKey(id), string(v)), clientv3.OpPut(s.historyAtKey(sum.CreatedAt, id), ""))
-	// The alert must be as it was read: a late send result recorded
-	// meanwhile would otherwise be lost from the archive.
-	tx, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(s.alertKey(id)), "=", rev)).Then(ops...).Commit()
+	// The alert and its timeline must be as they were read: a late send
+	// result recorded meanwhile would otherwise be lost from the archive.
+	tx, err := s.cli.Txn(ctx).If(
+		clientv3.Compare(clientv3.ModRevision(s.alertKey(id)), "=", rev),
+		clientv3.Compare(clientv3.ModRevision(s.eventsPrefix(id)), "<", resp.Header.Revision+1).WithPrefix(),
+	).Then(ops...).Commit()
 	if err != nil {
 		return Summary{}, fmt.Errorf("retire alert %d: %w", id, err)
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pagerd/pagerd/escalation"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // resolvedAlert stores a resolved alert with a timeline.
@@ -215,4 +217,39 @@ func typicalAlert(t *testing.T, st *Store, created time.Time) *Alert {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestRetireKeepsALateTimelineEntry: a send result recorded beside the
+// alert while it is being retired is not lost: that retirement fails and
+// the next one archives it.
+func TestRetireKeepsALateTimelineEntry(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	a := resolvedAlert(t, st, t0, "")
+	// Between Retire's reads and its write: the compare must notice an
+	// entry newer than the revision it read at. Simulate by recording the
+	// entry, then retiring with a read revision taken before it.
+	resp, err := st.cli.Get(ctx, st.alertKey(a.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordEvent(ctx, a.ID, "late/delivered", Entry{At: t0.Add(time.Minute), Kind: "delivered", Text: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := st.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(st.eventsPrefix(a.ID)), "<", resp.Header.Revision+1).WithPrefix()).Commit()
+	if err != nil || tx.Succeeded {
+		t.Fatalf("the compare Retire makes does not see a newer entry: %v %v", err, tx.Succeeded)
+	}
+	if _, err := st.Retire(ctx, a.ID, t0.Add(time.Hour), Keep{Archive: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	full, err := st.Archived(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Timeline[len(full.Timeline)-1].Text != "resolved" || !slices.ContainsFunc(full.Timeline, func(e Entry) bool { return e.Text == "late" }) {
+		t.Errorf("archived timeline lacks the late entry: %+v", full.Timeline)
+	}
 }
