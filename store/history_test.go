@@ -165,7 +165,7 @@ func TestHistoryBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-			const n = 2000
+			const n = 1000
 			for i := 0; i < n; i++ {
 				at := t0.Add(time.Duration(i) * time.Minute)
 				a := typicalAlert(t, st, at)
