@@ -16,7 +16,9 @@ import (
 // (GET /api/v1/archive). Any node answers both.
 
 // historyWindow reads from and to (RFC 3339, or dates and local times in
-// UTC) with the defaults: the last 30 days up to now.
+// UTC) with the defaults: every alert created up to now. Retired alerts
+// were created at least a retention ago, so a default of "recent" would
+// find none of them; the scan is newest first and stops at the limit.
 func (s *Server) historyWindow(r *http.Request) (from, to time.Time, err error) {
 	q := r.URL.Query()
 	to = s.Clock.Now().Add(time.Minute)
@@ -25,7 +27,6 @@ func (s *Server) historyWindow(r *http.Request) (from, to time.Time, err error) 
 			return from, to, errorf(http.StatusBadRequest, "to: %v", err)
 		}
 	}
-	from = to.Add(-30 * 24 * time.Hour)
 	if v := q.Get("from"); v != "" {
 		if from, err = rotafile.ParseTime(v, time.UTC); err != nil {
 			return from, to, errorf(http.StatusBadRequest, "from: %v", err)

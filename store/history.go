@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -94,8 +95,18 @@ func (s *Store) expireKey(kind string, at time.Time, id int64) string {
 	return s.p + "expire/" + kind + "/" + nanoKey(at) + "/" + idKey(id)
 }
 
-// nanoKey is an instant as a key part that sorts in time order.
-func nanoKey(t time.Time) string { return fmt.Sprintf("%019d", max(t.UnixNano(), 0)) }
+// nanoKey is an instant as a key part that sorts in time order. Instants
+// before 1970 (a zero time: no bound) are 0; UnixNano is undefined outside
+// 1678-2262, so later ones are the largest key.
+func nanoKey(t time.Time) string {
+	switch {
+	case !t.After(time.Unix(0, 0)):
+		return fmt.Sprintf("%019d", 0)
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return fmt.Sprintf("%019d", int64(math.MaxInt64))
+	}
+	return fmt.Sprintf("%019d", t.UnixNano())
+}
 
 // Retire replaces a resolved alert with its summary and its compressed
 // archive, in one transaction: there is no moment at which it is in

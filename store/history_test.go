@@ -253,3 +253,13 @@ func TestRetireKeepsALateTimelineEntry(t *testing.T) {
 		t.Errorf("archived timeline lacks the late entry: %+v", full.Timeline)
 	}
 }
+
+func TestNanoKeyOrdersEveryInstant(t *testing.T) {
+	t.Parallel()
+	instants := []time.Time{{}, time.Unix(0, 0), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for i := 1; i < len(instants); i++ {
+		if a, b := nanoKey(instants[i-1]), nanoKey(instants[i]); a > b || len(a) != 19 {
+			t.Errorf("nanoKey(%v) = %s, after nanoKey(%v) = %s", instants[i-1], a, instants[i], b)
+		}
+	}
+}
