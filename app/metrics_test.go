@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/store"
@@ -99,4 +101,59 @@ func TestOperatorMetrics(t *testing.T) {
 	if got[`pagerd_http_requests_total,code=202,route=POST /api/v1/alerts`] != 1 {
 		t.Errorf("the accepted alert was not counted by route and status: %v", got[`pagerd_http_requests_total,code=202,route=POST /api/v1/alerts`])
 	}
+}
+
+// TestRetentionShrinksTheEmbeddedEtcd (issue 19, finding 2): with a short
+// retention, resolved alerts are retired within seconds, and the embedded
+// etcd is compacted and defragmented after, as the metrics show: etcd
+// gives the space back instead of only growing.
+func TestRetentionShrinksTheEmbeddedEtcd(t *testing.T) {
+	t.Parallel()
+	logger, _ := newLog()
+	c := Defaults()
+	c.RotaDir = writeRotaDir(t)
+	c.DataDir = t.TempDir()
+	c.Listen = "127.0.0.1:0"
+	c.Node = "retention"
+	c.Retention = time.Second
+	ready := make(chan string, 1)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, c, logger, &Hooks{Notifier: notifier.Log{Logger: logger}, Ready: func(addr string) { ready <- addr }})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("Run ended before it served: %v", err)
+	}
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	details := strings.Repeat("a long stack trace, kept until retention; ", 100)
+	const n = 100
+	var batch []string
+	for i := 0; i < n; i++ {
+		batch = append(batch, fmt.Sprintf(`{"team":"core","summary":"disk %d full","dedup_key":"d%d","details":%q}`, i, i, details))
+	}
+	for _, action := range []string{"trigger", "resolve"} {
+		body := strings.ReplaceAll("["+strings.Join(batch, ",")+"]", `"team":"core"`, `"team":"core","action":"`+action+`"`)
+		resp, err := http.Post("http://"+addr+"/api/v1/alerts", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("%s: %d", action, resp.StatusCode)
+		}
+	}
+	waitFor(t, "every alert retired, and etcd compacted and defragmented", func() bool {
+		got := scrape(t, httpMetrics(t, addr))
+		return got["pagerd_retired_alerts_total"] >= n && got["pagerd_etcd_compactions_total"] >= 1 && got["pagerd_etcd_defrags_total"] >= 1
+	})
 }
