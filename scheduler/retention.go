@@ -59,6 +59,9 @@ func retireEvery(retention time.Duration) time.Duration {
 	return min(max(retention/10, time.Second), time.Hour)
 }
 
+// defragEvery is the least time between two defragmentations.
+const defragEvery = time.Hour
+
 // retireBatch bounds one sweep's work; a full batch sweeps again at once.
 const retireBatch = 1000
 
@@ -116,7 +119,13 @@ func (e *Engine) retire(ctx context.Context) (int, error) {
 		e.Log.Info("removed expired history and archive records", "records", expired)
 	}
 	if retired+expired > 0 {
-		m, err := e.Store.Maintain(ctx)
+		// A defragmentation holds etcd's writes while it copies the
+		// backend (seconds for hundreds of MB): at most one an hour.
+		last := e.lastDefrag.Load()
+		m, err := e.Store.Maintain(ctx, last == 0 || now.Sub(time.Unix(0, last)) >= defragEvery)
+		if m.Defragged {
+			e.lastDefrag.Store(now.UnixNano())
+		}
 		if ro, ok := e.Observer.(RetentionObserver); ok {
 			ro.Maintained(m, err)
 		}

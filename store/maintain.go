@@ -24,13 +24,13 @@ type Maintenance struct {
 // etcd takes no writes while it runs.
 const defragFreeShare = 4 // a quarter
 
-// Maintain compacts the embedded etcd's history up to now and, when a
-// quarter or more of its backend is free space, defragments it, through
-// etcd's maintenance API: deleted records give their space back, so the
-// keyspace shrinks after retention instead of only growing. An external
+// Maintain compacts the embedded etcd's history up to now and, if defrag
+// allows and a quarter or more of its backend is free space, defragments
+// it, through etcd's maintenance API: deleted records give their space
+// back, so the keyspace shrinks after retention instead of only growing. An external
 // etcd is its operators' to compact and defragment (it may hold more than
 // pagerd), so Maintain does nothing there.
-func (s *Store) Maintain(ctx context.Context) (Maintenance, error) {
+func (s *Store) Maintain(ctx context.Context, defrag bool) (Maintenance, error) {
 	var m Maintenance
 	if s.etcd == nil {
 		return m, nil
@@ -52,7 +52,7 @@ func (s *Store) Maintain(ctx context.Context) (Maintenance, error) {
 		return m, fmt.Errorf("etcd status: %w", err)
 	}
 	m.Before, m.After = st.DbSize, st.DbSize
-	if free := st.DbSize - st.DbSizeInUse; free*defragFreeShare < st.DbSize {
+	if free := st.DbSize - st.DbSizeInUse; !defrag || free*defragFreeShare < st.DbSize {
 		return m, nil
 	}
 	start := time.Now()
