@@ -108,6 +108,7 @@ type Engine struct {
 	retireNext  atomic.Int64 // unix nanos of the next retention sweep, 0 before the first
 	noticeNext  atomic.Int64 // unix nanos the notice loop sleeps until, 0 before it plans
 	lastDefrag  atomic.Int64 // unix nanos (engine clock) of the last defragmentation, 0: none
+	compactTo   atomic.Int64 // the revision the next retention sweep compacts to, 0: none
 }
 
 // Alive reports whether the engine is working: a follower always is; a

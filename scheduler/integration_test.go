@@ -622,6 +622,9 @@ func TestShortRetentionRetiresWithinATenth(t *testing.T) {
 	if a, err := h.st.Archived(context.Background(), id); err != nil || len(a.Timeline) == 0 {
 		t.Fatalf("archive after retirement: %v", err)
 	}
+	// The sweep after the one that retired compacts.
+	h.eventually("the next retention sweep armed", func() bool { return h.eng.NextRetention().After(h.clk.Now()) })
+	h.clk.Set(h.eng.NextRetention())
 	h.eventually("retirement and maintenance observed", func() bool { r, m := obs.counts(); return r >= 1 && m >= 1 })
 }
 

@@ -118,11 +118,15 @@ func (e *Engine) retire(ctx context.Context) (int, error) {
 	if expired > 0 {
 		e.Log.Info("removed expired history and archive records", "records", expired)
 	}
-	if retired+expired > 0 {
+	// What the previous sweep removed is compacted away now, one sweep
+	// later: a watch (the engine's, a rota follower's) a little behind
+	// head is not cut off by the compaction, which etcd's own periodic one
+	// keeps an hour behind for the same reason.
+	if rev := e.compactTo.Swap(0); rev > 0 {
 		// A defragmentation holds etcd's writes while it copies the
 		// backend (seconds for hundreds of MB): at most one an hour.
 		last := e.lastDefrag.Load()
-		m, err := e.Store.Maintain(ctx, last == 0 || now.Sub(time.Unix(0, last)) >= defragEvery)
+		m, err := e.Store.Maintain(ctx, rev, last == 0 || now.Sub(time.Unix(0, last)) >= defragEvery)
 		if m.Defragged {
 			e.lastDefrag.Store(now.UnixNano())
 		}
@@ -135,6 +139,13 @@ func (e *Engine) retire(ctx context.Context) (int, error) {
 		if m.Defragged {
 			e.Log.Info("etcd defragmented", "bytes_before", m.Before, "bytes_after", m.After, "took", m.DefragTook.String())
 		}
+	}
+	if retired+expired > 0 {
+		rev, err := e.Store.Revision(ctx)
+		if err != nil {
+			return retired + expired, err
+		}
+		e.compactTo.Store(rev)
 	}
 	return retired + expired, nil
 }

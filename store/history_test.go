@@ -123,7 +123,7 @@ func TestMaintainShrinksTheKeyspaceAfterRetirement(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, err := st.Maintain(ctx, true)
+	m, err := st.Maintain(ctx, 0, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestHistoryBytes(t *testing.T) {
 			t.Parallel()
 			st := openTest(t)
 			ctx := context.Background()
-			if _, err := st.Maintain(ctx, true); err != nil {
+			if _, err := st.Maintain(ctx, 0, true); err != nil {
 				t.Fatal(err)
 			}
 			if err := st.defragment(ctx); err != nil {
@@ -176,7 +176,7 @@ func TestHistoryBytes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := st.Maintain(ctx, true); err != nil {
+			if _, err := st.Maintain(ctx, 0, true); err != nil {
 				t.Fatal(err)
 			}
 			// Maintain defragments only past a quarter free; measure tight.

@@ -24,23 +24,34 @@ type Maintenance struct {
 // etcd takes no writes while it runs.
 const defragFreeShare = 4 // a quarter
 
-// Maintain compacts the embedded etcd's history up to now and, if defrag
-// allows and a quarter or more of its backend is free space, defragments
-// it, through etcd's maintenance API: deleted records give their space
-// back, so the keyspace shrinks after retention instead of only growing. An external
-// etcd is its operators' to compact and defragment (it may hold more than
-// pagerd), so Maintain does nothing there.
-func (s *Store) Maintain(ctx context.Context, defrag bool) (Maintenance, error) {
+// Revision is etcd's current revision.
+func (s *Store) Revision(ctx context.Context) (int64, error) {
+	resp, err := s.cli.Get(ctx, s.p+"ids", clientv3.WithCountOnly())
+	if err != nil {
+		return 0, fmt.Errorf("etcd revision: %w", err)
+	}
+	return resp.Header.Revision, nil
+}
+
+// Maintain compacts the embedded etcd's history up to rev (0: now) and,
+// if defrag allows and a quarter or more of its backend is free space,
+// defragments it, through etcd's maintenance API: deleted records give
+// their space back, so the keyspace shrinks after retention instead of
+// only growing. An external etcd is its operators' to compact and
+// defragment (it may hold more than pagerd), so Maintain does nothing
+// there.
+func (s *Store) Maintain(ctx context.Context, rev int64, defrag bool) (Maintenance, error) {
 	var m Maintenance
 	if s.etcd == nil {
 		return m, nil
 	}
 	const ep = "embedded" // the in-process client has one member; any name reaches it
-	resp, err := s.cli.Get(ctx, s.p+"ids", clientv3.WithCountOnly())
-	if err != nil {
-		return m, fmt.Errorf("etcd maintenance: %w", err)
+	if rev == 0 {
+		var err error
+		if rev, err = s.Revision(ctx); err != nil {
+			return m, fmt.Errorf("etcd maintenance: %w", err)
+		}
 	}
-	rev := resp.Header.Revision
 	// Physical: return once the compaction is applied to the backend, so
 	// the free space is known before deciding to defragment.
 	if _, err := s.cli.Compact(ctx, rev, clientv3.WithCompactPhysical()); err != nil && !isCompacted(err) {
