@@ -34,18 +34,6 @@ func (s *Store) holds(ctx context.Context, f *Fence) (bool, error) {
 	return len(resp.Kvs) == 1 && resp.Kvs[0].CreateRevision == f.Rev, nil
 }
 
-// LeaderName is the elected engine's node name, "" when none is elected.
-func (s *Store) LeaderName(ctx context.Context) (string, error) {
-	resp, err := s.cli.Get(ctx, s.p+"leader/", clientv3.WithFirstCreate()...)
-	if err != nil {
-		return "", fmt.Errorf("read leader: %w", err)
-	}
-	if len(resp.Kvs) == 0 {
-		return "", nil
-	}
-	return string(resp.Kvs[0].Value), nil
-}
-
 // Leadership is the elected engine's node name and whether its election
 // key's lease is alive: "" and false when none is elected.
 func (s *Store) Leadership(ctx context.Context) (name string, live bool, err error) {
