@@ -24,6 +24,7 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	to := fs.String("to", "", "created before; default now")
 	team := fs.String("team", "", "only this team")
 	limit := fs.Int("limit", api.DefaultLimit, "at most this many, newest first (up to 1000)")
+	all := fs.Bool("all", false, "every match, a page at a time")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if pos, err := parseInterleaved(fs, args); err != nil || len(pos) != 0 {
 		if err == nil {
@@ -36,8 +37,8 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	q := query(map[string]string{"from": *from, "to": *to, "team": *team, "limit": strconv.Itoa(*limit)})
-	var list api.AlertList
-	if err := c.do("GET", "/api/v1/history?"+q.Encode(), nil, &list); err != nil {
+	list, err := fetchPages(c, "/api/v1/history", q, *all)
+	if err != nil {
 		fmt.Fprintf(stderr, "pagerd history: %v\n", err)
 		return 1
 	}
@@ -58,7 +59,7 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if list.Truncated {
-		fmt.Fprintf(stderr, "pagerd history: showing the newest %d; more match: --to %s for the next page\n", len(list.Alerts), list.NextCursor)
+		fmt.Fprintf(stderr, "pagerd history: showing the newest %d; more match: --to %s for the next page, or --all\n", len(list.Alerts), list.NextCursor)
 	}
 	return 0
 }
@@ -78,6 +79,7 @@ func cmdArchive(args []string, stdout, stderr io.Writer) int {
 	team := fs.String("team", "", "only this team")
 	text := fs.String("text", "", "only alerts whose summary, details, dedup key or timeline contain this")
 	limit := fs.Int("limit", api.DefaultLimit, "at most this many, newest first (up to 1000)")
+	all := fs.Bool("all", false, "every match, a page at a time (with --jsonl: an export of the archive)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	asJSONL := fs.Bool("jsonl", false, "print one JSON alert a line (an export)")
 	if pos, err := parseInterleaved(fs, args[1:]); err != nil || len(pos) != 0 {
@@ -91,8 +93,8 @@ func cmdArchive(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	q := query(map[string]string{"id": strings.TrimPrefix(*id, "#"), "from": *from, "to": *to, "team": *team, "text": *text, "limit": strconv.Itoa(*limit)})
-	var list api.AlertList
-	if err := c.do("GET", "/api/v1/archive?"+q.Encode(), nil, &list); err != nil {
+	list, err := fetchPages(c, "/api/v1/archive", q, *all)
+	if err != nil {
 		fmt.Fprintf(stderr, "pagerd archive search: %v\n", err)
 		return 1
 	}
@@ -118,9 +120,27 @@ func cmdArchive(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if list.Truncated {
-		fmt.Fprintf(stderr, "pagerd archive search: showing the newest %d; more match: --to %s for the next page\n", len(list.Alerts), list.NextCursor)
+		fmt.Fprintf(stderr, "pagerd archive search: showing the newest %d; more match: --to %s for the next page, or --all\n", len(list.Alerts), list.NextCursor)
 	}
 	return 0
+}
+
+// fetchPages asks path for q's page and, with all, for every next one (the
+// next page ends where the last one did: to=next_cursor).
+func fetchPages(c *apiClient, path string, q url.Values, all bool) (api.AlertList, error) {
+	var out api.AlertList
+	for {
+		var page api.AlertList
+		if err := c.do("GET", path+"?"+q.Encode(), nil, &page); err != nil {
+			return out, err
+		}
+		out.Alerts = append(out.Alerts, page.Alerts...)
+		out.Truncated, out.NextCursor = page.Truncated, page.NextCursor
+		if !all || !page.Truncated || page.NextCursor == "" {
+			return out, nil
+		}
+		q.Set("to", page.NextCursor)
+	}
 }
 
 // newClient is an API client with the caller's token; nil and an exit

@@ -40,9 +40,15 @@ func TestRetiredAlertIsFoundFromAnotherNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other, err := postAlert(http.DefaultClient, a.addr, "also-retired")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"resolve", fmt.Sprint(id), "--server", "http://" + a.addr}, &out, &errb, timeNow); code != 0 {
-		t.Fatalf("resolve: exit %d: %s", code, errb.String())
+	for _, n := range []int64{other, id} {
+		if code := run([]string{"resolve", fmt.Sprint(n), "--server", "http://" + a.addr}, &out, &errb, timeNow); code != 0 {
+			t.Fatalf("resolve: exit %d: %s", code, errb.String())
+		}
 	}
 	retired := func() bool {
 		resp, err := http.Get(fmt.Sprintf("http://%s/api/v1/alerts/%d", b.addr, id))
@@ -91,6 +97,16 @@ func TestRetiredAlertIsFoundFromAnotherNode(t *testing.T) {
 	if code := run([]string{"archive", "search", "--text", "TO-RETIRE", "--server", "http://" + b.addr}, &out, &errb, timeNow); code != 0 ||
 		!strings.Contains(out.String(), fmt.Sprintf("#%d ", id)) {
 		t.Errorf("archive search --text: exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+
+	// The export: every archived alert as a JSON line, a page at a time.
+	waitFor(t, "both alerts retired", func() bool {
+		out.Reset()
+		return run([]string{"archive", "search", "--all", "--limit", "1", "--jsonl", "--server", "http://" + b.addr}, &out, &errb, timeNow) == 0 &&
+			strings.Count(out.String(), "\n") == 2
+	})
+	if !strings.Contains(out.String(), "also-retired") || !strings.Contains(out.String(), `"timeline"`) {
+		t.Errorf("archive search --all --jsonl:\n%s", out.String())
 	}
 
 	out.Reset()
