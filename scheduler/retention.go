@@ -20,8 +20,10 @@ type Archive struct {
 	mu   sync.Mutex
 }
 
-// Append writes one alert as a line and syncs it before returning, so an
-// alert is never removed from etcd before it is on disk.
+// Append writes one alert as a line and syncs it before returning: the
+// line is on disk before the alert leaves the live keyspace. A retirement
+// that fails after its export is retried, so an alert may appear twice;
+// readers keep the last line of an id.
 func (a *Archive) Append(al *store.Alert) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
