@@ -24,6 +24,8 @@ const (
 var (
 	RejectReasons = []string{RejectBadRequest, RejectUnauthorized, RejectForbidden, RejectTooLarge, RejectTooMany, RejectRateLimited, RejectUnauthenticated}
 	Sources       = []string{SourceAPI, SourceAlertmanager, SourcePagerDuty, SourceEmail}
+	// Outcomes are what Received hears an event came to.
+	Outcomes = []string{"created", "deduplicated", "folded", "ignored", "acknowledged", "resolved"}
 )
 
 // rejectLog keeps the WARN log of rejections to a trickle: a flood of

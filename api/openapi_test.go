@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -41,6 +43,14 @@ const (
 // example rota (payments' integration key in a file), the API token,
 // metrics, calendars and Twilio's webhooks.
 func fullServer(t *testing.T, withRota bool) *httptest.Server {
+	t.Helper()
+	hs, _ := fullServerStore(t, withRota)
+	return hs
+}
+
+// fullServerStore is fullServer with its store, for a test to change
+// what the server sees (retire an alert).
+func fullServerStore(t *testing.T, withRota bool) (*httptest.Server, *store.Store) {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
 	if err != nil {
@@ -79,7 +89,7 @@ func fullServer(t *testing.T, withRota bool) *httptest.Server {
 		CalendarSecret: []byte("calendar secret"), Twilio: tw}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
-	return hs
+	return hs, st
 }
 
 // apiCall is one request of the OpenAPI test.
@@ -93,6 +103,8 @@ type apiCall struct {
 	// bad: the request breaks the document on purpose (to get a 4xx), so
 	// only the response is validated.
 	bad bool
+	// before, if set, runs first (to retire an alert).
+	before func(t *testing.T)
 }
 
 func bearerH() map[string]string { return map[string]string{"Authorization": "Bearer " + testToken} }
@@ -136,7 +148,15 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 		t.FailNow()
 	}
 
-	hs := fullServer(t, true)
+	hs, st := fullServerStore(t, true)
+	retire := func(t *testing.T) {
+		// Alert 1 was resolved by the calls before: retired, it shows
+		// as its summary, with where its timeline went.
+		keep := store.Keep{Archive: 24 * time.Hour, History: 48 * time.Hour}
+		if _, err := st.Retire(context.Background(), 1, time.Now(), keep); err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
 	sms := url.Values{"From": {"+447700900001"}, "To": {"+15005550006"}, "Body": {"2a"}}
 	gather := url.Values{"To": {"+447700900001"}, "Digits": {"2"}}
 	status := url.Values{"To": {"+447700900001"}, "MessageSid": {"SM0123"}, "MessageStatus": {"delivered"}}
@@ -182,6 +202,14 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 		{op: "actOnAlert", method: "POST", path: "/api/v1/alerts/1/resolve", body: `{"by": "alice"}`, header: jsonH(), want: 200},
 		{op: "actOnAlert", method: "POST", path: "/api/v1/alerts/1/frob", header: bearerH(), want: 404, bad: true},
 		{op: "actOnAlert", method: "POST", path: "/api/v1/alerts/1/ack", body: `{"who": "alice"}`, header: jsonH(), want: 400, bad: true},
+		{op: "getAlert", method: "GET", path: "/api/v1/alerts/1", header: bearerH(), want: 200, before: retire},
+		{op: "listAlerts", method: "GET", path: "/api/v1/alerts?state=resolved", header: bearerH(), want: 200},
+		{op: "listHistory", method: "GET", path: "/api/v1/history", header: bearerH(), want: 200},
+		{op: "listHistory", method: "GET", path: "/api/v1/history?from=2026-01-01&to=2099-01-01&team=payments&limit=1", header: bearerH(), want: 200},
+		{op: "listHistory", method: "GET", path: "/api/v1/history?from=yesterday", header: bearerH(), want: 400},
+		{op: "searchArchive", method: "GET", path: "/api/v1/archive?id=1", header: bearerH(), want: 200},
+		{op: "searchArchive", method: "GET", path: "/api/v1/archive?text=checkout&from=2026-01-01&to=2099-01-01", header: bearerH(), want: 200},
+		{op: "searchArchive", method: "GET", path: "/api/v1/archive?id=2", header: bearerH(), want: 404},
 		{op: "onCall", method: "GET", path: "/api/v1/oncall", header: bearerH(), want: 200},
 		{op: "onCall", method: "GET", path: "/api/v1/oncall?team=platform&at=2026-10-01", header: bearerH(), want: 200},
 		{op: "onCall", method: "GET", path: "/api/v1/oncall?team=nope", header: bearerH(), want: 404},
@@ -251,6 +279,9 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 // response against the document. It reports whether all was well.
 func checkCall(t *testing.T, v validator.Validator, base string, c apiCall) bool {
 	t.Helper()
+	if c.before != nil {
+		c.before(t)
+	}
 	newReq := func() *http.Request {
 		var body io.Reader
 		if c.body != "" {

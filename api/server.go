@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +89,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/alerts/{id}/major", s.responder(s.declareMajor))
 	mux.HandleFunc("POST /api/v1/drills", s.responder(s.postDrill))
 	mux.HandleFunc("GET /api/v1/directory", s.operator(s.directory))
+	mux.HandleFunc("GET /api/v1/history", s.operator(s.history))
+	mux.HandleFunc("GET /api/v1/archive", s.operator(s.archive))
 	mux.HandleFunc("GET /api/v1/oncall", s.operator(s.onCall))
 	mux.HandleFunc("GET /api/v1/reports/oncall", s.operator(s.payReport))
 	mux.HandleFunc("GET /api/v1/reports/health", s.operator(s.healthReport))
@@ -462,14 +466,29 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := AlertList{Alerts: make([]Alert, 0, min(len(found), limit))}
-	if len(found) > limit {
-		found = found[:limit]
-		out.Truncated = true
-		out.NextCursor = strconv.FormatInt(found[len(found)-1].ID, 10)
-	}
+	views := make([]Alert, 0, len(found))
 	for _, a := range found {
-		out.Alerts = append(out.Alerts, AlertOf(a, false))
+		views = append(views, AlertOf(a, false))
+	}
+	if state == "all" || state == string(escalation.StatusResolved) {
+		// Retired alerts were resolved: their summaries belong in the
+		// list, in id order among the others.
+		old, err := s.Store.HistoryBefore(r.Context(), before, func(h *store.Summary) bool { return team == "" || h.Team == team }, limit+1)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		now := s.Clock.Now()
+		for _, h := range old {
+			views = append(views, AlertOfSummary(h, now))
+		}
+		slices.SortFunc(views, func(a, b Alert) int { return cmp.Compare(b.ID, a.ID) })
+	}
+	out := AlertList{Alerts: views}
+	if len(views) > limit {
+		out.Alerts = views[:limit]
+		out.Truncated = true
+		out.NextCursor = strconv.FormatInt(out.Alerts[limit-1].ID, 10)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -489,6 +508,17 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := s.Store.Get(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		// Retired: its summary stays, and says where the timeline went.
+		sum, herr := s.Store.History(r.Context(), id)
+		if herr == nil {
+			writeJSON(w, http.StatusOK, AlertOfSummary(sum, s.Clock.Now()))
+			return
+		}
+		if !errors.Is(herr, store.ErrNotFound) {
+			err = herr
+		}
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/rotation"
 	"github.com/pagerd/pagerd/store"
@@ -35,6 +38,10 @@ type Alert struct {
 	HeldUntilAt timefmt.Time       `json:"held_until_at"`
 	Escalation  Escalation         `json:"escalation"`
 	Timeline    []Entry            `json:"timeline,omitempty"`
+	// Retired is set when the alert's full record has been retired: what
+	// is shown is its summary (no timeline), and Retired says where the
+	// full timeline is.
+	Retired *Retired `json:"retired,omitempty"`
 }
 
 // Escalation is where an alert stands in its team's policy.
@@ -157,4 +164,49 @@ func WhoRows(team string, who []rotation.OnCall) []OnCallRow {
 type OnCall struct {
 	RotaRev int64       `json:"rota_rev"`
 	OnCall  []OnCallRow `json:"oncall"`
+}
+
+// Retired says that an alert's full record has left etcd's live keyspace:
+// what is shown is its summary, and where its full timeline is.
+type Retired struct {
+	RetiredAt timefmt.Time `json:"retired_at"`
+	// Archived: the full record, timeline included, is in the archive in
+	// etcd until ArchiveUntilAt (`pagerd archive search --id N`, GET
+	// /api/v1/archive?id=N). Not archived: the archive has expired (or
+	// none was kept), and only the node that retired it may have it in
+	// its JSON-lines export.
+	Archived       bool         `json:"archived"`
+	ArchiveUntilAt timefmt.Time `json:"archive_until_at"`
+	// Pages is how many messages and calls were sent for it.
+	Pages int `json:"pages"`
+	// Note says the above in a sentence, for people.
+	Note string `json:"note"`
+}
+
+// AlertOfSummary shows a retired alert from its summary, as of now.
+func AlertOfSummary(s store.Summary, now time.Time) Alert {
+	out := Alert{
+		ID: s.ID, Team: s.Team, Status: escalation.StatusResolved, Summary: s.Summary, Severity: s.Severity,
+		Source: s.Source, Count: s.Count, CreatedAt: timefmt.Of(s.CreatedAt), UpdatedAt: timefmt.Of(s.ResolvedAt),
+		LastSeenAt: timefmt.Of(s.CreatedAt), Urgency: escalation.High,
+		Escalation: Escalation{AckedBy: s.AckedBy, AckedAt: timefmt.Of(s.AckedAt), ResolvedBy: s.ResolvedBy, ResolvedAt: timefmt.Of(s.ResolvedAt)},
+	}
+	if s.Urgency == escalation.Low {
+		out.Urgency = escalation.Low
+	}
+	r := &Retired{RetiredAt: timefmt.Of(s.RetiredAt), Pages: s.Pages, ArchiveUntilAt: timefmt.Of(s.ArchiveUntil)}
+	r.Archived = !s.ArchiveUntil.IsZero() && now.Before(s.ArchiveUntil)
+	when := s.RetiredAt.UTC().Format(time.RFC3339)
+	switch {
+	case r.Archived:
+		r.Note = fmt.Sprintf("retired from the live keyspace at %s; this is its summary. The full timeline is archived in etcd until %s: pagerd archive search --id %d (GET /api/v1/archive?id=%d)",
+			when, s.ArchiveUntil.UTC().Format(time.RFC3339), s.ID, s.ID)
+	case s.ArchiveUntil.IsZero():
+		r.Note = fmt.Sprintf("retired at %s with no archive kept (archive_retention 0); this is its summary. The full timeline is only in the JSON-lines export (archive_file) of the node that retired it", when)
+	default:
+		r.Note = fmt.Sprintf("retired at %s; its archive expired at %s (archive_retention). This is its summary; the full timeline is only in the JSON-lines export (archive_file) of the node that retired it",
+			when, s.ArchiveUntil.UTC().Format(time.RFC3339))
+	}
+	out.Retired = r
+	return out
 }

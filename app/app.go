@@ -108,6 +108,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		Endpoints: c.Etcd.Endpoints, DataDir: c.DataDir,
 		CAFile: c.Etcd.CAFile, CertFile: c.Etcd.CertFile, KeyFile: c.Etcd.KeyFile,
 		Username: c.Etcd.Username, Password: password, Prefix: c.Etcd.Prefix, Logger: log,
+		Observe: m.EtcdRequest,
 	})
 	if err != nil {
 		return err
@@ -123,6 +124,10 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	}()
 	if st.Embedded() {
 		log.Info("embedded etcd started", "data_dir", c.DataDir)
+	} else {
+		// An etcd client can't read the server's quota: no gauge rather
+		// than a false 0 (docs/deploy.md).
+		m.NoKeyspaceQuota()
 	}
 	if files != nil {
 		if _, err := src.publish(ctx, st, files); err != nil {
@@ -151,7 +156,18 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	// unmatched mail again (a fixed route should see what it missed).
 	var mailWatcher atomic.Pointer[imapwatch.Watcher]
 	comps.Go("rota follower", func(ctx context.Context) error {
-		followRota(ctx, st, holder, log, loaded, func() {
+		inForce := func(rev int64) {
+			m.RotaRevision(rev)
+			// Counters per team start at zero for the teams of this rota.
+			if r := holder.Get(); r != nil {
+				teams := make([]string, len(r.Teams))
+				for i, t := range r.Teams {
+					teams[i] = t.ID
+				}
+				m.Known(alerts.Sources, alerts.Outcomes, teams)
+			}
+		}
+		followRota(ctx, st, holder, log, loaded, inForce, func() {
 			if w := mailWatcher.Load(); w != nil {
 				w.Rejudge()
 			}
@@ -184,9 +200,15 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		log.Warn("Twilio is not configured: pages are written to the log only")
 		nt = notifier.Log{Logger: log}
 	}
-	archive := c.ArchiveFile
-	if archive == "" {
-		archive = filepath.Join(c.DataDir, "archive.jsonl")
+	// The JSON-lines export: by default only for an embedded etcd, whose
+	// data directory is this node's own; a cluster's archive of record is
+	// the one in etcd, which every node reads.
+	var archive *scheduler.Archive
+	switch {
+	case c.ArchiveFile != "":
+		archive = &scheduler.Archive{Path: c.ArchiveFile}
+	case st.Embedded():
+		archive = &scheduler.Archive{Path: filepath.Join(c.DataDir, "archive.jsonl")}
 	}
 	m.IntakeRejectedKnown(alerts.Sources, alerts.RejectReasons)
 	svc := &alerts.Service{Store: st, Rota: holder, Clock: clk, Log: log, Acked: m.Acknowledged,
@@ -196,12 +218,15 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	eng := &scheduler.Engine{Store: st, Alerts: svc, Rota: holder, Notifier: nt, Clock: clk, Log: log, Node: c.Node,
 		Observer:  observer{m: m, next: hooks.Observer},
 		Interval:  map[escalation.Method]time.Duration{"sms": c.SMSInterval, "voice": c.VoiceInterval},
-		Retention: c.Retention, Archive: &scheduler.Archive{Path: archive},
+		Retention: c.Retention, Keep: store.Keep{Archive: c.ArchiveRetention, History: c.HistoryRetention},
+		Archive:       archive,
 		HandoffNotice: c.HandoffNotice}
 	srv := &api.Server{Store: st, Alerts: svc, Rota: holder, Clock: clk, Log: log, APIToken: token, Operators: operators, Twilio: tw,
 		IntakeRate: c.IntakeRate, IntakeBurst: c.IntakeBurst,
 		Metrics: m.Handler(), CalendarSecret: []byte(calSecret),
-		Ready: func(ctx context.Context) []api.Check { return readiness(ctx, st, holder, m, eng, mailWatcher.Load()) }}
+		Ready: func(ctx context.Context) []api.Check {
+			return readiness(ctx, st, c.Node, holder, m, eng, mailWatcher.Load())
+		}}
 	watcher, err := newMailWatcher(c.IMAP, st, &mail.Intake{Alerts: svc, Rota: holder, Log: log}, m, log)
 	if err != nil {
 		return err
@@ -270,7 +295,7 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	if src != nil {
 		console.Disk = src.lastCheck
 	}
-	serveHTTP(comps, ln, console.Handler(srv.Handler()), log)
+	serveHTTP(comps, ln, countRequests(console.Handler(srv.Handler()), m), log)
 	comps.Go("keyspace watcher", func(ctx context.Context) error {
 		watchKeyspace(ctx, st, m, log)
 		return nil
@@ -295,6 +320,26 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	}
 	log.Info("shutting down: no new requests; finishing those in flight")
 	return nil // the deferred Stop and Close do the rest
+}
+
+// leaderReady is nil when some node holds a live leadership: pages can
+// go. A leader key that names this node while this node is not leading is
+// not one: it was restored from a snapshot (or left by this node's last
+// run), and lives only until its lease runs out.
+func leaderReady(ctx context.Context, st *store.Store, node string, leading bool) error {
+	if leading {
+		return nil
+	}
+	name, live, err := st.Leadership(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("no leader known: %w", err)
+	case name == "" || !live:
+		return errors.New("no leader elected yet")
+	case name == node:
+		return fmt.Errorf("the leader key names this node (%s), which is not leading: it is left from a snapshot or an earlier run, and goes when its lease runs out", node)
+	}
+	return nil
 }
 
 // serveHTTP serves h on ln as a part of comps. Stopping it drains: no new

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -43,10 +44,15 @@ type Config struct {
 	// MaxOpenPerTeam caps a team's open alerts; new alerts beyond it are
 	// counted into one open storm alert. 0 turns the cap off.
 	MaxOpenPerTeam int `yaml:"max_open_alerts_per_team"`
-	// Retention of resolved alerts in etcd before they move to
-	// ArchiveFile ("" is DataDir/archive.jsonl); 0 keeps them.
-	Retention   time.Duration `yaml:"retention"`
-	ArchiveFile string        `yaml:"archive_file"`
+	// Retention of resolved alerts in full in etcd before their summary
+	// and compressed archive replace them; 0 keeps them. The archive stays
+	// ArchiveRetention after that, the summary HistoryRetention (0:
+	// forever). ArchiveFile ("" is DataDir/archive.jsonl) is an export:
+	// the node that retires an alert appends it there too.
+	Retention        time.Duration `yaml:"retention"`
+	ArchiveRetention time.Duration `yaml:"archive_retention"`
+	HistoryRetention time.Duration `yaml:"history_retention"`
+	ArchiveFile      string        `yaml:"archive_file"`
 	// HandoffNotice: a text this long before a shift to whoever takes it
 	// (and its shadows); 0 sends none.
 	HandoffNotice time.Duration `yaml:"handoff_notice"`
@@ -175,9 +181,13 @@ var settings = []setting{
 		Ptr: func(c *Config) any { return &c.MaxOpenPerTeam }},
 	{Flag: "public-url", Key: "public_url", Arg: "URL", Help: "how Twilio reaches this node (callbacks)",
 		Ptr: func(c *Config) any { return &c.PublicURL }},
-	{Flag: "retention", Key: "retention", Arg: "D", Default: "720h", Help: "resolved alerts move from etcd to the archive after this (0: they stay)",
+	{Flag: "retention", Key: "retention", Arg: "D", Default: "720h", Help: "resolved alerts are replaced by their summary and compressed archive (both in etcd) after this (0: they stay in full)",
 		Ptr: func(c *Config) any { return &c.Retention }},
-	{Flag: "archive-file", Key: "archive_file", Arg: "F", Computed: "DATA_DIR/archive.jsonl", Help: "JSON-lines file retired alerts are appended to",
+	{Flag: "archive-retention", Key: "archive_retention", Arg: "D", Default: "2160h", Help: "a retired alert's full timeline stays in the archive in etcd (`pagerd archive search`) this long after retirement (0: no archive)",
+		Ptr: func(c *Config) any { return &c.ArchiveRetention }},
+	{Flag: "history-retention", Key: "history_retention", Arg: "D", Default: "8784h", Help: "a retired alert's summary (`pagerd alert N`, `pagerd history`) stays this long after retirement (0: forever)",
+		Ptr: func(c *Config) any { return &c.HistoryRetention }},
+	{Flag: "archive-file", Key: "archive_file", Arg: "F", Computed: "DATA_DIR/archive.jsonl with an embedded etcd, else none", Help: "JSON-lines export: this node appends each alert it retires (the archive of record is in etcd)",
 		Ptr: func(c *Config) any { return &c.ArchiveFile }},
 	{Flag: "handoff-notice", Key: "handoff_notice", Arg: "D", Default: "1h", Help: "text people this long before their shift (0: never)",
 		Ptr: func(c *Config) any { return &c.HandoffNotice }},
@@ -464,6 +474,17 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.RotaDir != "" && c.DataDir != "" && len(c.Etcd.Endpoints) == 0 {
+		// etcd writes its data directory all the time: inside the rota
+		// directory, every write would look like a rota edit.
+		data, rota := realPath(c.DataDir), realPath(c.RotaDir)
+		switch {
+		case within(data, rota):
+			return fmt.Errorf("--data-dir %s is inside the rota directory %s (--config): keep them apart, e.g. --data-dir /var/lib/pagerd", c.DataDir, c.RotaDir)
+		case within(rota, data):
+			return fmt.Errorf("the rota directory %s (--config) is inside --data-dir %s: keep them apart", c.RotaDir, c.DataDir)
+		}
+	}
 	return nil
 }
 
@@ -477,6 +498,30 @@ func (c Config) Level() (slog.Level, error) {
 		return l, fmt.Errorf("--log-level (log_level) %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
+}
+
+// realPath is p absolute, its symlinks resolved as far as it exists.
+func realPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if dir == filepath.Dir(dir) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
+// within reports whether path is dir or inside it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Loopback reports whether a listen address is reachable only from this

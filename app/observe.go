@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/pagerd/pagerd/api"
@@ -49,6 +50,62 @@ func (o observer) Outbox(pages int, oldest time.Duration) {
 	}
 }
 
+// Held reports pages held in mailboxes.
+func (o observer) Held(pages int) {
+	o.m.HeldPages(pages)
+	if next, ok := o.next.(scheduler.HeldObserver); ok {
+		next.Held(pages)
+	}
+}
+
+// Retired reports a retention sweep.
+func (o observer) Retired(alerts, failed int) {
+	o.m.Retired(alerts, failed)
+	if next, ok := o.next.(scheduler.RetentionObserver); ok {
+		next.Retired(alerts, failed)
+	}
+}
+
+// Maintained reports etcd's compaction and defragmentation.
+func (o observer) Maintained(mt store.Maintenance, err error) {
+	o.m.Maintained(mt.Compacted > 0, mt.Defragged, mt.DefragTook, err)
+	if next, ok := o.next.(scheduler.RetentionObserver); ok {
+		next.Maintained(mt, err)
+	}
+}
+
+// Notice reports a handoff notice.
+func (o observer) Notice(err error) {
+	o.m.HandoffNotice(err)
+	if next, ok := o.next.(scheduler.NoticeObserver); ok {
+		next.Notice(err)
+	}
+}
+
+// countRequests counts every answered request by route and status.
+func countRequests(h http.Handler, m *metrics.Metrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		// The mux sets the matched pattern on the request it was given.
+		m.HTTPRequest(r.Pattern, sw.code)
+	})
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // keyspaceEvery is how often the keyspace size and open alerts are read.
 const keyspaceEvery = 30 * time.Second
 
@@ -90,7 +147,7 @@ func watchKeyspace(ctx context.Context, st *store.Store, m *metrics.Metrics, log
 // readiness is /readyz's view of this node, subsystem by subsystem: etcd,
 // the rota, the leader (required), and each watched mailbox (reported, not
 // required: the HTTP intake works without it).
-func readiness(ctx context.Context, st *store.Store, holder *inforce.Current, m *metrics.Metrics, eng *scheduler.Engine, w *imapwatch.Watcher) []api.Check {
+func readiness(ctx context.Context, st *store.Store, node string, holder *inforce.Current, m *metrics.Metrics, eng *scheduler.Engine, w *imapwatch.Watcher) []api.Check {
 	var out []api.Check
 	if err := st.Ping(ctx); err != nil {
 		out = append(out, api.Check{Name: "etcd", State: "unreachable", Reason: err.Error(), Required: true})
@@ -103,21 +160,24 @@ func readiness(ctx context.Context, st *store.Store, holder *inforce.Current, m 
 		m.RotaRevision(r.Rev)
 		out = append(out, api.Check{Name: "rota", OK: true, State: "ok", Reason: fmt.Sprintf("revision %d", r.Rev), Required: true})
 	}
-	leader, err := st.LeaderName(ctx)
-	switch {
+	leading := eng.IsLeader()
+	// Ready means some node can page: a leadership with a live lease
+	// (leaderReady says why not). The name is for the reasons below.
+	leader, _, err := st.Leadership(ctx)
+	if err != nil {
+		leader = "" // leaderReady reads it again and reports the error
+	}
+	switch err := leaderReady(ctx, st, node, leading); {
 	case err != nil:
-		out = append(out, api.Check{Name: "leader", State: "unknown", Reason: err.Error(), Required: true})
-	case leader == "":
-		out = append(out, api.Check{Name: "leader", State: "none", Reason: "no leader elected yet", Required: true})
-	case eng.IsLeader():
-		out = append(out, api.Check{Name: "leader", OK: true, State: "ok", Reason: "this node (" + leader + ")", Required: true})
+		out = append(out, api.Check{Name: "leader", State: "none", Reason: err.Error(), Required: true})
+	case leading:
+		out = append(out, api.Check{Name: "leader", OK: true, State: "ok", Reason: "this node (" + node + ")", Required: true})
 	default:
 		out = append(out, api.Check{Name: "leader", OK: true, State: "ok", Reason: leader, Required: true})
 	}
 	if w == nil {
 		return out
 	}
-	leading := eng.IsLeader()
 	for _, s := range w.Status() {
 		c := api.Check{Name: "mailbox " + s.Mailbox}
 		switch {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -114,14 +115,22 @@ func (r *rotaSource) reload(ctx context.Context, st *store.Store, why string) me
 	return result
 }
 
-// watch reloads the rota on SIGHUP and when files in the directory change,
-// until ctx ends.
+// watch reloads the rota on SIGHUP and when rota files in the directory
+// change, until ctx ends. Other files (an editor's swap file, anything
+// else kept there) are not the rota and change nothing.
 func (r *rotaSource) watch(ctx context.Context, st *store.Store) {
+	r.watchEvents(ctx, st, nil)
+}
+
+// watchEvents is watch; reloaded, if set, hears each reload's reason
+// (tests).
+func (r *rotaSource) watchEvents(ctx context.Context, st *store.Store, reloaded func(why string)) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	var events <-chan fsnotify.Event
 	var errs <-chan error
+	watched := map[string]bool{} // directories under watch
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		r.log.Warn("cannot watch the rota directory; reload with SIGHUP", "dir", r.dir, "err", err)
@@ -134,8 +143,13 @@ func (r *rotaSource) watch(ctx context.Context, st *store.Store) {
 		// A directory that can't be watched is logged and skipped: the
 		// rest are still watched, and SIGHUP reloads everything.
 		walkErr := filepath.WalkDir(r.dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() && (p == r.dir || !strings.HasPrefix(d.Name(), ".")) {
-				err = w.Add(p)
+			if err == nil && d.IsDir() {
+				if p != r.dir && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir // as the loader: hidden directories are not the rota
+				}
+				if err = w.Add(p); err == nil {
+					watched[p] = true
+				}
 			}
 			if err != nil {
 				r.log.Warn("cannot watch part of the rota directory; reload with SIGHUP", "path", p, "err", err)
@@ -147,25 +161,47 @@ func (r *rotaSource) watch(ctx context.Context, st *store.Store) {
 		}
 		events, errs = w.Events, w.Errors
 	}
+	reload := func(why string) {
+		r.reload(ctx, st, why)
+		if reloaded != nil {
+			reloaded(why)
+		}
+	}
 	var debounce <-chan time.Time
+	changed := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			r.reload(ctx, st, "SIGHUP")
+			reload("SIGHUP")
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
 				continue
 			}
-			if ev.Has(fsnotify.Create) {
+			base := filepath.Base(ev.Name)
+			if ev.Has(fsnotify.Create) && !strings.HasPrefix(base, ".") {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
 					if err := w.Add(ev.Name); err != nil {
 						r.log.Warn("cannot watch a new rota directory; reload with SIGHUP", "dir", ev.Name, "err", err)
+					} else {
+						watched[ev.Name] = true
 					}
+					changed[ev.Name] = true
+					debounce = time.After(500 * time.Millisecond)
+					continue
 				}
 			}
+			// A rota file, or a watched directory going away with the
+			// files in it. Nothing else is the rota.
+			if !rotaFile(base) && !watched[ev.Name] {
+				continue
+			}
+			if watched[ev.Name] && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+				delete(watched, ev.Name)
+			}
+			changed[ev.Name] = true
 			// Editors write a file in several steps; wait for quiet.
 			debounce = time.After(500 * time.Millisecond)
 		case err, ok := <-errs:
@@ -176,15 +212,30 @@ func (r *rotaSource) watch(ctx context.Context, st *store.Store) {
 			r.log.Warn("rota directory watch", "dir", r.dir, "err", err)
 		case <-debounce:
 			debounce = nil
-			r.reload(ctx, st, "files changed")
+			names := make([]string, 0, len(changed))
+			for n := range changed {
+				if rel, err := filepath.Rel(r.dir, n); err == nil {
+					n = rel
+				}
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			clear(changed)
+			reload("files changed: " + strings.Join(names, ", "))
 		}
 	}
 }
 
+// rotaFile reports whether a file name is one the rota loader reads.
+func rotaFile(name string) bool {
+	return !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"))
+}
+
 // followRota keeps holder on the cluster's published rota until ctx ends,
-// closing loaded when the first one is in force and calling changed (if
-// set) after each later one.
-func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}, changed func()) {
+// closing loaded when the first one is in force. inForce, if set, hears
+// each revision put in force (the metric); changed, if set, is called
+// after each later one.
+func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, log *slog.Logger, loaded chan<- struct{}, inForce func(rev int64), changed func()) {
 	first := true
 	for rec := range st.WatchRota(ctx) {
 		if cur := holder.Get(); cur != nil && cur.Rev >= rec.Rev {
@@ -198,6 +249,9 @@ func followRota(ctx context.Context, st *store.Store, holder *inforce.Current, l
 			continue
 		}
 		holder.Set(inforce.New(r, rec.Rev, log))
+		if inForce != nil {
+			inForce(rec.Rev)
+		}
 		log.Info("rota in force", "rev", rec.Rev, "teams", len(r.Teams), "by", rec.PublishedBy)
 		if first {
 			first = false

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -95,6 +97,8 @@ func scrape(t *testing.T, h http.Handler) map[string]float64 {
 				out[key] = m.Counter.GetValue()
 			case m.Gauge != nil:
 				out[key] = m.Gauge.GetValue()
+			case m.Histogram != nil:
+				out[strings.Replace(key, name, name+"_count", 1)] = float64(m.Histogram.GetSampleCount())
 			}
 		}
 	}
@@ -217,5 +221,96 @@ func TestRotaReloadOfAMissingDirectory(t *testing.T) {
 	}
 	if len(logs.find("rota not loaded")) != 1 {
 		t.Error("a missing directory is not logged")
+	}
+}
+
+// TestRotaReloadsOnRotaFilesOnly (issue 19, finding 6): other files in the
+// rota directory (notes, an editor's swap file, a data directory's
+// writes) trigger nothing; a rota file's change triggers a reload that
+// names it.
+func TestRotaReloadsOnRotaFilesOnly(t *testing.T) {
+	t.Parallel()
+	dir := writeRotaDir(t)
+	st := openStore(t)
+	src := &rotaSource{dir: dir, node: "n1", clk: clock.Real{}, log: slog.New(slog.NewTextHandler(io.Discard, nil)), m: metrics.New()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	whys := make(chan string, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		src.watchEvents(ctx, st, func(why string) { whys <- why })
+	}()
+	defer func() { cancel(); <-done }()
+	// The watch is set up when a rota edit is seen; until then, edit
+	// again, less often than the reload's 500 ms wait for quiet.
+	deadline := time.After(20 * time.Second)
+	first := ""
+	for first == "" {
+		writeFile(t, filepath.Join(dir, "core.yaml"), testTeam("ann, ben, cat, dan"))
+		select {
+		case first = <-whys:
+		case <-time.After(2 * time.Second):
+		case <-deadline:
+			t.Fatal("no reload after editing core.yaml")
+		}
+	}
+	if first != "files changed: core.yaml" {
+		t.Fatalf("first reload: %q", first)
+	}
+	for _, next := range []struct{ noise, file string }{{"notes.txt", "people.yaml"}, {".core.yaml.swp", "core.yaml"}} {
+		for i := 0; i < 3; i++ {
+			writeFile(t, filepath.Join(dir, next.noise), fmt.Sprint(i))
+		}
+		data, err := os.ReadFile(filepath.Join(dir, next.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, next.file), string(data)+"\n")
+		for got := false; !got; {
+			select {
+			case why := <-whys:
+				if why == first && next.file != "core.yaml" {
+					continue // a late reload of the edits above
+				}
+				got = true
+				if why != "files changed: "+next.file {
+					t.Errorf("after writing %s and %s: reload %q, want only %s", next.noise, next.file, why, next.file)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("no reload after editing %s", next.file)
+			}
+		}
+	}
+}
+
+// TestServeRefusesADataDirectoryInsideTheRota (issue 19, finding 6): an
+// embedded etcd's data directory inside the rota directory, or the rota
+// inside the data directory, is refused with a one-line reason.
+func TestServeRefusesADataDirectoryInsideTheRota(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		rota, data string
+		endpoints  []string
+		refused    bool
+	}{
+		{dir + "/x", dir + "/x/data", nil, true},
+		{dir + "/x", dir + "/x", nil, true},
+		{dir + "/x/rota", dir + "/x", nil, true},
+		{dir + "/x/../x", dir + "/x/./data", nil, true},
+		{dir + "/rota", dir + "/data", nil, false},
+		{dir + "/x", dir + "/x2", nil, false},
+		{dir + "/x", dir + "/x/data", []string{"http://127.0.0.1:2379"}, false}, // the data dir is unused
+	} {
+		cfg := Defaults()
+		cfg.RotaDir, cfg.DataDir, cfg.Etcd.Endpoints = c.rota, c.data, c.endpoints
+		err := cfg.Validate()
+		if (err != nil) != c.refused {
+			t.Errorf("rota %s, data %s, endpoints %v: %v, want refused %v", c.rota, c.data, c.endpoints, err, c.refused)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("not one line: %q", err)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -158,10 +159,34 @@ var _ escalation.Hours = Env{}
 
 // Current is the rota in force on this node, swapped atomically when a new
 // revision is published.
-type Current struct{ p atomic.Pointer[Rota] }
+type Current struct {
+	p       atomic.Pointer[Rota]
+	mu      sync.Mutex
+	changed chan struct{} // closed by the next Set
+}
 
 // Get returns the rota in force, or nil before the first one.
 func (c *Current) Get() *Rota { return c.p.Load() }
 
 // Set puts r in force.
-func (c *Current) Set(r *Rota) { c.p.Store(r) }
+func (c *Current) Set(r *Rota) {
+	c.p.Store(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
+}
+
+// Changed is closed when the next rota is put in force: work planned
+// from the rota (handoff notices) plans again. Take it before Get, so a
+// Set between the two is not missed.
+func (c *Current) Changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	return c.changed
+}

@@ -37,6 +37,7 @@ type Metrics struct {
 	rotaDiskErrors prometheus.Gauge
 	intakeRejected *prometheus.CounterVec
 	mail           mailMetrics
+	ops            *ops // ops.go
 }
 
 // RotaReloadResult is how a reload of the rota directory ended.
@@ -132,6 +133,12 @@ func New() *Metrics {
 			Name:      "intake_rejected_total",
 			Help:      "Alerts (requests, or mails) refused at intake, by source and reason: bad_request, unauthorized, forbidden, too_large, too_many, rate_limited, unauthenticated.",
 		}, []string{"source", "reason"}),
+	}
+	m.ops = newOps(m.reg)
+	// Pages by channel from zero: an alert on the first failure works.
+	for _, c := range Channels {
+		m.pagesSent.WithLabelValues(c)
+		m.pagesFailed.WithLabelValues(c)
 	}
 	// Every result from zero, so a rate or an alert on "failed" works
 	// before the first failure.

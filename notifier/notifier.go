@@ -44,6 +44,9 @@ type Page struct {
 
 // Covers lists "alert/page" for every page this one message delivers.
 func (p Page) Covers() []string {
+	if len(p.Bundled) == 0 && p.AlertID == 0 {
+		return nil // a handoff notice covers no alert
+	}
 	if len(p.Bundled) == 0 {
 		return []string{fmt.Sprintf("%d/%s", p.AlertID, p.PageID)}
 	}
@@ -145,6 +148,18 @@ func (l Log) Send(ctx context.Context, p Page) (Receipt, error) {
 	what := slog.String("text", Text(p))
 	if p.Method == "voice" {
 		what = slog.String("speech", Speech(p))
+	}
+	if p.AlertID == 0 && len(p.Bundled) == 0 {
+		// A handoff notice: about a shift, not an alert.
+		lg.LogAttrs(ctx, slog.LevelInfo, "NOTICE",
+			slog.String("team", p.Team),
+			slog.String("to", p.Person),
+			slog.String("method", p.Method),
+			slog.String("number", p.To),
+			slog.String("role", p.Role),
+			what,
+		)
+		return Receipt{Provider: "log", ID: "notice/" + p.Team + "/" + p.Role + "/" + p.Person}, nil
 	}
 	lg.LogAttrs(ctx, slog.LevelInfo, "PAGE",
 		slog.Int64("alert", p.AlertID),

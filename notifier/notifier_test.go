@@ -63,3 +63,25 @@ func TestPermanent(t *testing.T) {
 		t.Error("Permanent hides its cause")
 	}
 }
+
+// Issue 19, finding 5: a handoff notice's log line is a NOTICE about a
+// shift, without the alert 0 and "0/" a PAGE line would carry.
+func TestLogNotifierWritesANoticeAsANotice(t *testing.T) {
+	var buf bytes.Buffer
+	n := Log{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	text := "pagerd: from Mon 30 Nov 09:00 UTC you are ops primary, taking over from alice."
+	if _, err := n.Send(context.Background(), Page{Team: "ops", Person: "bob", Method: "sms", To: "+447700900002", Role: "primary", Summary: text, Text: text}); err != nil {
+		t.Fatal(err)
+	}
+	line := buf.String()
+	for _, want := range []string{`"msg":"NOTICE"`, `"to":"bob"`, `"role":"primary"`, `taking over from alice`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log lacks %s: %s", want, line)
+		}
+	}
+	for _, bad := range []string{`"alert"`, `"covers"`, `0/`} {
+		if strings.Contains(line, bad) {
+			t.Errorf("a notice's log line has %s: %s", bad, line)
+		}
+	}
+}

@@ -31,6 +31,18 @@ type OutboxObserver interface {
 	Outbox(pages int, oldestOverdue time.Duration)
 }
 
+// HeldObserver, when the Observer implements it too, hears at each sweep
+// how many pages wait in mailboxes for their person's interval.
+type HeldObserver interface {
+	Held(pages int)
+}
+
+// NoticeObserver, when the Observer implements it too, hears each handoff
+// notice's outcome.
+type NoticeObserver interface {
+	Notice(err error)
+}
+
 // Engine runs escalations on whichever node etcd elects.
 type Engine struct {
 	Store    *store.Store
@@ -41,9 +53,12 @@ type Engine struct {
 	Log      *slog.Logger
 	Node     string   // this node's name, stored as the election value
 	Observer Observer // optional
-	// Retention is how long a resolved alert stays in etcd before it is
-	// moved to Archive (both needed; zero keeps everything).
+	// Retention is how long a resolved alert stays in etcd in full before
+	// its summary and compressed archive replace it, kept as Keep says
+	// (zero Retention keeps everything). Archive, if set, gets a JSON line
+	// of each retired alert too (an export).
 	Retention time.Duration
+	Keep      store.Keep
 	Archive   *Archive
 	// HandoffNotice is how long before a shift its person (and its
 	// shadows) get a text about it; zero sends none.
@@ -88,6 +103,10 @@ type Engine struct {
 	working     atomic.Int64
 	sleepsUntil atomic.Int64
 	beat        atomic.Int64 // unix nanos of the lead loop's last turn
+	retireNext  atomic.Int64 // unix nanos of the next retention sweep, 0 before the first
+	noticeNext  atomic.Int64 // unix nanos the notice loop sleeps until, 0 before it plans
+	lastDefrag  atomic.Int64 // unix nanos (engine clock) of the last defragmentation, 0: none
+	compactTo   atomic.Int64 // the revision the next retention sweep compacts to, 0: none
 }
 
 // Alive reports whether the engine is working: a follower always is; a
@@ -111,6 +130,15 @@ func (e *Engine) Held() int { return int(e.held.Load()) }
 func (e *Engine) Idle() bool {
 	until := e.sleepsUntil.Load()
 	return e.leader.Load() && until != 0 && time.Unix(0, until).After(e.Clock.Now()) && e.working.Load() == 0
+}
+
+// NextRetention is when the next retention sweep runs (zero before the
+// first): tests driving a fake clock wait for it instead of for time.
+func (e *Engine) NextRetention() time.Time {
+	if n := e.retireNext.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // IsLeader reports whether this node runs the escalations now.

@@ -150,6 +150,7 @@ type harness struct {
 	observer  scheduler.Observer // for the engine, when set
 	retention time.Duration      // for the engine, when set
 	archive   *scheduler.Archive
+	keep      store.Keep
 	notice    time.Duration
 	onLeader  func(leading bool)
 }
@@ -230,7 +231,7 @@ func (h *harness) runEngine() (stop func()) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.eng = &scheduler.Engine{Store: h.st, Alerts: h.svc, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
-		Retention: h.retention, Archive: h.archive, HandoffNotice: h.notice, Observer: h.observer, OnLeader: h.onLeader}
+		Retention: h.retention, Keep: h.keep, Archive: h.archive, HandoffNotice: h.notice, Observer: h.observer, OnLeader: h.onLeader}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -586,6 +587,104 @@ func TestResolvedAlertsRetireToTheArchive(t *testing.T) {
 	var a store.Alert
 	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &a) != nil || a.ID != old || len(a.Timeline) == 0 {
 		t.Fatalf("archive: %s", data)
+	}
+}
+
+// TestShortRetentionRetiresWithinATenth: with a 30 s retention, the sweep
+// runs every 3 s, so a resolved alert leaves the live keyspace within a
+// tenth of its retention (it used to wait for an hourly sweep), its
+// summary and archive stay, and etcd is compacted after.
+func TestShortRetentionRetiresWithinATenth(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.retention = 30 * time.Second
+	h.keep = store.Keep{Archive: time.Hour, History: 24 * time.Hour}
+	obs := &retentionWatch{}
+	h.observer = obs
+	h.runEngine()
+	id := h.trigger("short-lived", "")
+	h.act(id, "resolve", "alice")
+	h.settle()
+	resolved := h.clk.Now()
+	// Step the clock a sweep at a time, each once the engine has armed
+	// its next sweep.
+	for h.clk.Now().Before(resolved.Add(33 * time.Second)) {
+		h.eventually("the next retention sweep armed", func() bool { return h.eng.NextRetention().After(h.clk.Now()) })
+		h.clk.Set(h.eng.NextRetention())
+	}
+	h.eventually("retired", func() bool {
+		_, err := h.st.Get(context.Background(), id)
+		return errors.Is(err, store.ErrNotFound)
+	})
+	if sum, err := h.st.History(context.Background(), id); err != nil || sum.ResolvedBy != "alice" {
+		t.Fatalf("summary after retirement: %+v %v", sum, err)
+	}
+	if a, err := h.st.Archived(context.Background(), id); err != nil || len(a.Timeline) == 0 {
+		t.Fatalf("archive after retirement: %v", err)
+	}
+	// The sweep after the one that retired compacts.
+	h.eventually("the next retention sweep armed", func() bool { return h.eng.NextRetention().After(h.clk.Now()) })
+	h.clk.Set(h.eng.NextRetention())
+	h.eventually("retirement and maintenance observed", func() bool { r, m := obs.counts(); return r >= 1 && m >= 1 })
+}
+
+// retentionWatch counts what the retention sweeps report.
+type retentionWatch struct {
+	mu                 sync.Mutex
+	retired, maintains int
+}
+
+func (r *retentionWatch) Leader(bool)                                 {}
+func (r *retentionWatch) PageSent(store.OutboxPage, time.Time, error) {}
+func (r *retentionWatch) TimerFired(time.Duration)                    {}
+func (r *retentionWatch) Retired(n, failed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.retired += n
+}
+func (r *retentionWatch) Maintained(m store.Maintenance, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil {
+		r.maintains++ // the shared test etcd is external: nothing to compact here (store tests cover it)
+	}
+}
+func (r *retentionWatch) counts() (int, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.retired, r.maintains
+}
+
+// TestHandoffNoticeAtTheExactInstant: a 2-minute notice goes at 08:58:00
+// for a 09:00 handoff, planned as a timer for that instant; it used to go
+// at the next turn of a minute ticker (up to a minute off), and its log
+// line carried alert 0. Each person gets it once.
+func TestHandoffNoticeAtTheExactInstant(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.notice = 2 * time.Minute
+	h.runEngine()
+	handoff := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	// Half a minute off the minute, so that a ticker would be late.
+	h.clk.Set(handoff.Add(-2*time.Minute - 30*time.Second))
+	due := handoff.Add(-2 * time.Minute)
+	h.eventually("the notice planned for 08:58:00", func() bool { return h.eng.NextNotice().Equal(due) })
+	if n := len(h.rec.sent()); n != 0 {
+		t.Fatalf("%d notices before their instant", n)
+	}
+	h.clk.Set(due)
+	h.eventually("two notices at 08:58:00", func() bool { return len(h.rec.sent()) >= 2 })
+	// Planned next: the following week's handoff, not this one again.
+	h.eventually("the next notice planned", func() bool { return h.eng.NextNotice().After(handoff) })
+	h.clk.Set(handoff)
+	h.eventually("the next notice planned after the handoff", func() bool { return h.eng.NextNotice().After(handoff) && !h.eng.NextNotice().Equal(due) })
+	if n := len(h.rec.sent()); n != 2 {
+		t.Fatalf("%d notices, want 2 (bob, carol), once each", n)
+	}
+	for _, p := range h.rec.sent() {
+		if p.AlertID != 0 || !strings.Contains(p.Text, "from Mon 30 Nov 09:00 UTC") {
+			t.Errorf("notice to %s: %+v", p.Person, p)
+		}
 	}
 }
 

@@ -421,5 +421,8 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 	if o, ok := e.Observer.(OutboxObserver); ok {
 		o.Outbox(len(pages), max(oldest, 0))
 	}
+	if o, ok := e.Observer.(HeldObserver); ok {
+		o.Held(l.boxes.held)
+	}
 	return offered, trev, orev, nil
 }

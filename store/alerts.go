@@ -395,27 +395,3 @@ func (s *Store) ListBefore(ctx context.Context, before int64, keep func(*Alert) 
 	}
 	return out, nil
 }
-
-// Retire removes a resolved alert with its timeline, once archive has
-// kept it: retention keeps etcd small (it is not a bulk database).
-func (s *Store) Retire(ctx context.Context, id int64, archive func(*Alert) error) error {
-	a, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if a.Status() != escalation.StatusResolved {
-		return fmt.Errorf("alert %d is %s, not resolved", id, a.Status())
-	}
-	if err := archive(a); err != nil {
-		return fmt.Errorf("archive alert %d: %w", id, err)
-	}
-	_, err = s.cli.Txn(ctx).Then(
-		clientv3.OpDelete(s.alertKey(id)),
-		clientv3.OpDelete(s.eventsPrefix(id), clientv3.WithPrefix()),
-		clientv3.OpDelete(s.timerKey(id)),
-	).Commit()
-	if err != nil {
-		return fmt.Errorf("retire alert %d: %w", id, err)
-	}
-	return nil
-}

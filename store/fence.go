@@ -34,14 +34,23 @@ func (s *Store) holds(ctx context.Context, f *Fence) (bool, error) {
 	return len(resp.Kvs) == 1 && resp.Kvs[0].CreateRevision == f.Rev, nil
 }
 
-// LeaderName is the elected engine's node name, "" when none is elected.
-func (s *Store) LeaderName(ctx context.Context) (string, error) {
+// Leadership is the elected engine's node name and whether its election
+// key's lease is alive: "" and false when none is elected.
+func (s *Store) Leadership(ctx context.Context) (name string, live bool, err error) {
 	resp, err := s.cli.Get(ctx, s.p+"leader/", clientv3.WithFirstCreate()...)
 	if err != nil {
-		return "", fmt.Errorf("read leader: %w", err)
+		return "", false, fmt.Errorf("read leader: %w", err)
 	}
 	if len(resp.Kvs) == 0 {
-		return "", nil
+		return "", false, nil
 	}
-	return string(resp.Kvs[0].Value), nil
+	kv := resp.Kvs[0]
+	if kv.Lease == 0 {
+		return string(kv.Value), false, nil
+	}
+	ttl, err := s.cli.TimeToLive(ctx, clientv3.LeaseID(kv.Lease))
+	if err != nil {
+		return "", false, fmt.Errorf("read leader's lease: %w", err)
+	}
+	return string(kv.Value), ttl.TTL > 0, nil
 }

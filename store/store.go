@@ -46,6 +46,11 @@ type Config struct {
 	// QuotaBytes is the embedded etcd's backend quota. Default 2 GiB.
 	QuotaBytes int64
 
+	// Observe, if set, hears every etcd request pagerd makes through the
+	// key-value API: its operation (get, put, delete, txn, compact), how
+	// long it took and its error (metrics).
+	Observe func(op string, took time.Duration, err error)
+
 	Logger *slog.Logger
 }
 
@@ -106,6 +111,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// In-process client: the same etcd API without gRPC over TCP,
 		// which is most of the cost of a small write.
 		s.cli = v3client.New(e.Server)
+		observe(s.cli, cfg.Observe)
 		if err := s.ping(ctx, []string{"embedded"}); err != nil {
 			return nil, err
 		}
@@ -151,6 +157,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("connect to etcd %v: %w", endpoints, err)
 	}
 	s.cli = cli
+	observe(s.cli, cfg.Observe)
 	if err := s.ping(ctx, endpoints); err != nil {
 		return nil, err
 	}

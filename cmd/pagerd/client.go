@@ -198,7 +198,30 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		return printJSON(stdout, a)
 	}
+	printAlert(stdout, a)
+	return 0
+}
+
+// printAlert prints one alert with its timeline; a retired alert, its
+// summary and where its timeline went.
+func printAlert(stdout io.Writer, a api.Alert) {
 	fmt.Fprintf(stdout, "#%d %s [%s] %s\n", a.ID, a.Team, statusText(a), a.Summary)
+	if r := a.Retired; r != nil {
+		fmt.Fprintf(stdout, "created %s", timefmt.PeopleSeconds(a.CreatedAt.Time, time.Local))
+		if !a.Escalation.AckedAt.IsZero() {
+			fmt.Fprintf(stdout, ", acknowledged %s by %s", timefmt.PeopleSeconds(a.Escalation.AckedAt.Time, time.Local), a.Escalation.AckedBy)
+		}
+		if !a.Escalation.ResolvedAt.IsZero() {
+			by := ""
+			if a.Escalation.ResolvedBy != "" {
+				by = " by " + a.Escalation.ResolvedBy
+			}
+			fmt.Fprintf(stdout, ", resolved %s%s", timefmt.PeopleSeconds(a.Escalation.ResolvedAt.Time, time.Local), by)
+		}
+		fmt.Fprintf(stdout, "; %d pages sent; %s urgency\n", r.Pages, a.Urgency)
+		fmt.Fprintf(stdout, "%s\n", r.Note)
+		return
+	}
 	if a.Count > 1 {
 		fmt.Fprintf(stdout, "received %d times, last at %s\n", a.Count, timefmt.PeopleSeconds(a.LastSeenAt.Time, time.Local))
 	}
@@ -209,7 +232,6 @@ func cmdClient(cmd string, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "  %s  %-10s %s%s\n", timefmt.PeopleSeconds(e.At.Time, time.Local), e.Kind, e.Text, by)
 	}
-	return 0
 }
 
 // listAlerts asks for up to limit alerts, or with all for every one, a

@@ -24,7 +24,12 @@ Usage:
                                          run the daemon (embedded etcd unless endpoints are given)
   pagerd alerts [--state S] [--team T] [--limit N | --all]
                                          list alerts on a running daemon, newest first (--server URL)
-  pagerd alert ID [--markdown]           one alert with its timeline; --markdown for a postmortem
+  pagerd alert ID [--markdown]           one alert with its timeline (--markdown: for a postmortem;
+                                         a retired one: its summary, and where its timeline is archived)
+  pagerd history [--from A] [--to B] [--team T]
+                                         retired alerts' summaries (kept a year by default)
+  pagerd archive search [--id N] [--team T] [--from A] [--to B] [--text S] [--json | --jsonl]
+                                         retired alerts' full timelines, from the archive in etcd
   pagerd ack ID | resolve ID | escalate ID | urgent ID
                                          act on an alert (recorded as the operator of your token);
                                          urgent makes it high urgency: it pages now, day or night
@@ -34,8 +39,9 @@ Usage:
   pagerd page --alert ID --team T        pull team T's on-call in to help with an open alert
   pagerd major ID                        declare a major incident: page the incident commander
   pagerd directory                       every team and who is on call for it now, with numbers
-  pagerd snapshot save FILE | snapshot restore FILE --data-dir DIR
-                                         back up etcd from a running daemon; restore into a new data dir
+  pagerd snapshot save FILE [--token-file F] | snapshot restore FILE --data-dir DIR
+                                         back up etcd (alerts, history and archive) from a running
+                                         daemon; restore into a new data dir
   pagerd route-test DIR MAIL.eml          which email route a saved mail hits, and the alert it makes
   pagerd report --from A --to B [--team T] [--person P] [--format table|csv|json]
                                          out-of-hours pay from the ledger
@@ -109,6 +115,10 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 		return cmdLedger(rest, stdout, stderr)
 	case "bench":
 		return cmdBench(rest, stdout, stderr)
+	case "history":
+		return cmdHistory(rest, stdout, stderr)
+	case "archive":
+		return cmdArchive(rest, stdout, stderr)
 	case "alerts", "alert", "ack", "resolve", "escalate", "urgent":
 		return cmdClient(cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":

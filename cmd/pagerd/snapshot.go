@@ -14,7 +14,7 @@ import (
 // into a new data directory for an embedded pagerd.
 func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || (args[0] != "save" && args[0] != "restore") {
-		fmt.Fprintln(stderr, "Usage: pagerd snapshot save FILE [--server URL] | pagerd snapshot restore FILE --data-dir DIR")
+		fmt.Fprintln(stderr, "Usage: pagerd snapshot save FILE [--server URL] [--token-file F] | pagerd snapshot restore FILE --data-dir DIR")
 		return 2
 	}
 	verb := args[0]
@@ -57,7 +57,11 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		fmt.Fprintf(stderr, "pagerd snapshot save: %s: %s\n", resp.Status, strings.TrimSpace(string(b)))
+		hint := ""
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			hint = " (a snapshot needs an admin's token: --token-file F, PAGERD_TOKEN_FILE or PAGERD_TOKEN)"
+		}
+		fmt.Fprintf(stderr, "pagerd snapshot save: %s: %s%s\n", resp.Status, strings.TrimSpace(string(b)), hint)
 		return 1
 	}
 	// Written beside the target and renamed, so a failed save never leaves
