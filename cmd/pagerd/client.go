@@ -227,8 +227,8 @@ func printAlert(stdout io.Writer, a api.Alert) {
 	}
 	for _, e := range a.Timeline {
 		by := ""
-		if e.By != "" {
-			by = " (" + e.By + ")"
+		if e.By != "" && !strings.Contains(e.Text, e.By) {
+			by = " (" + e.By + ")" // "resolved by email" says it already
 		}
 		fmt.Fprintf(stdout, "  %s  %-10s %s%s\n", timefmt.PeopleSeconds(e.At.Time, time.Local), e.Kind, e.Text, by)
 	}
