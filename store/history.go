@@ -46,7 +46,12 @@ type Summary struct {
 	ResolvedBy string             `json:"resolved_by,omitempty"`
 	Pages      int                `json:"pages"`           // messages and calls sent
 	Count      int                `json:"count,omitempty"` // times received
-	RetiredAt  time.Time          `json:"retired_at"`
+	// What the health report and the pay report's time off in lieu read of
+	// an alert, so that a retired alert counts in them as it did live.
+	Drill      bool        `json:"drill,omitempty"`
+	Escalated  bool        `json:"escalated,omitempty"`   // went past its policy's first step
+	FirstPages []FirstPage `json:"first_pages,omitempty"` // each person once, at their first page
+	RetiredAt  time.Time   `json:"retired_at"`
 	// ArchiveUntil is when the full record leaves the archive (zero: no
 	// archive was kept).
 	ArchiveUntil time.Time `json:"archive_until,omitzero"`
@@ -62,7 +67,8 @@ const summaryMax = 160
 func SummaryOf(a *Alert) Summary {
 	s := Summary{ID: a.ID, Team: a.Team, Summary: a.Summary, Severity: a.Severity, Source: a.Source,
 		Urgency: a.Esc.Urgency, CreatedAt: a.CreatedAt, AckedAt: a.Esc.AckedAt, AckedBy: a.Esc.AckedBy,
-		ResolvedAt: a.Esc.ResolvedAt, ResolvedBy: a.Esc.ResolvedBy, Count: a.Count}
+		ResolvedAt: a.Esc.ResolvedAt, ResolvedBy: a.Esc.ResolvedBy, Count: a.Count, Drill: a.Drill}
+	s.FirstPages, s.Escalated = a.Interruptions()
 	if len(s.Summary) > summaryMax {
 		cut := summaryMax
 		for cut > 0 && !utf8Start(s.Summary[cut]) {
