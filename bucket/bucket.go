@@ -45,20 +45,23 @@ type Config struct {
 
 // Bucket is an opened bucket.
 type Bucket struct {
-	cli    *minio.Client
-	name   string
-	prefix string
-	where  string
+	cli      *minio.Client
+	name     string
+	prefix   string
+	endpoint string
+	where    string
 }
 
 // maxObject bounds what Get reads: an archived alert is a few KB gzipped;
 // a huge object is not one of ours.
 const maxObject = 64 << 20
 
-// Open connects to the bucket and checks that it exists and the
-// credentials may read it, so that a wrong setting stops serve at start,
-// not the first retirement a month later.
-func Open(ctx context.Context, c Config) (*Bucket, error) {
+// ErrNoAnswer marks a Check that got no answer from the server (a network
+// error, a timeout): unlike a refusal, it says nothing about the settings.
+var ErrNoAnswer = errors.New("no answer from the bucket's server")
+
+// Open makes the client; it does not touch the network (Check does).
+func Open(c Config) (*Bucket, error) {
 	if c.Endpoint == "" || c.Bucket == "" {
 		return nil, errors.New("archive bucket: both the endpoint and the bucket must be set")
 	}
@@ -96,15 +99,25 @@ func Open(ctx context.Context, c Config) (*Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive bucket %s at %s: %w", c.Bucket, c.Endpoint, err)
 	}
-	b := &Bucket{cli: cli, name: c.Bucket, prefix: c.Prefix, where: "s3://" + c.Bucket + "/" + c.Prefix}
-	ok, err := cli.BucketExists(ctx, c.Bucket)
+	return &Bucket{cli: cli, name: c.Bucket, prefix: c.Prefix, endpoint: c.Endpoint, where: "s3://" + c.Bucket + "/" + c.Prefix}, nil
+}
+
+// Check asks the server whether the bucket exists and the credentials may
+// see it, so that a wrong setting shows at start, not at the first
+// retirement a month later. A server that does not answer is an error
+// wrapping ErrNoAnswer.
+func (b *Bucket) Check(ctx context.Context) error {
+	ok, err := b.cli.BucketExists(ctx, b.name)
 	if err != nil {
-		return nil, fmt.Errorf("archive bucket %s at %s: %w", c.Bucket, c.Endpoint, err)
+		if minio.ToErrorResponse(err).Code == "" {
+			return fmt.Errorf("archive bucket %s at %s: %w: %w", b.name, b.endpoint, ErrNoAnswer, err)
+		}
+		return fmt.Errorf("archive bucket %s at %s: %w", b.name, b.endpoint, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("archive bucket %s at %s does not exist: create it (pagerd does not create buckets)", c.Bucket, c.Endpoint)
+		return fmt.Errorf("archive bucket %s at %s does not exist: create it (pagerd does not create buckets)", b.name, b.endpoint)
 	}
-	return b, nil
+	return nil
 }
 
 // String is where the objects go: s3://bucket/prefix.

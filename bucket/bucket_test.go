@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pagerd/pagerd/bucket"
 	"github.com/pagerd/pagerd/bucket/buckettest"
@@ -14,8 +16,12 @@ import (
 
 func open(t *testing.T, srv *buckettest.Server, name, prefix string) (*bucket.Bucket, error) {
 	t.Helper()
-	return bucket.Open(context.Background(), bucket.Config{Endpoint: srv.Endpoint, Bucket: name, Prefix: prefix, Region: "us-east-1",
+	b, err := bucket.Open(bucket.Config{Endpoint: srv.Endpoint, Bucket: name, Prefix: prefix, Region: "us-east-1",
 		AccessKey: buckettest.AccessKey, SecretKey: buckettest.SecretKey, Insecure: true})
+	if err != nil {
+		return nil, err
+	}
+	return b, b.Check(context.Background())
 }
 
 // Objects go in under the prefix, come back byte for byte, and are gone
@@ -56,16 +62,38 @@ func TestPutGetDelete(t *testing.T) {
 	}
 }
 
-// A wrong setting stops serve at start: a bucket that does not exist, an
-// endpoint with a scheme.
-func TestOpenRefusesWhatCannotWork(t *testing.T) {
+// A wrong setting shows at start: a bucket that does not exist, an
+// endpoint with a scheme. A server that does not answer is told apart: it
+// says nothing about the settings.
+func TestCheckTellsWrongSettingsFromNoAnswer(t *testing.T) {
 	t.Parallel()
 	srv := buckettest.New(t, "archive")
-	if _, err := open(t, srv, "missing", ""); err == nil || !strings.Contains(err.Error(), "does not exist") {
+	_, err := open(t, srv, "missing", "")
+	if err == nil || !strings.Contains(err.Error(), "does not exist") || errors.Is(err, bucket.ErrNoAnswer) {
 		t.Errorf("missing bucket: %v", err)
 	}
-	_, err := bucket.Open(context.Background(), bucket.Config{Endpoint: "http://" + srv.Endpoint, Bucket: "archive", Insecure: true})
+	_, err = bucket.Open(bucket.Config{Endpoint: "http://" + srv.Endpoint, Bucket: "archive", Insecure: true})
 	if err == nil || !strings.Contains(err.Error(), "without a scheme") {
 		t.Errorf("endpoint with a scheme: %v", err)
+	}
+	// A port nothing listens on: a listener opened and closed.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bucket.Open(bucket.Config{Endpoint: addr, Bucket: "archive", Region: "us-east-1", Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// minio-go retries a refused connection with backoff; the deadline
+	// bounds it.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := b.Check(ctx); !errors.Is(err, bucket.ErrNoAnswer) {
+		t.Errorf("no server: %v, want ErrNoAnswer", err)
 	}
 }

@@ -18,7 +18,7 @@ import (
 func openWithBucket(t *testing.T) (*Store, *buckettest.Server, *bucket.Bucket) {
 	t.Helper()
 	srv := buckettest.New(t, "archive")
-	b, err := bucket.Open(context.Background(), bucket.Config{Endpoint: srv.Endpoint, Bucket: "archive", Prefix: "pagerd/", Region: "us-east-1",
+	b, err := bucket.Open(bucket.Config{Endpoint: srv.Endpoint, Bucket: "archive", Prefix: "pagerd/", Region: "us-east-1",
 		AccessKey: buckettest.AccessKey, SecretKey: buckettest.SecretKey, Insecure: true})
 	if err != nil {
 		t.Fatal(err)
