@@ -12,8 +12,10 @@ import (
 )
 
 // The history of retired alerts: their summaries by range of times
-// (GET /api/v1/history), and their full records from the archive in etcd
-// (GET /api/v1/archive). Any node answers both.
+// (GET /api/v1/history), and their full records from the archive, in etcd
+// or the archive bucket (GET /api/v1/archive): by id directly, by team and
+// range through the summaries, which name where each record is. Any node
+// answers both.
 
 // historyWindow reads from and to (RFC 3339, or dates and local times in
 // UTC) with the defaults: every alert created up to now. Retired alerts
@@ -126,7 +128,7 @@ func (s *Server) archive(w http.ResponseWriter, r *http.Request) {
 		if len(out.Alerts) > limit || fetchErr != nil || (team != "" && h.Team != team) || h.ArchiveUntil.IsZero() || !now.Before(h.ArchiveUntil) {
 			return false
 		}
-		a, err := s.Store.Archived(r.Context(), h.ID)
+		a, err := s.Store.ArchivedOf(r.Context(), h)
 		if errors.Is(err, store.ErrNotFound) {
 			return false // expired between the summary and now
 		}

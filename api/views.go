@@ -170,13 +170,16 @@ type OnCall struct {
 // what is shown is its summary, and where its full timeline is.
 type Retired struct {
 	RetiredAt timefmt.Time `json:"retired_at"`
-	// Archived: the full record, timeline included, is in the archive in
-	// etcd until ArchiveUntilAt (`pagerd archive search --id N`, GET
+	// Archived: the full record, timeline included, is in the archive (in
+	// etcd, or the bucket) until ArchiveUntilAt (`pagerd archive search --id N`, GET
 	// /api/v1/archive?id=N). Not archived: the archive has expired (or
 	// none was kept), and only the node that retired it may have it in
 	// its JSON-lines export.
 	Archived       bool         `json:"archived"`
 	ArchiveUntilAt timefmt.Time `json:"archive_until_at"`
+	// ArchiveObject is the object in the archive bucket ("": the archive
+	// is in etcd).
+	ArchiveObject string `json:"archive_object,omitempty"`
 	// Pages is how many messages and calls were sent for it.
 	Pages int `json:"pages"`
 	// Note says the above in a sentence, for people.
@@ -194,13 +197,17 @@ func AlertOfSummary(s store.Summary, now time.Time) Alert {
 	if s.Urgency == escalation.Low {
 		out.Urgency = escalation.Low
 	}
-	r := &Retired{RetiredAt: timefmt.Of(s.RetiredAt), Pages: s.Pages, ArchiveUntilAt: timefmt.Of(s.ArchiveUntil)}
+	r := &Retired{RetiredAt: timefmt.Of(s.RetiredAt), Pages: s.Pages, ArchiveUntilAt: timefmt.Of(s.ArchiveUntil), ArchiveObject: s.ArchiveObject}
 	r.Archived = !s.ArchiveUntil.IsZero() && now.Before(s.ArchiveUntil)
 	when := s.RetiredAt.UTC().Format(time.RFC3339)
 	switch {
 	case r.Archived:
-		r.Note = fmt.Sprintf("retired from the live keyspace at %s; this is its summary. The full timeline is archived in etcd until %s: pagerd archive search --id %d (GET /api/v1/archive?id=%d)",
-			when, s.ArchiveUntil.UTC().Format(time.RFC3339), s.ID, s.ID)
+		where := "in etcd"
+		if s.ArchiveObject != "" {
+			where = "in the archive bucket as " + s.ArchiveObject
+		}
+		r.Note = fmt.Sprintf("retired from the live keyspace at %s; this is its summary. The full timeline is archived %s until %s: pagerd archive search --id %d (GET /api/v1/archive?id=%d)",
+			when, where, s.ArchiveUntil.UTC().Format(time.RFC3339), s.ID, s.ID)
 	case s.ArchiveUntil.IsZero():
 		r.Note = fmt.Sprintf("retired at %s with no archive kept (archive_retention 0); this is its summary. The full timeline is only in the JSON-lines export (archive_file) of the node that retired it", when)
 	default:

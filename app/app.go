@@ -104,11 +104,20 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 		return err
 	}
 
+	var archiveBucket store.Bucket
+	if c.Archive.S3.Bucket != "" {
+		b, err := openBucket(ctx, c.Archive.S3, log)
+		if err != nil {
+			return err
+		}
+		log.Info("retired alerts are archived in a bucket", "bucket", b.String(), "endpoint", c.Archive.S3.Endpoint)
+		archiveBucket = b
+	}
 	st, err := store.Open(ctx, store.Config{
 		Endpoints: c.Etcd.Endpoints, DataDir: c.DataDir,
 		CAFile: c.Etcd.CAFile, CertFile: c.Etcd.CertFile, KeyFile: c.Etcd.KeyFile,
 		Username: c.Etcd.Username, Password: password, Prefix: c.Etcd.Prefix, Logger: log,
-		Observe: m.EtcdRequest,
+		Observe: m.EtcdRequest, Bucket: archiveBucket,
 	})
 	if err != nil {
 		return err

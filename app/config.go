@@ -53,6 +53,9 @@ type Config struct {
 	ArchiveRetention time.Duration `yaml:"archive_retention"`
 	HistoryRetention time.Duration `yaml:"history_retention"`
 	ArchiveFile      string        `yaml:"archive_file"`
+	// Archive.S3, when its bucket is set, keeps retired alerts' full
+	// records in an S3-compatible bucket instead of in etcd.
+	Archive ArchiveConfig `yaml:"archive"`
 	// HandoffNotice: a text this long before a shift to whoever takes it
 	// (and its shadows); 0 sends none.
 	HandoffNotice time.Duration `yaml:"handoff_notice"`
@@ -81,6 +84,25 @@ type EtcdConfig struct {
 	Username     string   `yaml:"username"`
 	PasswordFile string   `yaml:"password_file"`
 	Prefix       string   `yaml:"prefix"`
+}
+
+// ArchiveConfig says where retired alerts' full records go besides etcd.
+type ArchiveConfig struct {
+	S3 S3Config `yaml:"s3"`
+}
+
+// S3Config is an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Garage).
+// The keys come from files (systemd credentials) or, without them, from
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+type S3Config struct {
+	Endpoint      string `yaml:"endpoint"` // host[:port], no scheme
+	Bucket        string `yaml:"bucket"`
+	Prefix        string `yaml:"prefix"`
+	Region        string `yaml:"region"`
+	AccessKeyFile string `yaml:"access_key_file"`
+	SecretKeyFile string `yaml:"secret_key_file"`
+	Insecure      bool   `yaml:"insecure"` // plain HTTP
+	CAFile        string `yaml:"ca_file"`
 }
 
 // TwilioConfig says how to reach Twilio. Every value may instead come from
@@ -181,14 +203,30 @@ var settings = []setting{
 		Ptr: func(c *Config) any { return &c.MaxOpenPerTeam }},
 	{Flag: "public-url", Key: "public_url", Arg: "URL", Help: "how Twilio reaches this node (callbacks)",
 		Ptr: func(c *Config) any { return &c.PublicURL }},
-	{Flag: "retention", Key: "retention", Arg: "D", Default: "720h", Help: "resolved alerts are replaced by their summary and compressed archive (both in etcd) after this (0: they stay in full)",
+	{Flag: "retention", Key: "retention", Arg: "D", Default: "720h", Help: "resolved alerts are replaced by their summary and compressed archive (in etcd, or the archive in a bucket) after this (0: they stay in full)",
 		Ptr: func(c *Config) any { return &c.Retention }},
-	{Flag: "archive-retention", Key: "archive_retention", Arg: "D", Default: "2160h", Help: "a retired alert's full timeline stays in the archive in etcd (`pagerd archive search`) this long after retirement (0: no archive)",
+	{Flag: "archive-retention", Key: "archive_retention", Arg: "D", Default: "2160h", Help: "a retired alert's full timeline stays in the archive, in etcd or the --archive-s3-bucket (`pagerd archive search`), this long after retirement (0: no archive)",
 		Ptr: func(c *Config) any { return &c.ArchiveRetention }},
 	{Flag: "history-retention", Key: "history_retention", Arg: "D", Default: "8784h", Help: "a retired alert's summary (`pagerd alert N`, `pagerd history`) stays this long after retirement (0: forever)",
 		Ptr: func(c *Config) any { return &c.HistoryRetention }},
-	{Flag: "archive-file", Key: "archive_file", Arg: "F", Computed: "DATA_DIR/archive.jsonl with an embedded etcd, else none", Help: "JSON-lines export: this node appends each alert it retires (the archive of record is in etcd)",
+	{Flag: "archive-file", Key: "archive_file", Arg: "F", Computed: "DATA_DIR/archive.jsonl with an embedded etcd, else none", Help: "JSON-lines export: this node appends each alert it retires (the archive of record is in etcd or the bucket)",
 		Ptr: func(c *Config) any { return &c.ArchiveFile }},
+	{Flag: "archive-s3-endpoint", Key: "archive.s3.endpoint", Arg: "HOST:PORT", Help: "keep archives in an S3-compatible bucket at this server (no scheme) instead of in etcd; needs --archive-s3-bucket",
+		Ptr: func(c *Config) any { return &c.Archive.S3.Endpoint }},
+	{Flag: "archive-s3-bucket", Key: "archive.s3.bucket", Arg: "NAME", Help: "the bucket for archives (it must exist); each retired alert is an object PREFIX/YYYY/MM/ID.json.gz",
+		Ptr: func(c *Config) any { return &c.Archive.S3.Bucket }},
+	{Flag: "archive-s3-prefix", Key: "archive.s3.prefix", Arg: "P", Default: "pagerd/", Help: "object name prefix, so clusters can share a bucket",
+		Ptr: func(c *Config) any { return &c.Archive.S3.Prefix }},
+	{Flag: "archive-s3-region", Key: "archive.s3.region", Arg: "R", Computed: "asked of the server", Help: "the bucket's region",
+		Ptr: func(c *Config) any { return &c.Archive.S3.Region }},
+	{Flag: "archive-s3-access-key-file", Key: "archive.s3.access_key_file", Arg: "F", Computed: "$AWS_ACCESS_KEY_ID", Help: "the file holding the bucket's access key id",
+		Ptr: func(c *Config) any { return &c.Archive.S3.AccessKeyFile }},
+	{Flag: "archive-s3-secret-key-file", Key: "archive.s3.secret_key_file", Arg: "F", Computed: "$AWS_SECRET_ACCESS_KEY", Help: "the file holding the bucket's secret access key",
+		Ptr: func(c *Config) any { return &c.Archive.S3.SecretKeyFile }},
+	{Flag: "archive-s3-insecure", Key: "archive.s3.insecure", Default: "false", Help: "plain HTTP to the bucket's server (loopback or a private network only)",
+		Ptr: func(c *Config) any { return &c.Archive.S3.Insecure }},
+	{Flag: "archive-s3-ca", Key: "archive.s3.ca_file", Arg: "F", Help: "TLS to the bucket's server: the CA certificate, instead of the system's",
+		Ptr: func(c *Config) any { return &c.Archive.S3.CAFile }},
 	{Flag: "handoff-notice", Key: "handoff_notice", Arg: "D", Default: "1h", Help: "text people this long before their shift (0: never)",
 		Ptr: func(c *Config) any { return &c.HandoffNotice }},
 	{Flag: "calendar-secret-file", Key: "calendar_secret_file", Arg: "F", Help: "enables `/api/v1/calendar/{person,team}/ID.ics?token=...` feeds",
@@ -472,6 +510,16 @@ func (c Config) Validate() error {
 	if c.IMAP.Addr != "" {
 		if _, err := c.IMAP.check(); err != nil {
 			return err
+		}
+	}
+	if s3 := c.Archive.S3; s3.Endpoint != "" || s3.Bucket != "" {
+		switch {
+		case s3.Endpoint == "" || s3.Bucket == "":
+			return errors.New("--archive-s3-endpoint and --archive-s3-bucket go together: give both, or neither to keep the archive in etcd")
+		case strings.Contains(s3.Endpoint, "://"):
+			return fmt.Errorf("--archive-s3-endpoint %s: give host[:port] without a scheme (--archive-s3-insecure for plain HTTP)", s3.Endpoint)
+		case c.ArchiveRetention <= 0:
+			return errors.New("--archive-s3-bucket is set but --archive-retention is 0, which keeps no archive: set a retention, or drop the bucket")
 		}
 	}
 	if c.RotaDir != "" && c.DataDir != "" && len(c.Etcd.Endpoints) == 0 {

@@ -198,11 +198,11 @@ func TestSettingsTable(t *testing.T) {
 		}
 	}
 	// Every top-level field of Config but the file-only blocks is a
-	// setting; every field of the etcd block is, too.
+	// setting; every field of the etcd and archive.s3 blocks is, too.
 	ct := reflect.TypeFor[Config]()
 	for i := 0; i < ct.NumField(); i++ {
 		key, _, _ := strings.Cut(ct.Field(i).Tag.Get("yaml"), ",")
-		if key == "twilio" || key == "imap" || key == "etcd" {
+		if key == "twilio" || key == "imap" || key == "etcd" || key == "archive" {
 			continue
 		}
 		if !keys[key] {
@@ -214,6 +214,13 @@ func TestSettingsTable(t *testing.T) {
 		key, _, _ := strings.Cut(et.Field(i).Tag.Get("yaml"), ",")
 		if !keys["etcd."+key] {
 			t.Errorf("EtcdConfig.%s (etcd.%s) is not in the settings table", et.Field(i).Name, key)
+		}
+	}
+	st := reflect.TypeFor[S3Config]()
+	for i := 0; i < st.NumField(); i++ {
+		key, _, _ := strings.Cut(st.Field(i).Tag.Get("yaml"), ",")
+		if !keys["archive.s3."+key] {
+			t.Errorf("S3Config.%s (archive.s3.%s) is not in the settings table", st.Field(i).Name, key)
 		}
 	}
 	if d := Defaults(); d.Listen != "127.0.0.1:8080" || d.SMSInterval != 30*time.Second || d.Etcd.Prefix != "/pagerd/" || d.Etcd.Endpoints != nil {

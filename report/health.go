@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/pagerd/pagerd/health"
@@ -15,8 +16,8 @@ import (
 // applied) and the alerts created in the window, mapped for the pure
 // health package. team, if set, keeps that team; person, if set, keeps that
 // person's rows (shares are still of their whole team). Alerts already
-// retired (past the retention) are no longer in the store and don't count:
-// keep retention longer than the reports you run.
+// retired count from their summaries, for as long as history_retention
+// keeps them.
 func Health(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to time.Time, team, person string) (*health.Report, error) {
 	if !to.After(from) {
 		return nil, fmt.Errorf("the report's end must be after its start")
@@ -44,14 +45,8 @@ func Health(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to tim
 			in.Held = append(in.Held, timesheet.Segment{Person: h.Person, Team: h.Team, Role: h.Role, Start: h.Start, End: h.End, Shadow: h.Shadow})
 		}
 	}
-	list, err := st.List(ctx, func(a *store.Alert) bool {
-		return keepTeam(a.Team) && !a.CreatedAt.Before(from) && a.CreatedAt.Before(to)
-	}, 0)
-	if err != nil {
+	if in.Alerts, err = alertsCreated(ctx, st, from, to, keepTeam); err != nil {
 		return nil, err
-	}
-	for _, a := range list {
-		in.Alerts = append(in.Alerts, HealthAlert(a))
 	}
 	return health.Compute(in)
 }
@@ -60,36 +55,54 @@ func Health(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to tim
 // went past the first step, who acknowledged.
 func HealthAlert(a *store.Alert) health.Alert {
 	e := a.Esc
-	out := health.Alert{ID: a.ID, Team: a.Team, Created: a.CreatedAt, Drill: a.Drill,
-		AckedBy: e.AckedBy, AckedAt: e.AckedAt, ResolvedAt: e.ResolvedAt,
-		Escalated: e.Step > 0 || e.Pass > 0 || e.Exhausted}
-	first := map[string]int{}
-	for _, m := range a.Pages {
-		if m.Step > 0 || m.Pass > 0 {
-			out.Escalated = true
-		}
-		if i, ok := first[m.Person]; ok {
-			p := &out.Pages[i]
-			if m.At.Before(p.At) {
-				p.At = m.At
-			}
-			p.Shadow = p.Shadow && m.Shadow // someone who may ack, if ever paged so
-			continue
-		}
-		first[m.Person] = len(out.Pages)
-		out.Pages = append(out.Pages, health.Page{Person: m.Person, At: m.At, Shadow: m.Shadow})
-	}
-	if len(a.Pages) == 0 {
-		// An alert from before pages were marked: everyone it paged, at
-		// its creation (the best the record knows).
-		for _, r := range e.Paged {
-			if _, ok := first[r.Person]; !ok {
-				first[r.Person] = len(out.Pages)
-				out.Pages = append(out.Pages, health.Page{Person: r.Person, At: a.CreatedAt, Shadow: r.Shadow && !r.Reverse})
-			}
-		}
+	pages, escalated := a.Interruptions()
+	return health.Alert{ID: a.ID, Team: a.Team, Created: a.CreatedAt, Drill: a.Drill,
+		AckedBy: e.AckedBy, AckedAt: e.AckedAt, ResolvedAt: e.ResolvedAt, Escalated: escalated, Pages: healthPages(pages)}
+}
+
+// HealthSummary maps a retired alert's summary: the same figures its
+// HealthAlert gave while it was live.
+func HealthSummary(s *store.Summary) health.Alert {
+	return health.Alert{ID: s.ID, Team: s.Team, Created: s.CreatedAt, Drill: s.Drill,
+		AckedBy: s.AckedBy, AckedAt: s.AckedAt, ResolvedAt: s.ResolvedAt, Escalated: s.Escalated, Pages: healthPages(s.FirstPages)}
+}
+
+func healthPages(pages []store.FirstPage) []health.Page {
+	out := make([]health.Page, 0, len(pages))
+	for _, p := range pages {
+		out = append(out, health.Page{Person: p.Person, At: p.At, Shadow: p.Shadow})
 	}
 	return out
+}
+
+// alertsCreated is every alert created in [from, to) of a team that keep
+// passes, live or retired: live ones from the store, retired ones from
+// their summaries, each once.
+func alertsCreated(ctx context.Context, st *store.Store, from, to time.Time, keep func(team string) bool) ([]health.Alert, error) {
+	// Live first, then history: an alert retired between the two reads is
+	// then in both (and counted once), never in neither.
+	list, err := st.List(ctx, func(a *store.Alert) bool {
+		return keep(a.Team) && !a.CreatedAt.Before(from) && a.CreatedAt.Before(to)
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[int64]bool, len(list))
+	out := make([]health.Alert, 0, len(list))
+	for _, a := range list {
+		seen[a.ID] = true
+		out = append(out, HealthAlert(a))
+	}
+	retired, err := st.HistoryRange(ctx, from, to, func(s *store.Summary) bool { return keep(s.Team) && !seen[s.ID] }, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i := range retired {
+		out = append(out, HealthSummary(&retired[i]))
+	}
+	// Newest first, as the store lists live ones.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out, nil
 }
 
 // members are the people of the team's rotations in member lists in force

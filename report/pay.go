@@ -114,18 +114,17 @@ func toilLines(ctx context.Context, st *store.Store, r *rotafile.Rota, from, to 
 		// A page in [from, to) belongs to an alert created at most a day
 		// before (a held low-urgency alert waits at most a weekend more;
 		// its page is counted when its alert was created in the window).
-		list, err := st.List(ctx, func(a *store.Alert) bool {
-			return !a.Drill && !a.CreatedAt.Before(from.Add(-24*time.Hour)) && a.CreatedAt.Before(to)
-		}, 0)
+		// Retired alerts count from their summaries, as in the health report.
+		list, err := alertsCreated(ctx, st, from.Add(-24*time.Hour), to, func(string) bool { return true })
 		if err != nil {
 			return nil, err
 		}
 		for _, a := range list {
 			t, ok := r.Team(a.Team)
-			if !ok || t.Pay == nil || t.Pay.TOIL == nil || t.Pay.TOIL.SleepNight == 0 {
+			if a.Drill || !ok || t.Pay == nil || t.Pay.TOIL == nil || t.Pay.TOIL.SleepNight == 0 {
 				continue
 			}
-			for _, pg := range HealthAlert(a).Pages {
+			for _, pg := range a.Pages {
 				// Pages of the day before count too: a night counts in the
 				// report that holds its first interruption.
 				if !keep(a.Team, pg.Person) || pg.At.Before(from.Add(-24*time.Hour)) || !pg.At.Before(to) {

@@ -87,14 +87,14 @@ func (e *Engine) retire(ctx context.Context) (int, error) {
 	retired, failed := 0, 0
 	for _, a := range old {
 		if e.Archive != nil {
-			// The export is a convenience beside the archive in etcd: a
+			// The export is a convenience beside the archive of record: a
 			// failure is logged, and retirement goes on.
 			full, err := e.Store.Get(ctx, a.ID)
 			if err == nil {
 				err = e.Archive.Append(full)
 			}
 			if err != nil {
-				e.Log.Error("alert not exported to the JSON-lines file; it is retired to the archive in etcd all the same", "alert", a.ID, "file", e.Archive.Path, "err", err)
+				e.Log.Error("alert not exported to the JSON-lines file; it is retired to the archive (etcd or its bucket) all the same", "alert", a.ID, "file", e.Archive.Path, "err", err)
 			}
 		}
 		if _, err := e.Store.Retire(ctx, a.ID, now, e.Keep); err != nil {

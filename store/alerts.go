@@ -395,3 +395,46 @@ func (s *Store) ListBefore(ctx context.Context, before int64, keep func(*Alert) 
 	}
 	return out, nil
 }
+
+// FirstPage is a person's first page of an alert: when it interrupted them.
+type FirstPage struct {
+	Person string    `json:"person"`
+	At     time.Time `json:"at"`
+	Shadow bool      `json:"shadow,omitempty"` // only ever paged as a shadow who may not ack
+}
+
+// Interruptions is each person's first page of a, in the order they were
+// first paged, and whether a went past its policy's first step (by timeout,
+// by someone asking, or by running out). The health report counts these;
+// the summary of a retired alert keeps them so that it still counts.
+func (a *Alert) Interruptions() (pages []FirstPage, escalated bool) {
+	e := a.Esc
+	escalated = e.Step > 0 || e.Pass > 0 || e.Exhausted
+	first := map[string]int{}
+	for _, m := range a.Pages {
+		if m.Step > 0 || m.Pass > 0 {
+			escalated = true
+		}
+		if i, ok := first[m.Person]; ok {
+			p := &pages[i]
+			if m.At.Before(p.At) {
+				p.At = m.At
+			}
+			p.Shadow = p.Shadow && m.Shadow // someone who may ack, if ever paged so
+			continue
+		}
+		first[m.Person] = len(pages)
+		pages = append(pages, FirstPage{Person: m.Person, At: m.At, Shadow: m.Shadow})
+	}
+	if len(a.Pages) == 0 {
+		// An alert from before pages were marked: everyone it paged, at
+		// its creation (the best the record knows).
+		for _, r := range e.Paged {
+			if _, ok := first[r.Person]; !ok {
+				first[r.Person] = len(pages)
+				pages = append(pages, FirstPage{Person: r.Person, At: a.CreatedAt, Shadow: r.Shadow && !r.Reverse})
+			}
+		}
+	}
+	return pages, escalated
+}

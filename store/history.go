@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"strconv"
 	"strings"
@@ -25,6 +27,11 @@ import (
 //     year by default): who, when, how many pages;
 //   - the full record with its timeline, gzipped (archive/ID), kept for
 //     ArchiveRetention (longer than the alert's own retention).
+//
+// With a Bucket configured, the full record goes to the bucket instead of
+// archive/ID, before the transaction that retires the alert: a failed
+// upload fails that retirement, and the next sweep tries again, so the
+// record is never in neither place. The summary names the object.
 //
 // Each carries an expiry index key (expire/KIND/UNIXNANO/ID) so that the
 // sweep that removes expired records reads only those, never the whole
@@ -46,10 +53,18 @@ type Summary struct {
 	ResolvedBy string             `json:"resolved_by,omitempty"`
 	Pages      int                `json:"pages"`           // messages and calls sent
 	Count      int                `json:"count,omitempty"` // times received
-	RetiredAt  time.Time          `json:"retired_at"`
+	// What the health report and the pay report's time off in lieu read of
+	// an alert, so that a retired alert counts in them as it did live.
+	Drill      bool        `json:"drill,omitempty"`
+	Escalated  bool        `json:"escalated,omitempty"`   // went past its policy's first step
+	FirstPages []FirstPage `json:"first_pages,omitempty"` // each person once, at their first page
+	RetiredAt  time.Time   `json:"retired_at"`
 	// ArchiveUntil is when the full record leaves the archive (zero: no
 	// archive was kept).
 	ArchiveUntil time.Time `json:"archive_until,omitzero"`
+	// ArchiveObject is the bucket object holding the full record ("": the
+	// archive is in etcd).
+	ArchiveObject string `json:"archive_object,omitempty"`
 	// Until is when this summary itself expires (zero: never).
 	Until time.Time `json:"until,omitzero"`
 }
@@ -62,7 +77,8 @@ const summaryMax = 160
 func SummaryOf(a *Alert) Summary {
 	s := Summary{ID: a.ID, Team: a.Team, Summary: a.Summary, Severity: a.Severity, Source: a.Source,
 		Urgency: a.Esc.Urgency, CreatedAt: a.CreatedAt, AckedAt: a.Esc.AckedAt, AckedBy: a.Esc.AckedBy,
-		ResolvedAt: a.Esc.ResolvedAt, ResolvedBy: a.Esc.ResolvedBy, Count: a.Count}
+		ResolvedAt: a.Esc.ResolvedAt, ResolvedBy: a.Esc.ResolvedBy, Count: a.Count, Drill: a.Drill}
+	s.FirstPages, s.Escalated = a.Interruptions()
 	if len(s.Summary) > summaryMax {
 		cut := summaryMax
 		for cut > 0 && !utf8Start(s.Summary[cut]) {
@@ -79,6 +95,28 @@ func SummaryOf(a *Alert) Summary {
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// Bucket keeps retired alerts' full records outside etcd: an
+// S3-compatible bucket (package bucket).
+type Bucket interface {
+	// Put writes data as the object called name and returns its key;
+	// writing a name again replaces the object.
+	Put(ctx context.Context, name string, data []byte) (key string, err error)
+	// Get reads the object key; an error wrapping fs.ErrNotExist when
+	// there is none.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Delete removes the object key; one already gone is no error.
+	Delete(ctx context.Context, key string) error
+	// String says where the objects are, for people.
+	String() string
+}
+
+// objectName is where in a bucket a's full record goes: by the month it
+// was created, so that an operator can browse, copy or lifecycle a
+// month at a time.
+func objectName(a *Alert) string {
+	return fmt.Sprintf("%s/%d.json.gz", a.CreatedAt.UTC().Format("2006/01"), a.ID)
+}
 
 // Keep says how long the records of a retired alert stay.
 type Keep struct {
@@ -140,8 +178,20 @@ func (s *Store) Retire(ctx context.Context, id int64, now time.Time, keep Keep) 
 		if err != nil {
 			return Summary{}, fmt.Errorf("archive alert %d: %w", id, err)
 		}
-		ops = append(ops, clientv3.OpPut(s.archiveKey(id), string(packed)),
-			clientv3.OpPut(s.expireKey("archive", sum.ArchiveUntil, id), ""))
+		if s.bucket != nil {
+			// Uploaded before the alert leaves etcd; if the transaction
+			// below fails, the next sweep writes the same object again.
+			key, err := s.bucket.Put(ctx, objectName(a), packed)
+			if err != nil {
+				return Summary{}, fmt.Errorf("archive alert %d to %s: %w; it stays live until the next sweep", id, s.bucket, err)
+			}
+			sum.ArchiveObject = key
+			// The expiry key names the object, for Expire to delete.
+			ops = append(ops, clientv3.OpPut(s.expireKey("archive", sum.ArchiveUntil, id), key))
+		} else {
+			ops = append(ops, clientv3.OpPut(s.archiveKey(id), string(packed)),
+				clientv3.OpPut(s.expireKey("archive", sum.ArchiveUntil, id), ""))
+		}
 	}
 	if keep.History > 0 {
 		sum.Until = now.Add(keep.History)
@@ -211,8 +261,50 @@ func (s *Store) History(ctx context.Context, id int64) (Summary, error) {
 	return sum, nil
 }
 
-// Archived is the full record of a retired alert, from the archive.
+// Archived is the full record of a retired alert, from the archive: in
+// etcd, or in the bucket its summary names.
 func (s *Store) Archived(ctx context.Context, id int64) (*Alert, error) {
+	a, err := s.archivedInEtcd(ctx, id)
+	if !errors.Is(err, ErrNotFound) {
+		return a, err
+	}
+	sum, herr := s.History(ctx, id)
+	switch {
+	case errors.Is(herr, ErrNotFound) || herr == nil && sum.ArchiveObject == "":
+		return nil, err
+	case herr != nil:
+		return nil, herr
+	}
+	return s.ArchivedOf(ctx, &sum)
+}
+
+// ArchivedOf is the full record of the retired alert sum summarises, from
+// where sum says it is archived.
+func (s *Store) ArchivedOf(ctx context.Context, sum *Summary) (*Alert, error) {
+	if sum.ArchiveObject == "" {
+		if sum.ArchiveUntil.IsZero() {
+			return nil, fmt.Errorf("alert %d in the archive (none was kept): %w", sum.ID, ErrNotFound)
+		}
+		return s.archivedInEtcd(ctx, sum.ID)
+	}
+	if s.bucket == nil {
+		return nil, fmt.Errorf("alert %d is archived in a bucket as %s, and this node has no archive bucket configured", sum.ID, sum.ArchiveObject)
+	}
+	data, err := s.bucket.Get(ctx, sum.ArchiveObject)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("alert %d in the archive (%s): %w", sum.ID, err, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read archive of alert %d: %w", sum.ID, err)
+	}
+	a, err := unpack(data)
+	if err != nil {
+		return nil, fmt.Errorf("decode archive of alert %d from %s: %w", sum.ID, sum.ArchiveObject, err)
+	}
+	return a, nil
+}
+
+func (s *Store) archivedInEtcd(ctx context.Context, id int64) (*Alert, error) {
 	resp, err := s.cli.Get(ctx, s.archiveKey(id))
 	if err != nil {
 		return nil, fmt.Errorf("read archive of alert %d: %w", id, err)
@@ -341,6 +433,18 @@ func (s *Store) Expire(ctx context.Context, now time.Time, limit int) (int, erro
 			ops := []clientv3.Op{clientv3.OpDelete(k)}
 			if kind == "archive" {
 				ops = append(ops, clientv3.OpDelete(s.archiveKey(id)))
+				if obj := string(kv.Value); obj != "" {
+					// In a bucket: the object goes first, so that a failure
+					// leaves the key for the next sweep to try again.
+					if s.bucket == nil {
+						// Removing the key anyway is safe: the object is not
+						// lost, only left to the bucket's own lifecycle.
+						s.log.Warn("an expired archive is in a bucket, and no archive bucket is configured: the object stays",
+							"alert", id, "object", obj)
+					} else if err := s.bucket.Delete(ctx, obj); err != nil {
+						return n, fmt.Errorf("expire archive of alert %d: %w", id, err)
+					}
+				}
 			} else {
 				ops = append(ops, clientv3.OpDelete(s.historyKey(id)))
 				if created, err := strconv.ParseInt(string(kv.Value), 10, 64); err == nil {

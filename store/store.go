@@ -51,6 +51,10 @@ type Config struct {
 	// long it took and its error (metrics).
 	Observe func(op string, took time.Duration, err error)
 
+	// Bucket, if set, keeps retired alerts' full records instead of the
+	// archive keys in etcd (history.go).
+	Bucket Bucket
+
 	Logger *slog.Logger
 }
 
@@ -60,6 +64,8 @@ type Store struct {
 	etcd *embed.Etcd
 	p    string
 	log  *slog.Logger
+	// bucket keeps archives outside etcd; nil: they are kept in etcd.
+	bucket Bucket
 
 	idMu         sync.Mutex
 	idNext, idTo int64   // the block of alert ids in use: [idNext, idTo)
@@ -99,7 +105,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Store{p: cfg.Prefix, log: cfg.Logger}
+	s := &Store{p: cfg.Prefix, log: cfg.Logger, bucket: cfg.Bucket}
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	endpoints := cfg.Endpoints
 	if len(endpoints) == 0 {

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pagerd/pagerd/bucket/buckettest"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -23,6 +25,41 @@ func TestRetiredAlertIsFoundFromAnotherNode(t *testing.T) {
 		t.Skip("starts child processes")
 	}
 	t.Parallel()
+	retiredFromAnotherNode(t, nil, nil, func(id int64) []string { return []string{"archived in etcd until"} })
+}
+
+// TestRetiredAlertInABucketIsFoundFromAnotherNode: the same with the
+// archive in an S3-compatible bucket (an in-process S3 server, through
+// minio-go in the nodes): each retired alert is an object
+// pagerd/YYYY/MM/ID.json.gz, and the other node finds its full timeline
+// there.
+func TestRetiredAlertInABucketIsFoundFromAnotherNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	t.Parallel()
+	srv := buckettest.New(t, "pagerd-archive")
+	args := []string{"--archive-s3-endpoint", srv.Endpoint, "--archive-s3-bucket", "pagerd-archive", "--archive-s3-insecure", "--archive-s3-region", "us-east-1"}
+	env := []string{"AWS_ACCESS_KEY_ID=" + buckettest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + buckettest.SecretKey}
+	ids := retiredFromAnotherNode(t, args, env, func(id int64) []string {
+		// pagerd/YYYY/MM/ID.json.gz, YYYY/MM of its creation.
+		return []string{"archived in the archive bucket as pagerd/", fmt.Sprintf("/%d.json.gz until", id)}
+	})
+	keys := srv.Keys(t, "pagerd-archive")
+	for _, id := range ids {
+		if !slices.ContainsFunc(keys, func(k string) bool {
+			return strings.HasPrefix(k, "pagerd/") && strings.HasSuffix(k, fmt.Sprintf("/%d.json.gz", id))
+		}) {
+			t.Errorf("no object for alert %d in the bucket: %q", id, keys)
+		}
+	}
+}
+
+// retiredFromAnotherNode runs two nodes with args and env added, retires
+// two alerts on one and finds them from the other; archived says where
+// pagerd alert N says the timeline is. It returns the alerts' ids.
+func retiredFromAnotherNode(t *testing.T, args, env []string, archived func(id int64) []string) []int64 {
+	t.Helper()
 	etcd, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -31,9 +68,11 @@ func TestRetiredAlertIsFoundFromAnotherNode(t *testing.T) {
 	endpoint := etcd.Endpoint()
 	// Real processes have no fake clock: a retention of 3 s stands for
 	// 30 s (the sweep runs every tenth of it, at least every second).
-	a := newNode(t, "hist-a", "--config", writeRota(t, "10m"), "--etcd-endpoints", endpoint, "--retention", "3s")
+	a := newNode(t, "hist-a", append([]string{"--config", writeRota(t, "10m"), "--etcd-endpoints", endpoint, "--retention", "3s"}, args...)...)
+	a.env = env
 	a.start()
-	b := newNode(t, "hist-b", "--etcd-endpoints", endpoint, "--retention", "3s")
+	b := newNode(t, "hist-b", append([]string{"--etcd-endpoints", endpoint, "--retention", "3s"}, args...)...)
+	b.env = env
 	b.start()
 
 	id, err := postAlert(http.DefaultClient, a.addr, "to-retire")
@@ -79,8 +118,8 @@ func TestRetiredAlertIsFoundFromAnotherNode(t *testing.T) {
 	if code := run([]string{"alert", fmt.Sprint(id), "--server", "http://" + b.addr}, &out, &errb, timeNow); code != 0 {
 		t.Fatalf("pagerd alert %d on the other node: exit %d: %s", id, code, errb.String())
 	}
-	for _, want := range []string{fmt.Sprintf("#%d core [resolved] load to-retire", id), "pages sent", "archived in etcd until",
-		fmt.Sprintf("pagerd archive search --id %d", id)} {
+	for _, want := range append(archived(id), fmt.Sprintf("#%d core [resolved] load to-retire", id), "pages sent",
+		fmt.Sprintf("pagerd archive search --id %d", id)) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("pagerd alert %d on the other node says:\n%s\nwant %q", id, out.String(), want)
 		}
@@ -119,4 +158,5 @@ func TestRetiredAlertIsFoundFromAnotherNode(t *testing.T) {
 		!strings.Contains(out.String(), "load to-retire") {
 		t.Errorf("history: exit %d:\n%s%s", code, out.String(), errb.String())
 	}
+	return []int64{id, other}
 }

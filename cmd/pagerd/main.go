@@ -29,7 +29,7 @@ Usage:
   pagerd history [--from A] [--to B] [--team T]
                                          retired alerts' summaries (kept a year by default)
   pagerd archive search [--id N] [--team T] [--from A] [--to B] [--text S] [--json | --jsonl]
-                                         retired alerts' full timelines, from the archive in etcd
+                                         retired alerts' full timelines, from the archive (etcd or its bucket)
   pagerd ack ID | resolve ID | escalate ID | urgent ID
                                          act on an alert (recorded as the operator of your token);
                                          urgent makes it high urgency: it pages now, day or night
