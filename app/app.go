@@ -143,6 +143,11 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 			err = serr
 		}
 	}()
+	if c.PprofListen != "" {
+		if err := servePprof(comps, c.PprofListen, log); err != nil {
+			return err
+		}
+	}
 	holder := &inforce.Current{}
 	loaded := make(chan struct{})
 	comps.Go("rota follower", func(ctx context.Context) error {

@@ -69,19 +69,19 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 }
 
 type benchOptions struct {
-	rate                float64
-	count               int
-	duration            time.Duration
-	conc                int
-	probes              float64
-	timeout             time.Duration
-	loadTeams           int
-	rssAfter            time.Duration
-	storeAlone          bool
-	target, team        string
-	pid                 int
-	serveArgs, keep     string
-	interval            time.Duration // the child's SMS interval
+	rate                 float64
+	count                int
+	duration             time.Duration
+	conc                 int
+	probes               float64
+	timeout              time.Duration
+	loadTeams            int
+	rssAfter             time.Duration
+	storeAlone           bool
+	target, team         string
+	pid                  int
+	serveArgs, keep      string
+	interval             time.Duration // the child's SMS interval
 	probeTeams, probeNth int
 }
 
@@ -501,4 +501,3 @@ func processRSS(pid int) (rss, hwm string, err error) {
 	}
 	return rss, hwm, nil
 }
-
