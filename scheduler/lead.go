@@ -27,9 +27,10 @@ type leadership struct {
 	ticking map[int64]bool // timers handed to a worker
 	boxes   *bundler
 
-	// inflight holds the outbox keys of pages this term is working on:
-	// held in a mailbox, or being sent. The sweep leaves them alone.
-	inflight map[string]bool
+	// inflight holds the outbox keys of pages this term is working on
+	// (held in a mailbox, or being sent), each with its page as offered.
+	// The sweep leaves them alone and reads only their keys again.
+	inflight map[string]store.OutboxPage
 	// retry holds pages whose last send (or its bookkeeping) failed: the
 	// sweep offers them again after their backoff.
 	retry map[string]retryState
@@ -39,6 +40,12 @@ type leadership struct {
 	// sweepAt is when the next sweep reads the outbox back: every
 	// SweepEvery, and sooner when a failed page's backoff ends first.
 	sweepAt time.Time
+	// timersAt is when the sweep last read every timer back. The timer
+	// watch keeps the queue current; the read is the net under it (a
+	// timer whose handling left it armed and unchanged), so it is made
+	// every timerResync, not every sweep: with thousands of open alerts
+	// it is most of a sweep's cost.
+	timersAt time.Time
 
 	sent   chan sendDone
 	ticked chan tickDone
@@ -68,7 +75,7 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 		e: e, fence: fence, ctx: ctx, stop: cancel, sem: make(chan struct{}, e.Workers),
 		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{},
 		boxes:    newBundler(e.Clock, e.Interval),
-		inflight: map[string]bool{}, retry: map[string]retryState{}, warned: map[string]bool{},
+		inflight: map[string]store.OutboxPage{}, retry: map[string]retryState{}, warned: map[string]bool{},
 		sent: make(chan sendDone), ticked: make(chan tickDone),
 	}
 	defer func() {
@@ -96,7 +103,7 @@ func (l *leadership) loop() error {
 	e := l.e
 	// The first sweep reads what the previous leader left: pages to send
 	// (those it may have sent are looked up first) and timers to arm.
-	n, trev, orev, err := l.sweep()
+	n, trev, orev, err := l.sweep(true)
 	if err != nil {
 		return err
 	}
@@ -141,7 +148,8 @@ func (l *leadership) loop() error {
 		}
 		e.held.Store(int64(l.boxes.held))
 		if !l.sweepAt.After(now) {
-			_, trev, orev, err := l.sweep()
+			// A lost watch is made again from a full read.
+			_, trev, orev, err := l.sweep(tw == nil || ow == nil)
 			switch {
 			case errors.Is(err, store.ErrFenced):
 				return err
@@ -266,13 +274,13 @@ func (l *leadership) offerAll(pages []store.OutboxPage) (offered int) {
 	var order []string
 	for _, pg := range pages {
 		k := pg.Key()
-		if l.inflight[k] {
+		if _, ok := l.inflight[k]; ok {
 			continue
 		}
 		if r, ok := l.retry[k]; ok && now.Before(r.at) {
 			continue
 		}
-		l.inflight[k] = true
+		l.inflight[k] = pg
 		offered++
 		if late := now.Sub(pg.Due); late > pg.Late {
 			pg.Late = late
@@ -341,31 +349,82 @@ func (l *leadership) sendFinished(d sendDone) {
 	}
 }
 
+// timerResync is how often a sweep reads every timer back while the
+// timer watch is healthy.
+const timerResync = 30 * time.Second
+
 // sweep reads the outbox and the timers back from etcd. It offers every
 // page no worker has in hand (a page whose watch event was lost, one whose
 // send failed, one a previous leader left), re-arms every timer, reports
 // the backlog, and warns of pages overdue. It returns how many pages it
 // offered and the revisions it read at, to watch from.
-func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
+//
+// full reads every page and timer (the first sweep of a term, and one
+// that makes a lost watch again). Otherwise the sweep reads the outbox's
+// keys, and the records of only the pages not in hand, and the timers
+// only every timerResync: under load most pages wait in mailboxes, in
+// hand, and reading them all back every second was most of the leader's
+// work and held its loop up (trev is then 0: the timer watch is healthy
+// and needs no revision).
+func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error) {
 	e := l.e
 	ctx, cancel := context.WithTimeout(l.ctx, e.RequestTimeout)
 	defer cancel()
-	timers, trev, err := e.Store.Timers(ctx)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+	now := e.Clock.Now()
+	if full || now.Sub(l.timersAt) >= timerResync || now.Before(l.timersAt) {
+		var timers map[int64]time.Time
+		timers, trev, err = e.Store.Timers(ctx)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+		}
+		for id, due := range timers {
+			if !l.ticking[id] {
+				l.timers.set(id, due)
+			}
+		}
+		l.timersAt = now
 	}
-	pages, orev, err := e.Store.Outbox(ctx)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("sweep: %w", err)
-	}
-	for id, due := range timers {
-		if !l.ticking[id] {
-			l.timers.set(id, due)
+	var pages []store.OutboxPage
+	var inHand []string // keys of pages in hand, read as keys only
+	if full {
+		pages, orev, err = e.Store.Outbox(ctx)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+		}
+	} else {
+		var keys, read []string
+		keys, orev, err = e.Store.OutboxKeys(ctx)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+		}
+		for _, k := range keys {
+			if _, ok := l.inflight[k]; ok {
+				inHand = append(inHand, k)
+				continue
+			}
+			read = append(read, k)
+		}
+		if len(read) > 0 {
+			if pages, err = e.Store.OutboxPages(ctx, read); err != nil {
+				return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+			}
 		}
 	}
-	now := e.Clock.Now()
+	now = e.Clock.Now()
 	var oldest time.Duration
-	seen := make(map[string]bool, len(pages))
+	seen := make(map[string]bool, len(pages)+len(inHand))
+	for _, k := range inHand {
+		seen[k] = true
+		pg := l.inflight[k]
+		if over := now.Sub(pg.Due); over > oldest {
+			oldest = over
+		}
+		if over := now.Sub(pg.Due); over > overdueWarn && !l.warned[k] {
+			l.warned[k] = true
+			e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
+				"overdue", over.Round(time.Second).String(), "in_hand", true)
+		}
+	}
 	// Pages that carry a send intent from earlier go as the message they
 	// were: regrouped, looked up at the provider, and sent again only if
 	// it has no trace of them.
@@ -375,15 +434,16 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 	for _, pg := range pages {
 		k := pg.Key()
 		seen[k] = true
+		_, inflight := l.inflight[k]
 		if over := now.Sub(pg.Due); over > oldest {
 			oldest = over
 		}
 		if over := now.Sub(pg.Due); over > overdueWarn && !l.warned[k] {
 			l.warned[k] = true
 			e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
-				"overdue", over.Round(time.Second).String(), "in_hand", l.inflight[k])
+				"overdue", over.Round(time.Second).String(), "in_hand", inflight)
 		}
-		if l.inflight[k] {
+		if inflight {
 			continue
 		}
 		if r, ok := l.retry[k]; ok && now.Before(r.at) {
@@ -403,7 +463,7 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 	for _, m := range order {
 		batch := groups[m]
 		for _, pg := range batch {
-			l.inflight[pg.Key()] = true
+			l.inflight[pg.Key()] = pg
 		}
 		l.send(&outgoing{pages: batch})
 		offered += len(batch)
@@ -419,7 +479,7 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 		}
 	}
 	if o, ok := e.Observer.(OutboxObserver); ok {
-		o.Outbox(len(pages), max(oldest, 0))
+		o.Outbox(len(pages)+len(inHand), max(oldest, 0))
 	}
 	return offered, trev, orev, nil
 }

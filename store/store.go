@@ -59,6 +59,7 @@ type Store struct {
 	idMu         sync.Mutex
 	idNext, idTo int64   // the block of alert ids in use: [idNext, idTo)
 	idSpare      idRange // the next block, reserved ahead
+	idSize       int64   // ids per block: idBlock, doubled under a storm (ids.go)
 	idFetching   bool
 	bg           sync.WaitGroup // background work (id reservations), joined by Close
 	bgCtx        context.Context
