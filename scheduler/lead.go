@@ -21,7 +21,11 @@ type leadership struct {
 	ctx   context.Context
 	stop  context.CancelCauseFunc
 	wg    sync.WaitGroup
-	sem   chan struct{}
+	// sends and ticks bound the workers sending messages and handling
+	// timers, each Workers at once: apart, so a burst of timers falling
+	// due together (a storm's alerts, their first steps timing out) never
+	// holds the pages of a new alert behind it, nor the reverse.
+	sends, ticks chan struct{}
 
 	timers  *timerQueue
 	ticking map[int64]bool // timers handed to a worker
@@ -72,7 +76,7 @@ type tickDone struct {
 func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	l := &leadership{
-		e: e, fence: fence, ctx: ctx, stop: cancel, sem: make(chan struct{}, e.Workers),
+		e: e, fence: fence, ctx: ctx, stop: cancel, sends: make(chan struct{}, e.Workers), ticks: make(chan struct{}, e.Workers),
 		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{},
 		boxes:    newBundler(e.Clock, e.Interval),
 		inflight: map[string]store.OutboxPage{}, retry: map[string]retryState{}, warned: map[string]bool{},
@@ -228,7 +232,7 @@ func (l *leadership) tick(id int64, due time.Time) {
 		return // a worker has it; its outcome re-arms it
 	}
 	l.ticking[id] = true
-	l.spawn(func() {
+	l.spawn(l.ticks, func() {
 		err := l.e.tick(l.ctx, l.fence, id, due)
 		if errors.Is(err, store.ErrFenced) {
 			l.stop(err)
@@ -240,19 +244,19 @@ func (l *leadership) tick(id int64, due time.Time) {
 	})
 }
 
-// spawn runs f in a worker, at most Workers at once.
-func (l *leadership) spawn(f func()) {
+// spawn runs f in a worker, at most cap(sem) at once.
+func (l *leadership) spawn(sem chan struct{}, f func()) {
 	l.wg.Add(1)
 	l.e.working.Add(1)
 	go func() {
 		defer l.wg.Done()
 		defer l.e.working.Add(-1)
 		select {
-		case l.sem <- struct{}{}:
+		case sem <- struct{}{}:
 		case <-l.ctx.Done():
 			return
 		}
-		defer func() { <-l.sem }()
+		defer func() { <-sem }()
 		f()
 	}()
 }
@@ -308,7 +312,7 @@ func (l *leadership) send(msg *outgoing) {
 		return
 	}
 	pages := msg.pages
-	l.spawn(func() {
+	l.spawn(l.sends, func() {
 		err := l.e.send(l.ctx, l.fence, *msg)
 		if errors.Is(err, store.ErrFenced) {
 			l.stop(err)

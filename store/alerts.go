@@ -218,7 +218,7 @@ func (s *Store) RecordEvent(ctx context.Context, id int64, key string, e Entry, 
 }
 
 func (s *Store) get(ctx context.Context, id int64) (*Alert, int64, error) {
-	resp, err := s.cli.Get(ctx, s.alertKey(id))
+	resp, err := s.cli.Get(ctx, s.alertKey(id), s.readOpts()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read alert %d: %w", id, err)
 	}

@@ -318,3 +318,16 @@ func (s *Store) Ping(ctx context.Context) error {
 func idKey(id int64) string { return fmt.Sprintf("%010d", id) }
 
 func parseID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+
+// readOpts are the options of a read that must see every write already
+// acknowledged. The embedded etcd is a single member, which applies a
+// write before it answers it, so its local (serializable) read sees them
+// all without a linearizable read's round through raft, which under load
+// waits behind the writes in flight. A member of a cluster may lag: there
+// the read is linearizable.
+func (s *Store) readOpts() []clientv3.OpOption {
+	if s.etcd != nil {
+		return []clientv3.OpOption{clientv3.WithSerializable()}
+	}
+	return nil
+}
