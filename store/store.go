@@ -81,6 +81,12 @@ const requestTimeout = 15 * time.Second
 // default of 128 operations per transaction.
 const embeddedMaxTxnOps = 1024
 
+// The embedded etcd's raft log kept in memory (see startEmbedded).
+const (
+	embeddedSnapshotCount  = 1000
+	embeddedCatchUpEntries = 100
+)
+
 func (s *Store) startBatching(maxOps int) {
 	s.writes, s.maxOps = make(chan *write, 1024), maxOps
 	s.quit, s.batchDone = make(chan struct{}), make(chan struct{})
@@ -241,9 +247,22 @@ func startEmbedded(ctx context.Context, cfg Config, lg *zap.Logger) (*embed.Etcd
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
 	ec.ListenMetricsUrls = nil
 	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
+	// History serves only pagerd's own watches, which resume within
+	// seconds: five minutes of it is plenty, and compacting it sooner lets
+	// bbolt reuse its pages (every alert leaves about 15 revisions, some
+	// 10 KB, until compacted) instead of growing the file.
 	ec.AutoCompactionMode = "periodic"
-	ec.AutoCompactionRetention = "1h"
+	ec.AutoCompactionRetention = "5m"
 	ec.MaxTxnOps = embeddedMaxTxnOps
+	// Memory: etcd keeps the raft log since its last snapshot in memory,
+	// and pagerd's batched transactions make each entry large (hundreds
+	// of operations under load), so its defaults (a snapshot every
+	// 10,000 entries, 5,000 kept after it for followers catching up)
+	// held tens of MB after a storm. A single member has no followers:
+	// a snapshot every 1,000 entries, keeping 100, holds a few MB, and a
+	// snapshot of pagerd's small membership store costs little.
+	ec.SnapshotCount = embeddedSnapshotCount
+	ec.SnapshotCatchUpEntries = embeddedCatchUpEntries
 	ec.QuotaBackendBytes = cfg.QuotaBytes
 	if ec.QuotaBackendBytes == 0 {
 		ec.QuotaBackendBytes = 2 << 30
