@@ -139,8 +139,12 @@ func (l *leadership) loop() error {
 		e.beat.Store(time.Now().UnixNano())
 		// Everything due by now is handed out before the loop sleeps: the
 		// escalation timers, the mailboxes whose interval is up, the sweep.
+		// Timers are taken from the queue only as workers are free for
+		// them: a storm's thousands falling due at once wait in the queue,
+		// not as thousands of goroutines (whose stacks every collection
+		// scanned: most of the CPU at saturation went to the collector).
 		now := e.Clock.Now()
-		for {
+		for len(l.ticking) < cap(l.ticks) {
 			id, due, ok := l.timers.popDue(now)
 			if !ok {
 				break
@@ -171,7 +175,9 @@ func (l *leadership) loop() error {
 			l.sweepAt = e.Clock.Now().Add(e.SweepEvery)
 		}
 		next := l.sweepAt
-		if due, ok := l.timers.peek(); ok && due.Before(next) {
+		// With every tick worker busy the loop waits for one to finish
+		// (l.ticked), not for a timer already due.
+		if due, ok := l.timers.peek(); ok && due.Before(next) && len(l.ticking) < cap(l.ticks) {
 			next = due
 		}
 		if due, ok := l.boxes.next(); ok && due.Before(next) {

@@ -243,11 +243,12 @@ func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 		wait := time.Until(end.Add(o.rssAfter))
 		fmt.Fprintf(stdout, "memory    waiting %s for the RSS %s after the load...\n", wait.Round(time.Second), o.rssAfter)
 		time.Sleep(wait)
-		rss, hwm, err := processRSS(pid)
+		m, err := processRSS(pid)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "memory    RSS %s (peak %s) of pagerd serve (pid %d) %s after %d alerts, load average %s\n", rss, hwm, pid, o.rssAfter, len(ok), loadAverage())
+		fmt.Fprintf(stdout, "memory    RSS %s (anonymous %s, files %s: the binary and etcd's mapped database; peak %s) of pagerd serve (pid %d) %s after %d alerts, load average %s\n",
+			m["VmRSS"], m["RssAnon"], m["RssFile"], m["VmHWM"], pid, o.rssAfter, len(ok), loadAverage())
 	}
 	if o.storeAlone {
 		if child != nil {
@@ -483,21 +484,20 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// processRSS reads VmRSS and VmHWM (peak RSS) from /proc/PID/status.
-func processRSS(pid int) (rss, hwm string, err error) {
+// processRSS reads the memory lines of /proc/PID/status: VmRSS, RssAnon,
+// RssFile and VmHWM (the peak RSS), each as written there ("158664 kB"),
+// "?" when missing.
+func processRSS(pid int) (map[string]string, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return "", "", fmt.Errorf("read the daemon's RSS: %w", err)
+		return nil, fmt.Errorf("read the daemon's RSS: %w", err)
 	}
-	rss, hwm = "?", "?"
+	out := map[string]string{"VmRSS": "?", "RssAnon": "?", "RssFile": "?", "VmHWM": "?"}
 	for _, line := range strings.Split(string(data), "\n") {
 		k, v, _ := strings.Cut(line, ":")
-		switch k {
-		case "VmRSS":
-			rss = strings.TrimSpace(v)
-		case "VmHWM":
-			hwm = strings.TrimSpace(v)
+		if _, ok := out[k]; ok {
+			out[k] = strings.TrimSpace(v)
 		}
 	}
-	return rss, hwm, nil
+	return out, nil
 }
