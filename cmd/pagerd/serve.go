@@ -68,7 +68,7 @@ func newLogger(w io.Writer) *slog.Logger {
 // most about half the CPU: it is a soft limit, never an out-of-memory
 // kill), so it is set above what a loaded daemon keeps live. Embedded
 // etcd's database file is mapped, not heap: it adds to RSS beyond this.
-const defaultMemoryLimit = 96 << 20
+const defaultMemoryLimit = 192 << 20
 
 // memoryLimit sets defaultMemoryLimit unless GOMEMLIMIT is set (the
 // runtime has read that already), and reports the limit in force and
