@@ -29,7 +29,11 @@ type leadership struct {
 
 	timers  *timerQueue
 	ticking map[int64]bool // timers handed to a worker
-	boxes   *bundler
+	// rearm holds the latest timer event of an alert whose timer a worker
+	// has in hand (its own update re-arms it for the next step): it takes
+	// effect when the worker is done (a zero Due: disarmed).
+	rearm map[int64]time.Time
+	boxes *bundler
 
 	// inflight holds the outbox keys of pages this term is working on
 	// (held in a mailbox, or being sent), each with its page as offered.
@@ -77,7 +81,7 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	l := &leadership{
 		e: e, fence: fence, ctx: ctx, stop: cancel, sends: make(chan struct{}, e.Workers), ticks: make(chan struct{}, e.Workers),
-		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{},
+		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{}, rearm: map[int64]time.Time{},
 		boxes:    newBundler(e.Clock, e.Interval),
 		inflight: map[string]store.OutboxPage{}, retry: map[string]retryState{}, warned: map[string]bool{},
 		sent: make(chan sendDone), ticked: make(chan tickDone),
@@ -201,9 +205,12 @@ func (l *leadership) loop() error {
 				tw = nil
 				break
 			}
-			if ev.Due.IsZero() {
+			switch {
+			case l.ticking[ev.ID]:
+				l.rearm[ev.ID] = ev.Due
+			case ev.Due.IsZero():
 				l.timers.remove(ev.ID)
-			} else if !l.ticking[ev.ID] {
+			default:
 				l.timers.set(ev.ID, ev.Due)
 			}
 		case pg, ok := <-ow:
@@ -220,6 +227,12 @@ func (l *leadership) loop() error {
 			l.sendFinished(d)
 		case d := <-l.ticked:
 			delete(l.ticking, d.id)
+			if due, ok := l.rearm[d.id]; ok {
+				delete(l.rearm, d.id)
+				if !due.IsZero() {
+					l.timers.set(d.id, due)
+				}
+			}
 			if d.err != nil && !errors.Is(d.err, store.ErrFenced) && l.ctx.Err() == nil {
 				e.Log.Error("alert timer failed; retrying", "alert", d.id, "err", d.err)
 				l.timers.set(d.id, e.Clock.Now().Add(time.Second))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -160,5 +161,21 @@ func TestParseAlertID(t *testing.T) {
 		if want < 0 && ok || want >= 0 && (!ok || got != want) {
 			t.Errorf("parseAlertID(%q) = %d, %v", body, got, ok)
 		}
+	}
+}
+
+// pagerd serve's default memory limit applies when GOMEMLIMIT is unset,
+// and GOMEMLIMIT, read by the runtime at start, wins when it is set.
+func TestMemoryLimitDefault(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	t.Setenv("GOMEMLIMIT", "")
+	if got, fromEnv := memoryLimit(); fromEnv || got != defaultMemoryLimit || debug.SetMemoryLimit(-1) != defaultMemoryLimit {
+		t.Errorf("without GOMEMLIMIT: limit %d (from env %v), runtime %d; want %d", got, fromEnv, debug.SetMemoryLimit(-1), defaultMemoryLimit)
+	}
+	debug.SetMemoryLimit(before)
+	t.Setenv("GOMEMLIMIT", "300MiB")
+	if got, fromEnv := memoryLimit(); !fromEnv || got != before {
+		t.Errorf("with GOMEMLIMIT: limit %d (from env %v); want the runtime's own %d", got, fromEnv, before)
 	}
 }
