@@ -26,6 +26,14 @@ type leadership struct {
 	// due together (a storm's alerts, their first steps timing out) never
 	// holds the pages of a new alert behind it, nor the reverse.
 	sends, ticks chan struct{}
+	// bulk bounds the sends of big bundles (bulkPages or more pages) to
+	// bulkSends at once, apart from the rest: each page of a bundle has
+	// its intent and its outcome written, so a storm's mailboxes flushing
+	// together (tens of thousands of pages) otherwise fill etcd for
+	// seconds while new alerts and their first pages wait behind them.
+	// The big bundles go a little later instead; they have waited out
+	// the interval already.
+	bulk chan struct{}
 
 	timers  *timerQueue
 	ticking map[int64]bool // timers handed to a worker
@@ -80,7 +88,7 @@ type tickDone struct {
 func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	l := &leadership{
-		e: e, fence: fence, ctx: ctx, stop: cancel, sends: make(chan struct{}, e.Workers), ticks: make(chan struct{}, e.Workers),
+		e: e, fence: fence, ctx: ctx, stop: cancel, sends: make(chan struct{}, e.Workers), ticks: make(chan struct{}, e.Workers), bulk: make(chan struct{}, bulkSends),
 		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{}, rearm: map[int64]time.Time{},
 		boxes:    newBundler(e.Clock, e.Interval),
 		inflight: map[string]store.OutboxPage{}, retry: map[string]retryState{}, warned: map[string]bool{},
@@ -325,13 +333,23 @@ func (l *leadership) offerAll(pages []store.OutboxPage) (offered int) {
 	return offered
 }
 
+// A bundle of bulkPages or more goes in one of bulkSends workers of its own.
+const (
+	bulkPages = 100
+	bulkSends = 2
+)
+
 // send hands one message to a worker.
 func (l *leadership) send(msg *outgoing) {
 	if msg == nil || len(msg.pages) == 0 {
 		return
 	}
 	pages := msg.pages
-	l.spawn(l.sends, func() {
+	sem := l.sends
+	if len(pages) >= bulkPages {
+		sem = l.bulk
+	}
+	l.spawn(sem, func() {
 		err := l.e.send(l.ctx, l.fence, *msg)
 		if errors.Is(err, store.ErrFenced) {
 			l.stop(err)
