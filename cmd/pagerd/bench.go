@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pagerd/pagerd/app"
@@ -60,7 +62,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pagerd bench: %v\n", err)
 		return 2
 	}
-	ctx := context.Background()
+	// Interrupted, the bench still stops its child and removes its files.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	if err := runBench(ctx, o, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "pagerd bench: %v\n", err)
 		return 1
@@ -200,6 +204,9 @@ func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 	close(stopTick)
 	<-tickDone
 	end := time.Now()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 
 	var ok []time.Duration
 	first, last := time.Time{}, time.Time{}
@@ -242,7 +249,11 @@ func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 		}
 		wait := time.Until(end.Add(o.rssAfter))
 		fmt.Fprintf(stdout, "memory    waiting %s for the RSS %s after the load...\n", wait.Round(time.Second), o.rssAfter)
-		time.Sleep(wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		m, err := processRSS(pid)
 		if err != nil {
 			return err
@@ -286,7 +297,7 @@ func reportPages(ctx context.Context, o benchOptions, client *http.Client, base 
 	}
 	// Wait for every probe's two pages, or until they are clearly late.
 	deadline := end.Add(o.timeout + 30*time.Second)
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && ctx.Err() == nil {
 		missing := 0
 		for _, p := range probes {
 			if _, ok := pages.first(p.id, probeNumber(p.team, false)); !ok {

@@ -87,6 +87,7 @@ twilio:
 	args := []string{"serve", "--config", rotaDir, "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0", "--node", "bench", "--daemon-config", cfg}
 	args = append(args, strings.Fields(o.serveArgs)...)
 	c.cmd = exec.Command(exe, args...)
+	c.cmd.SysProcAttr = childProcAttr()
 	logFile, err := os.Create(filepath.Join(dir, "pagerd.log"))
 	if err != nil {
 		return fail(err)
