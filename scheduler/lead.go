@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -46,7 +47,7 @@ type leadership struct {
 	// inflight holds the outbox keys of pages this term is working on
 	// (held in a mailbox, or being sent), each with its page as offered.
 	// The sweep leaves them alone and reads only their keys again.
-	inflight map[string]store.OutboxPage
+	inflight map[string]inHand
 	// retry holds pages whose last send (or its bookkeeping) failed: the
 	// sweep offers them again after their backoff.
 	retry map[string]retryState
@@ -65,6 +66,19 @@ type leadership struct {
 
 	sent   chan sendDone
 	ticked chan tickDone
+}
+
+// inHand is what the sweep needs of a page in hand: when it was due and
+// whose it is, for the backlog figure and the overdue warning.
+type inHand struct {
+	due          time.Time
+	alert        int64
+	page, person string
+	method       escalation.Method
+}
+
+func handOf(pg store.OutboxPage) inHand {
+	return inHand{due: pg.Due, alert: pg.AlertID, page: pg.PageID, person: pg.Person, method: pg.Method}
 }
 
 type retryState struct {
@@ -91,7 +105,7 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 		e: e, fence: fence, ctx: ctx, stop: cancel, sends: make(chan struct{}, e.Workers), ticks: make(chan struct{}, e.Workers), bulk: make(chan struct{}, bulkSends),
 		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{}, rearm: map[int64]time.Time{},
 		boxes:    newBundler(e.Clock, e.Interval),
-		inflight: map[string]store.OutboxPage{}, retry: map[string]retryState{}, warned: map[string]bool{},
+		inflight: map[string]inHand{}, retry: map[string]retryState{}, warned: map[string]bool{},
 		sent: make(chan sendDone), ticked: make(chan tickDone),
 	}
 	defer func() {
@@ -311,7 +325,7 @@ func (l *leadership) offerAll(pages []store.OutboxPage) (offered int) {
 		if r, ok := l.retry[k]; ok && now.Before(r.at) {
 			continue
 		}
-		l.inflight[k] = pg
+		l.inflight[k] = handOf(pg)
 		offered++
 		if late := now.Sub(pg.Due); late > pg.Late {
 			pg.Late = late
@@ -368,6 +382,11 @@ func (l *leadership) sendFinished(d sendDone) {
 	for _, pg := range d.pages {
 		k := pg.Key()
 		delete(l.inflight, k)
+		if len(l.inflight) == 0 {
+			// A Go map keeps its size after a storm's pages have gone:
+			// a fresh one gives the memory back.
+			l.inflight = map[string]inHand{}
+		}
 		if d.err == nil {
 			delete(l.retry, k)
 			continue
@@ -456,13 +475,13 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 	seen := make(map[string]bool, len(pages)+len(inHand))
 	for _, k := range inHand {
 		seen[k] = true
-		pg := l.inflight[k]
-		if over := now.Sub(pg.Due); over > oldest {
+		h := l.inflight[k]
+		if over := now.Sub(h.due); over > oldest {
 			oldest = over
 		}
-		if over := now.Sub(pg.Due); over > overdueWarn && !l.warned[k] {
+		if over := now.Sub(h.due); over > overdueWarn && !l.warned[k] {
 			l.warned[k] = true
-			e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
+			e.Log.Warn("page overdue", "alert", h.alert, "page", h.page, "person", h.person, "method", h.method,
 				"overdue", over.Round(time.Second).String(), "in_hand", true)
 		}
 	}
@@ -504,7 +523,7 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 	for _, m := range order {
 		batch := groups[m]
 		for _, pg := range batch {
-			l.inflight[pg.Key()] = pg
+			l.inflight[pg.Key()] = handOf(pg)
 		}
 		l.send(&outgoing{pages: batch})
 		offered += len(batch)
