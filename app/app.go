@@ -159,6 +159,11 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 			err = serr
 		}
 	}()
+	if c.PprofListen != "" {
+		if err := servePprof(comps, c.PprofListen, log); err != nil {
+			return err
+		}
+	}
 	holder := &inforce.Current{}
 	loaded := make(chan struct{})
 	// The mail watcher, once built: a new rota asks it to judge recent

@@ -69,6 +69,9 @@ type Config struct {
 
 	// LogLevel is the least level logged: debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// PprofListen serves Go's profiles (net/http/pprof, with block and
+	// mutex profiling on) at this loopback address; "" serves none.
+	PprofListen string `yaml:"pprof_listen"`
 
 	Twilio TwilioConfig `yaml:"twilio"`
 	IMAP   IMAPConfig   `yaml:"imap"`
@@ -237,6 +240,8 @@ var settings = []setting{
 		Ptr: func(c *Config) any { return &c.VoiceInterval }},
 	{Flag: "log-level", Key: "log_level", Arg: "LEVEL", Default: "info", Help: "least level logged: debug, info, warn or error",
 		Ptr: func(c *Config) any { return &c.LogLevel }},
+	{Flag: "pprof-listen", Key: "pprof_listen", Arg: "ADDR", Help: "serve Go's CPU, heap, block and mutex profiles at this loopback address (`/debug/pprof/`), for performance work",
+		Ptr: func(c *Config) any { return &c.PprofListen }},
 }
 
 // set parses v, as typed on the command line, into the setting's field.
@@ -500,6 +505,9 @@ func (c Config) Validate() error {
 	}
 	if !authed && !c.InsecureNoAuth && !Loopback(c.Listen) {
 		return fmt.Errorf("--listen %s is reachable from other machines and no API token is set: give --api-token-file or --tokens-file (or --insecure-no-auth to serve open on purpose)", c.Listen)
+	}
+	if c.PprofListen != "" && !Loopback(c.PprofListen) {
+		return fmt.Errorf("--pprof-listen %s: profiles are served on a loopback address only", c.PprofListen)
 	}
 	if c.IntakeRate > 0 && c.IntakeBurst < 1 {
 		return errors.New("--intake-burst must be at least 1 while --intake-rate is set")

@@ -70,7 +70,8 @@ type Engine struct {
 	// TTL is the election lease in seconds: how long a dead leader's
 	// leadership outlives it. Default 2.
 	TTL int
-	// Workers bounds concurrent sends and timer handlings. Default 64.
+	// Workers bounds concurrent sends, and apart from them concurrent
+	// timer handlings. Default 64 of each.
 	Workers int
 	// Attempts is how many times a page is tried before it counts as
 	// failed and the next contact method follows. Default 5: with the

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pagerd/pagerd/escalation"
 	"github.com/pagerd/pagerd/store"
 )
 
@@ -21,15 +22,32 @@ type leadership struct {
 	ctx   context.Context
 	stop  context.CancelCauseFunc
 	wg    sync.WaitGroup
-	sem   chan struct{}
+	// sends and ticks bound the workers sending messages and handling
+	// timers, each Workers at once: apart, so a burst of timers falling
+	// due together (a storm's alerts, their first steps timing out) never
+	// holds the pages of a new alert behind it, nor the reverse.
+	sends, ticks chan struct{}
+	// bulk bounds the sends of big bundles (bulkPages or more pages) to
+	// bulkSends at once, apart from the rest: each page of a bundle has
+	// its intent and its outcome written, so a storm's mailboxes flushing
+	// together (tens of thousands of pages) otherwise fill etcd for
+	// seconds while new alerts and their first pages wait behind them.
+	// The big bundles go a little later instead; they have waited out
+	// the interval already.
+	bulk chan struct{}
 
 	timers  *timerQueue
 	ticking map[int64]bool // timers handed to a worker
-	boxes   *bundler
+	// rearm holds the latest timer event of an alert whose timer a worker
+	// has in hand (its own update re-arms it for the next step): it takes
+	// effect when the worker is done (a zero Due: disarmed).
+	rearm map[int64]time.Time
+	boxes *bundler
 
-	// inflight holds the outbox keys of pages this term is working on:
-	// held in a mailbox, or being sent. The sweep leaves them alone.
-	inflight map[string]bool
+	// inflight holds the outbox keys of pages this term is working on
+	// (held in a mailbox, or being sent), each with its page as offered.
+	// The sweep leaves them alone and reads only their keys again.
+	inflight map[string]inHand
 	// retry holds pages whose last send (or its bookkeeping) failed: the
 	// sweep offers them again after their backoff.
 	retry map[string]retryState
@@ -39,9 +57,28 @@ type leadership struct {
 	// sweepAt is when the next sweep reads the outbox back: every
 	// SweepEvery, and sooner when a failed page's backoff ends first.
 	sweepAt time.Time
+	// timersAt is when the sweep last read every timer back. The timer
+	// watch keeps the queue current; the read is the net under it (a
+	// timer whose handling left it armed and unchanged), so it is made
+	// every timerResync, not every sweep: with thousands of open alerts
+	// it is most of a sweep's cost.
+	timersAt time.Time
 
 	sent   chan sendDone
 	ticked chan tickDone
+}
+
+// inHand is what the sweep needs of a page in hand: when it was due and
+// whose it is, for the backlog figure and the overdue warning.
+type inHand struct {
+	due          time.Time
+	alert        int64
+	page, person string
+	method       escalation.Method
+}
+
+func handOf(pg store.OutboxPage) inHand {
+	return inHand{due: pg.Due, alert: pg.AlertID, page: pg.PageID, person: pg.Person, method: pg.Method}
 }
 
 type retryState struct {
@@ -65,10 +102,10 @@ type tickDone struct {
 func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	l := &leadership{
-		e: e, fence: fence, ctx: ctx, stop: cancel, sem: make(chan struct{}, e.Workers),
-		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{},
+		e: e, fence: fence, ctx: ctx, stop: cancel, sends: make(chan struct{}, e.Workers), ticks: make(chan struct{}, e.Workers), bulk: make(chan struct{}, bulkSends),
+		timers: &timerQueue{index: map[int64]*timerItem{}}, ticking: map[int64]bool{}, rearm: map[int64]time.Time{},
 		boxes:    newBundler(e.Clock, e.Interval),
-		inflight: map[string]bool{}, retry: map[string]retryState{}, warned: map[string]bool{},
+		inflight: map[string]inHand{}, retry: map[string]retryState{}, warned: map[string]bool{},
 		sent: make(chan sendDone), ticked: make(chan tickDone),
 	}
 	defer func() {
@@ -96,7 +133,7 @@ func (l *leadership) loop() error {
 	e := l.e
 	// The first sweep reads what the previous leader left: pages to send
 	// (those it may have sent are looked up first) and timers to arm.
-	n, trev, orev, err := l.sweep()
+	n, trev, orev, err := l.sweep(true)
 	if err != nil {
 		return err
 	}
@@ -128,8 +165,12 @@ func (l *leadership) loop() error {
 		e.beat.Store(time.Now().UnixNano())
 		// Everything due by now is handed out before the loop sleeps: the
 		// escalation timers, the mailboxes whose interval is up, the sweep.
+		// Timers are taken from the queue only as workers are free for
+		// them: a storm's thousands falling due at once wait in the queue,
+		// not as thousands of goroutines (whose stacks every collection
+		// scanned: most of the CPU at saturation went to the collector).
 		now := e.Clock.Now()
-		for {
+		for len(l.ticking) < cap(l.ticks) {
 			id, due, ok := l.timers.popDue(now)
 			if !ok {
 				break
@@ -141,7 +182,8 @@ func (l *leadership) loop() error {
 		}
 		e.held.Store(int64(l.boxes.held))
 		if !l.sweepAt.After(now) {
-			_, trev, orev, err := l.sweep()
+			// A lost watch is made again from a full read.
+			_, trev, orev, err := l.sweep(tw == nil || ow == nil)
 			switch {
 			case errors.Is(err, store.ErrFenced):
 				return err
@@ -159,7 +201,9 @@ func (l *leadership) loop() error {
 			l.sweepAt = e.Clock.Now().Add(e.SweepEvery)
 		}
 		next := l.sweepAt
-		if due, ok := l.timers.peek(); ok && due.Before(next) {
+		// With every tick worker busy the loop waits for one to finish
+		// (l.ticked), not for a timer already due.
+		if due, ok := l.timers.peek(); ok && due.Before(next) && len(l.ticking) < cap(l.ticks) {
 			next = due
 		}
 		if due, ok := l.boxes.next(); ok && due.Before(next) {
@@ -183,9 +227,12 @@ func (l *leadership) loop() error {
 				tw = nil
 				break
 			}
-			if ev.Due.IsZero() {
+			switch {
+			case l.ticking[ev.ID]:
+				l.rearm[ev.ID] = ev.Due
+			case ev.Due.IsZero():
 				l.timers.remove(ev.ID)
-			} else if !l.ticking[ev.ID] {
+			default:
 				l.timers.set(ev.ID, ev.Due)
 			}
 		case pg, ok := <-ow:
@@ -202,6 +249,12 @@ func (l *leadership) loop() error {
 			l.sendFinished(d)
 		case d := <-l.ticked:
 			delete(l.ticking, d.id)
+			if due, ok := l.rearm[d.id]; ok {
+				delete(l.rearm, d.id)
+				if !due.IsZero() {
+					l.timers.set(d.id, due)
+				}
+			}
 			if d.err != nil && !errors.Is(d.err, store.ErrFenced) && l.ctx.Err() == nil {
 				e.Log.Error("alert timer failed; retrying", "alert", d.id, "err", d.err)
 				l.timers.set(d.id, e.Clock.Now().Add(time.Second))
@@ -220,7 +273,7 @@ func (l *leadership) tick(id int64, due time.Time) {
 		return // a worker has it; its outcome re-arms it
 	}
 	l.ticking[id] = true
-	l.spawn(func() {
+	l.spawn(l.ticks, func() {
 		err := l.e.tick(l.ctx, l.fence, id, due)
 		if errors.Is(err, store.ErrFenced) {
 			l.stop(err)
@@ -232,19 +285,19 @@ func (l *leadership) tick(id int64, due time.Time) {
 	})
 }
 
-// spawn runs f in a worker, at most Workers at once.
-func (l *leadership) spawn(f func()) {
+// spawn runs f in a worker, at most cap(sem) at once.
+func (l *leadership) spawn(sem chan struct{}, f func()) {
 	l.wg.Add(1)
 	l.e.working.Add(1)
 	go func() {
 		defer l.wg.Done()
 		defer l.e.working.Add(-1)
 		select {
-		case l.sem <- struct{}{}:
+		case sem <- struct{}{}:
 		case <-l.ctx.Done():
 			return
 		}
-		defer func() { <-l.sem }()
+		defer func() { <-sem }()
 		f()
 	}()
 }
@@ -266,13 +319,13 @@ func (l *leadership) offerAll(pages []store.OutboxPage) (offered int) {
 	var order []string
 	for _, pg := range pages {
 		k := pg.Key()
-		if l.inflight[k] {
+		if _, ok := l.inflight[k]; ok {
 			continue
 		}
 		if r, ok := l.retry[k]; ok && now.Before(r.at) {
 			continue
 		}
-		l.inflight[k] = true
+		l.inflight[k] = handOf(pg)
 		offered++
 		if late := now.Sub(pg.Due); late > pg.Late {
 			pg.Late = late
@@ -294,13 +347,23 @@ func (l *leadership) offerAll(pages []store.OutboxPage) (offered int) {
 	return offered
 }
 
+// A bundle of bulkPages or more goes in one of bulkSends workers of its own.
+const (
+	bulkPages = 100
+	bulkSends = 2
+)
+
 // send hands one message to a worker.
 func (l *leadership) send(msg *outgoing) {
 	if msg == nil || len(msg.pages) == 0 {
 		return
 	}
 	pages := msg.pages
-	l.spawn(func() {
+	sem := l.sends
+	if len(pages) >= bulkPages {
+		sem = l.bulk
+	}
+	l.spawn(sem, func() {
 		err := l.e.send(l.ctx, l.fence, *msg)
 		if errors.Is(err, store.ErrFenced) {
 			l.stop(err)
@@ -319,6 +382,11 @@ func (l *leadership) sendFinished(d sendDone) {
 	for _, pg := range d.pages {
 		k := pg.Key()
 		delete(l.inflight, k)
+		if len(l.inflight) == 0 {
+			// A Go map keeps its size after a storm's pages have gone:
+			// a fresh one gives the memory back.
+			l.inflight = map[string]inHand{}
+		}
 		if d.err == nil {
 			delete(l.retry, k)
 			continue
@@ -341,31 +409,82 @@ func (l *leadership) sendFinished(d sendDone) {
 	}
 }
 
+// timerResync is how often a sweep reads every timer back while the
+// timer watch is healthy.
+const timerResync = 30 * time.Second
+
 // sweep reads the outbox and the timers back from etcd. It offers every
 // page no worker has in hand (a page whose watch event was lost, one whose
 // send failed, one a previous leader left), re-arms every timer, reports
 // the backlog, and warns of pages overdue. It returns how many pages it
 // offered and the revisions it read at, to watch from.
-func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
+//
+// full reads every page and timer (the first sweep of a term, and one
+// that makes a lost watch again). Otherwise the sweep reads the outbox's
+// keys, and the records of only the pages not in hand, and the timers
+// only every timerResync: under load most pages wait in mailboxes, in
+// hand, and reading them all back every second was most of the leader's
+// work and held its loop up (trev is then 0: the timer watch is healthy
+// and needs no revision).
+func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error) {
 	e := l.e
 	ctx, cancel := context.WithTimeout(l.ctx, e.RequestTimeout)
 	defer cancel()
-	timers, trev, err := e.Store.Timers(ctx)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+	now := e.Clock.Now()
+	if full || now.Sub(l.timersAt) >= timerResync || now.Before(l.timersAt) {
+		var timers map[int64]time.Time
+		timers, trev, err = e.Store.Timers(ctx)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+		}
+		for id, due := range timers {
+			if !l.ticking[id] {
+				l.timers.set(id, due)
+			}
+		}
+		l.timersAt = now
 	}
-	pages, orev, err := e.Store.Outbox(ctx)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("sweep: %w", err)
-	}
-	for id, due := range timers {
-		if !l.ticking[id] {
-			l.timers.set(id, due)
+	var pages []store.OutboxPage
+	var inHand []string // keys of pages in hand, read as keys only
+	if full {
+		pages, orev, err = e.Store.Outbox(ctx)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+		}
+	} else {
+		var keys, read []string
+		keys, orev, err = e.Store.OutboxKeys(ctx)
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+		}
+		for _, k := range keys {
+			if _, ok := l.inflight[k]; ok {
+				inHand = append(inHand, k)
+				continue
+			}
+			read = append(read, k)
+		}
+		if len(read) > 0 {
+			if pages, err = e.Store.OutboxPages(ctx, read); err != nil {
+				return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+			}
 		}
 	}
-	now := e.Clock.Now()
+	now = e.Clock.Now()
 	var oldest time.Duration
-	seen := make(map[string]bool, len(pages))
+	seen := make(map[string]bool, len(pages)+len(inHand))
+	for _, k := range inHand {
+		seen[k] = true
+		h := l.inflight[k]
+		if over := now.Sub(h.due); over > oldest {
+			oldest = over
+		}
+		if over := now.Sub(h.due); over > overdueWarn && !l.warned[k] {
+			l.warned[k] = true
+			e.Log.Warn("page overdue", "alert", h.alert, "page", h.page, "person", h.person, "method", h.method,
+				"overdue", over.Round(time.Second).String(), "in_hand", true)
+		}
+	}
 	// Pages that carry a send intent from earlier go as the message they
 	// were: regrouped, looked up at the provider, and sent again only if
 	// it has no trace of them.
@@ -375,15 +494,16 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 	for _, pg := range pages {
 		k := pg.Key()
 		seen[k] = true
+		_, inflight := l.inflight[k]
 		if over := now.Sub(pg.Due); over > oldest {
 			oldest = over
 		}
 		if over := now.Sub(pg.Due); over > overdueWarn && !l.warned[k] {
 			l.warned[k] = true
 			e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
-				"overdue", over.Round(time.Second).String(), "in_hand", l.inflight[k])
+				"overdue", over.Round(time.Second).String(), "in_hand", inflight)
 		}
-		if l.inflight[k] {
+		if inflight {
 			continue
 		}
 		if r, ok := l.retry[k]; ok && now.Before(r.at) {
@@ -403,7 +523,7 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 	for _, m := range order {
 		batch := groups[m]
 		for _, pg := range batch {
-			l.inflight[pg.Key()] = true
+			l.inflight[pg.Key()] = handOf(pg)
 		}
 		l.send(&outgoing{pages: batch})
 		offered += len(batch)
@@ -419,7 +539,7 @@ func (l *leadership) sweep() (offered int, trev, orev int64, err error) {
 		}
 	}
 	if o, ok := e.Observer.(OutboxObserver); ok {
-		o.Outbox(len(pages), max(oldest, 0))
+		o.Outbox(len(pages)+len(inHand), max(oldest, 0))
 	}
 	if o, ok := e.Observer.(HeldObserver); ok {
 		o.Held(l.boxes.held)

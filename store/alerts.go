@@ -268,7 +268,7 @@ func (s *Store) RecordEvent(ctx context.Context, id int64, key string, e Entry, 
 }
 
 func (s *Store) get(ctx context.Context, id int64) (*Alert, int64, error) {
-	resp, err := s.cli.Get(ctx, s.alertKey(id))
+	resp, err := s.cli.Get(ctx, s.alertKey(id), s.readOpts()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read alert %d: %w", id, err)
 	}
@@ -335,11 +335,15 @@ func (s *Store) Update(ctx context.Context, id int64, fence *Fence, fn func(a *A
 			ops = append(ops, clientv3.OpDelete(s.dedupKey(a.Team, a.DedupKey)))
 		}
 		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.alertKey(id)), "=", rev)}, fence.cmps()...)
-		tx, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
+		// Usually the compares hold and the update shares a transaction
+		// with others (the engine updates many alerts at once when their
+		// timers fall due together); if any compare in the batch fails,
+		// this one is tried alone to learn whether it was its own.
+		ok, err := s.batchedOrAlone(ctx, cmps, ops)
 		if err != nil {
 			return nil, fmt.Errorf("update alert %d: %w", id, err)
 		}
-		if tx.Succeeded {
+		if ok {
 			return a, nil
 		}
 		if fence != nil {

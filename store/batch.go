@@ -25,7 +25,10 @@ import (
 type write struct {
 	cmps []clientv3.Cmp // must all hold
 	ops  []clientv3.Op
-	key  string // at most one write per key in a batch ("" for none)
+	// key is a further key this write must not share a batch with (""
+	// for none), beyond the keys of its own ops, which never share one:
+	// etcd refuses a transaction that writes a key twice.
+	key  string
 	done chan error
 	// deadline is the caller's; zero when it has none.
 	deadline time.Time
@@ -93,22 +96,18 @@ func (s *Store) batchLoop() {
 		batch := []*write{first}
 		nOps, nCmps := len(first.ops), len(first.cmps)
 		keys := map[string]bool{}
-		if first.key != "" {
-			keys[first.key] = true
-		}
+		first.addKeys(keys)
 	gather:
 		for {
 			select {
 			case w := <-s.writes:
-				if nOps+len(w.ops) > s.maxOps || nCmps+len(w.cmps) > s.maxOps || (w.key != "" && keys[w.key]) {
+				if nOps+len(w.ops) > s.maxOps || nCmps+len(w.cmps) > s.maxOps || w.sharesKey(keys) {
 					held = w
 					break gather
 				}
 				batch = append(batch, w)
 				nOps, nCmps = nOps+len(w.ops), nCmps+len(w.cmps)
-				if w.key != "" {
-					keys[w.key] = true
-				}
+				w.addKeys(keys)
 			default:
 				break gather
 			}
@@ -153,4 +152,44 @@ func (s *Store) commit(batch []*write, nOps, nCmps int) {
 	for _, w := range batch {
 		w.done <- err
 	}
+}
+
+// addKeys adds the keys w writes (and its further key) to keys.
+func (w *write) addKeys(keys map[string]bool) {
+	if w.key != "" {
+		keys[w.key] = true
+	}
+	for _, op := range w.ops {
+		keys[string(op.KeyBytes())] = true
+	}
+}
+
+// sharesKey says whether w writes a key already in keys.
+func (w *write) sharesKey(keys map[string]bool) bool {
+	if w.key != "" && keys[w.key] {
+		return true
+	}
+	for _, op := range w.ops {
+		if keys[string(op.KeyBytes())] {
+			return true
+		}
+	}
+	return false
+}
+
+// batchedOrAlone commits cmps and ops in a shared transaction, or, when a
+// compare in that batch fails, alone: it reports whether its own compares
+// held.
+func (s *Store) batchedOrAlone(ctx context.Context, cmps []clientv3.Cmp, ops []clientv3.Op) (bool, error) {
+	switch err := s.batched(ctx, &write{cmps: cmps, ops: ops}); {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, errAlone):
+		return false, err
+	}
+	tx, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
+	if err != nil {
+		return false, err
+	}
+	return tx.Succeeded, nil
 }

@@ -9,8 +9,15 @@ import (
 )
 
 // idBlock is how many alert ids a process reserves at once: few enough that
-// ids stay short for SMS replies, enough that reservations are rare.
-const idBlock = 50
+// ids stay short for SMS replies (a restart leaves the rest of a block
+// unused), enough that reservations are rare. Under a storm a block of 50
+// lasts a few milliseconds: when an alert finds the next block not yet
+// reserved (every caller then waits on the reservation, one at a time),
+// the blocks double, up to idBlockMax.
+const (
+	idBlock    = 50
+	idBlockMax = 1000
+)
 
 // NextID returns a new alert id, unique across the cluster. Ids come from
 // blocks reserved in etcd; the next block is reserved in the background
@@ -18,11 +25,17 @@ const idBlock = 50
 func (s *Store) NextID(ctx context.Context) (int64, error) {
 	s.idMu.Lock()
 	defer s.idMu.Unlock()
+	if s.idSize == 0 {
+		s.idSize = idBlock
+	}
 	if s.idNext >= s.idTo {
 		if s.idSpare.to > s.idSpare.from {
 			s.idNext, s.idTo, s.idSpare = s.idSpare.from, s.idSpare.to, idRange{}
 		} else {
-			r, err := s.reserveIDs(ctx)
+			if s.idTo > 0 {
+				s.idSize = min(2*s.idSize, idBlockMax) // the spare came too late
+			}
+			r, err := s.reserveIDs(ctx, s.idSize)
 			if err != nil {
 				return 0, err
 			}
@@ -31,14 +44,15 @@ func (s *Store) NextID(ctx context.Context) (int64, error) {
 	}
 	id := s.idNext
 	s.idNext++
-	if !s.idFetching && s.idSpare.to == 0 && s.idTo-s.idNext <= idBlock/2 {
+	if !s.idFetching && s.idSpare.to == 0 && s.idTo-s.idNext <= s.idSize/2 {
 		s.idFetching = true
 		s.bg.Add(1)
+		size := s.idSize
 		go func() {
 			defer s.bg.Done()
 			ctx, cancel := context.WithTimeout(s.bgCtx, requestTimeout)
 			defer cancel()
-			r, err := s.reserveIDs(ctx)
+			r, err := s.reserveIDs(ctx, size)
 			s.idMu.Lock()
 			defer s.idMu.Unlock()
 			s.idFetching = false
@@ -58,7 +72,7 @@ func (s *Store) NextID(ctx context.Context) (int64, error) {
 // idRange is a block of reserved ids, [from, to).
 type idRange struct{ from, to int64 }
 
-func (s *Store) reserveIDs(ctx context.Context) (idRange, error) {
+func (s *Store) reserveIDs(ctx context.Context, size int64) (idRange, error) {
 	key := s.p + "ids"
 	for {
 		resp, err := s.cli.Get(ctx, key)
@@ -72,13 +86,13 @@ func (s *Store) reserveIDs(ctx context.Context) (idRange, error) {
 		}
 		tx, err := s.cli.Txn(ctx).
 			If(clientv3.Compare(clientv3.ModRevision(key), "=", rev)).
-			Then(clientv3.OpPut(key, strconv.FormatInt(last+idBlock, 10))).
+			Then(clientv3.OpPut(key, strconv.FormatInt(last+size, 10))).
 			Commit()
 		if err != nil {
 			return idRange{}, fmt.Errorf("reserve alert ids: %w", err)
 		}
 		if tx.Succeeded {
-			return idRange{last + 1, last + 1 + idBlock}, nil
+			return idRange{last + 1, last + 1 + size}, nil
 		}
 	}
 }

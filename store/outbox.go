@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -227,6 +228,52 @@ func (s *Store) Outbox(ctx context.Context) ([]OutboxPage, int64, error) {
 		out = append(out, pg)
 	}
 	return out, resp.Header.Revision, nil
+}
+
+// OutboxKeys returns the key (OutboxPage.Key) of every page waiting to
+// be sent, oldest alert first, and the revision it was read at: a sweep
+// of a leader that holds most pages in hand already reads only their keys,
+// not every record again.
+func (s *Store) OutboxKeys(ctx context.Context) ([]string, int64, error) {
+	prefix := s.p + "outbox/"
+	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		return nil, 0, fmt.Errorf("read outbox: %w", err)
+	}
+	out := make([]string, 0, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		out = append(out, strings.TrimPrefix(string(kv.Key), prefix))
+	}
+	return out, resp.Header.Revision, nil
+}
+
+// OutboxPages reads the pages with the given keys (OutboxPage.Key); a
+// key no longer in the outbox (the page was sent meanwhile) is left out.
+func (s *Store) OutboxPages(ctx context.Context, keys []string) ([]OutboxPage, error) {
+	var out []OutboxPage
+	for len(keys) > 0 {
+		n := min(len(keys), s.maxOps)
+		ops := make([]clientv3.Op, n)
+		for i, k := range keys[:n] {
+			ops[i] = clientv3.OpGet(s.p + "outbox/" + k)
+		}
+		keys = keys[n:]
+		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
+		if err != nil {
+			return nil, fmt.Errorf("read outbox pages: %w", err)
+		}
+		for _, r := range resp.Responses {
+			for _, kv := range r.GetResponseRange().Kvs {
+				var pg OutboxPage
+				if err := json.Unmarshal(kv.Value, &pg); err != nil {
+					s.log.Error("bad outbox record", "key", string(kv.Key), "err", err)
+					continue
+				}
+				out = append(out, pg)
+			}
+		}
+	}
+	return out, nil
 }
 
 // WatchOutbox reports pages enqueued after rev. The channel closes when the

@@ -70,6 +70,7 @@ type Store struct {
 	idMu         sync.Mutex
 	idNext, idTo int64   // the block of alert ids in use: [idNext, idTo)
 	idSpare      idRange // the next block, reserved ahead
+	idSize       int64   // ids per block: idBlock, doubled under a storm (ids.go)
 	idFetching   bool
 	bg           sync.WaitGroup // background work (id reservations), joined by Close
 	bgCtx        context.Context
@@ -90,6 +91,12 @@ const requestTimeout = 15 * time.Second
 // embeddedMaxTxnOps lets the embedded etcd take bigger batches than etcd's
 // default of 128 operations per transaction.
 const embeddedMaxTxnOps = 1024
+
+// The embedded etcd's raft log kept in memory (see startEmbedded).
+const (
+	embeddedSnapshotCount  = 1000
+	embeddedCatchUpEntries = 100
+)
 
 func (s *Store) startBatching(maxOps int) {
 	s.writes, s.maxOps = make(chan *write, 1024), maxOps
@@ -253,9 +260,22 @@ func startEmbedded(ctx context.Context, cfg Config, lg *zap.Logger) (*embed.Etcd
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
 	ec.ListenMetricsUrls = nil
 	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
+	// History serves only pagerd's own watches, which resume within
+	// seconds: five minutes of it is plenty, and compacting it sooner lets
+	// bbolt reuse its pages (every alert leaves about 15 revisions, some
+	// 10 KB, until compacted) instead of growing the file.
 	ec.AutoCompactionMode = "periodic"
-	ec.AutoCompactionRetention = "1h"
+	ec.AutoCompactionRetention = "5m"
 	ec.MaxTxnOps = embeddedMaxTxnOps
+	// Memory: etcd keeps the raft log since its last snapshot in memory,
+	// and pagerd's batched transactions make each entry large (hundreds
+	// of operations under load), so its defaults (a snapshot every
+	// 10,000 entries, 5,000 kept after it for followers catching up)
+	// held tens of MB after a storm. A single member has no followers:
+	// a snapshot every 1,000 entries, keeping 100, holds a few MB, and a
+	// snapshot of pagerd's small membership store costs little.
+	ec.SnapshotCount = embeddedSnapshotCount
+	ec.SnapshotCatchUpEntries = embeddedCatchUpEntries
 	ec.QuotaBackendBytes = cfg.QuotaBytes
 	if ec.QuotaBackendBytes == 0 {
 		ec.QuotaBackendBytes = 2 << 30
@@ -330,3 +350,16 @@ func (s *Store) Ping(ctx context.Context) error {
 func idKey(id int64) string { return fmt.Sprintf("%010d", id) }
 
 func parseID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+
+// readOpts are the options of a read that must see every write already
+// acknowledged. The embedded etcd is a single member, which applies a
+// write before it answers it, so its local (serializable) read sees them
+// all without a linearizable read's round through raft, which under load
+// waits behind the writes in flight. A member of a cluster may lag: there
+// the read is linearizable.
+func (s *Store) readOpts() []clientv3.OpOption {
+	if s.etcd != nil {
+		return []clientv3.OpOption{clientv3.WithSerializable()}
+	}
+	return nil
+}

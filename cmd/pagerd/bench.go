@@ -1,318 +1,514 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
+	"os/signal"
 	"runtime"
-	"runtime/pprof"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pagerd/pagerd/app"
-	"github.com/pagerd/pagerd/notifier"
-	"github.com/pagerd/pagerd/store"
+	"github.com/pagerd/pagerd/clock"
+	"github.com/pagerd/pagerd/notifier/twilio/twiliotest"
 )
 
-// cmdBench is the load generator: it posts alerts at a rate and
-// concurrency and reports accepted alerts per second and how long an alert
-// takes from being posted to its page reaching the notifier. Without
-// --target it runs a whole daemon in-process (embedded etcd in a temporary
-// directory) with a notifier that only records, so the page latency can be
-// measured; with --target it loads a running daemon and reports only what
-// a client can see.
+// cmdBench is the load tool. It measures what a user of pagerd sees: it
+// starts a pagerd serve as a child process (default settings, embedded
+// etcd in a temporary directory, Twilio pointed at a fake Twilio REST API
+// over TLS in this process), or loads one already running (--target),
+// and posts alerts over HTTP, open-loop at --rate or as fast as
+// --concurrency clients go. Every figure is printed beside the machine's
+// cores and load average and the settings in force.
+//
+// Page latency is measured on probes: every so often an alert goes to a
+// team of its own whose people nobody has messaged within the SMS
+// interval, so its page goes at once rather than waiting to be bundled
+// (the rest of the load goes to a few teams and is bundled, as a storm
+// is); it runs from the alert's intended start to the SMS request's
+// arrival at the fake Twilio. Each probe's first step times out after
+// --timeout, and the second step's page measures timer lateness: its
+// arrival at the fake minus the step's deadline.
 func cmdBench(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("bench", "bench [--count N] [--concurrency C] [--rate R] [--timeout D] [--target URL --team T]", stderr)
-	count := fs.Int("count", 10000, "alerts to post")
-	conc := fs.Int("concurrency", 32, "concurrent clients")
-	rate := fs.Float64("rate", 0, "alerts per second in all (0: as fast as they are accepted)")
-	timeout := fs.Duration("timeout", 2*time.Second, "in-process: the escalation step's ack timeout, to measure timer lateness")
-	target := fs.String("target", "", "URL of a running pagerd to load instead of an in-process one")
-	team := fs.String("team", "core", "team to raise alerts for (with --target)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	fs := newFlagSet("bench", "bench [--rate R] [--count N | --duration D] [--concurrency C] [--target URL]", stderr)
+	o := benchOptions{}
+	fs.Float64Var(&o.rate, "rate", 1000, "alerts per second, open loop (0: closed loop, as fast as --concurrency clients are answered)")
+	fs.IntVar(&o.count, "count", 10000, "alerts to post (ignored with --duration)")
+	fs.DurationVar(&o.duration, "duration", 0, "post at --rate for this long instead of --count, printing each second's figures")
+	fs.IntVar(&o.conc, "concurrency", 64, "clients: requests in flight at most (open loop: a request that finds all busy waits, and its wait counts)")
+	fs.Float64Var(&o.probes, "probes", 20, "probe alerts per second (pages measured to the fake Twilio; 0: none)")
+	fs.DurationVar(&o.timeout, "timeout", 2*time.Second, "the probes' first step's ack timeout, after which the second step pages (timer lateness)")
+	fs.IntVar(&o.loadTeams, "load-teams", 20, "teams the rest of the load goes to (their pages are bundled)")
+	fs.DurationVar(&o.rssAfter, "rss-after", 60*time.Second, "read the daemon's RSS this long after the load (0: don't)")
+	fs.BoolVar(&o.storeAlone, "store", true, "also measure the store alone (durable creates/s on an embedded etcd in this process) and print the ratio")
+	fs.StringVar(&o.target, "target", "", "URL of a running pagerd to load instead of a child (no page figures; its teams must exist: --team)")
+	fs.StringVar(&o.team, "team", "", "with --target: the team to raise alerts for")
+	fs.IntVar(&o.pid, "pid", 0, "with --target: the daemon's process id, to read its RSS")
+	fs.StringVar(&o.serveArgs, "serve-args", "", "extra flags for the child pagerd serve, space-separated (e.g. \"--pprof-listen 127.0.0.1:6060\")")
+	fs.StringVar(&o.keep, "keep", "", "keep the child's data, rota and log in this directory (default: a temporary one, removed)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return 2
 	}
-	if *count < 1 || *conc < 1 {
-		fmt.Fprintln(stderr, "pagerd bench: --count and --concurrency must be at least 1")
+	if err := o.check(); err != nil {
+		fmt.Fprintf(stderr, "pagerd bench: %v\n", err)
 		return 2
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintf(stderr, "pagerd bench: %v\n", err)
-			return 1
-		}
-		defer f.Close()
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+	// Interrupted, the bench still stops its child and removes its files.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := runBench(ctx, o, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "pagerd bench: %v\n", err)
+		return 1
 	}
-	b := &bench{sent: map[int64]time.Time{}}
-	base := strings.TrimRight(*target, "/")
-	if base == "" {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		addr, done, err := b.startDaemon(ctx, *timeout, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "pagerd bench: %v\n", err)
-			return 1
-		}
-		defer func() { cancel(); <-done }()
-		base = "http://" + addr
-	}
-	fmt.Fprintf(stdout, "posting %d alerts to %s, %d clients, rate %s\n", *count, base, *conc, rateText(*rate))
-	res := b.load(base, *team, *count, *conc, *rate)
-	fmt.Fprintf(stdout, "accepted  %d of %d in %s: %.0f alerts/s (errors: %d)\n", res.ok, *count, res.elapsed.Round(time.Millisecond), float64(res.ok)/res.elapsed.Seconds(), res.errors)
-	fmt.Fprintf(stdout, "202 latency        p50 %s  p99 %s  max %s\n", pct(res.http, 50), pct(res.http, 99), pct(res.http, 100))
-	if *target != "" {
-		return 0
-	}
-	// Posted -> page handed to the notifier, for every alert.
-	deadline := time.Now().Add(2 * time.Minute)
-	for b.pagedCount() < res.ok && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	var toPage []time.Duration
-	b.mu.Lock()
-	for id, at := range b.sent {
-		if t0, ok := res.posted[id]; ok {
-			toPage = append(toPage, at.Sub(t0))
-		}
-	}
-	b.mu.Unlock()
-	fmt.Fprintf(stdout, "posted -> page      p50 %s  p99 %s  max %s  (%d of %d paged)\n", pct(toPage, 50), pct(toPage, 99), pct(toPage, 100), len(toPage), res.ok)
-	if *timeout > time.Minute {
-		fmt.Fprintln(stdout, "timer lateness      not measured (--timeout over a minute)")
-		return 0
-	}
-	// Each alert's step times out after --timeout and escalates: how late
-	// are those timers handled?
-	for time.Now().Before(res.end.Add(*timeout + 5*time.Second)) {
-		if b.lateCount() >= res.ok {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b.mu.Lock()
-	late := slices.Clone(b.late)
-	b.mu.Unlock()
-	fmt.Fprintf(stdout, "timer lateness      p50 %s  p99 %s  max %s  (%d timers)\n", pct(late, 50), pct(late, 99), pct(late, 100), len(late))
-	runtime.GC()
-	fmt.Fprintf(stdout, "memory              RSS %s with %d open alerts (daemon, embedded etcd and this load generator in one process)\n", rss(), res.ok)
 	return 0
 }
 
-func rateText(r float64) string {
-	if r == 0 {
-		return "unlimited"
+type benchOptions struct {
+	rate                 float64
+	count                int
+	duration             time.Duration
+	conc                 int
+	probes               float64
+	timeout              time.Duration
+	loadTeams            int
+	rssAfter             time.Duration
+	storeAlone           bool
+	target, team         string
+	pid                  int
+	serveArgs, keep      string
+	interval             time.Duration // the child's SMS interval
+	probeTeams, probeNth int
+}
+
+func (o *benchOptions) check() error {
+	switch {
+	case o.conc < 1:
+		return errors.New("--concurrency must be at least 1")
+	case o.rate < 0 || o.probes < 0:
+		return errors.New("--rate and --probes must be at least 0")
+	case o.duration > 0 && o.rate == 0:
+		return errors.New("--duration needs a --rate")
+	case o.duration > 0:
+		o.count = int(o.rate * o.duration.Seconds())
 	}
-	return fmt.Sprintf("%.0f/s", r)
-}
-
-type bench struct {
-	mu   sync.Mutex
-	sent map[int64]time.Time // first page of each alert handed to the notifier
-	late []time.Duration
-}
-
-func (b *bench) pagedCount() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.sent)
-}
-
-func (b *bench) lateCount() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.late)
-}
-
-// Name, Send: the bench notifier records when each alert's first page
-// would have gone to Twilio.
-func (b *bench) Name() string { return "bench" }
-
-func (b *bench) Send(ctx context.Context, p notifier.Page) (notifier.Receipt, error) {
-	now := time.Now()
-	b.mu.Lock()
-	if _, ok := b.sent[p.AlertID]; !ok {
-		b.sent[p.AlertID] = now
+	if o.count < 1 {
+		return errors.New("--count must be at least 1")
 	}
-	b.mu.Unlock()
-	return notifier.Receipt{Provider: "bench", ID: p.PageID}, nil
+	if o.target != "" && o.team == "" {
+		return errors.New("--target needs --team, a team of its rota")
+	}
+	if o.loadTeams < 1 {
+		return errors.New("--load-teams must be at least 1")
+	}
+	if o.target != "" {
+		o.probes = 0 // pages go wherever that daemon sends them
+	}
+	if o.rate > 0 {
+		o.probes = min(o.probes, o.rate)
+	}
+	o.interval = app.Defaults().SMSInterval
+	o.probeTeams = probeTeams(o.probes, o.interval, o.timeout)
+	o.probeNth = probeEvery(o.rate, o.probes)
+	return nil
 }
 
-func (b *bench) Leader(bool)                                 {}
-func (b *bench) PageSent(store.OutboxPage, time.Time, error) {}
-func (b *bench) TimerFired(late time.Duration) {
-	b.mu.Lock()
-	b.late = append(b.late, late)
-	b.mu.Unlock()
+// teamOf is the team request i raises its alert for, and whether it is a
+// probe (and which probe team).
+func (o *benchOptions) teamOf(i int) (team string, probe int) {
+	if o.target != "" {
+		return o.team, -1
+	}
+	if o.probeNth > 0 && i%o.probeNth == 0 {
+		k := (i / o.probeNth) % o.probeTeams
+		return fmt.Sprintf("probe%04d", k), k
+	}
+	return fmt.Sprintf("load%02d", i%o.loadTeams), -1
 }
 
-func (b *bench) startDaemon(ctx context.Context, timeout time.Duration, stderr io.Writer) (string, <-chan struct{}, error) {
-	dir, err := os.MkdirTemp("", "pagerd-bench")
-	if err != nil {
-		return "", nil, err
-	}
-	rotaDir := filepath.Join(dir, "rota")
-	os.MkdirAll(rotaDir, 0o755)
-	team := strings.Replace(clusterTeamTemplate, "TIMEOUT", timeout.String(), -1)
-	if err := os.WriteFile(filepath.Join(rotaDir, "people.yaml"), []byte(clusterPeopleYAML), 0o644); err != nil {
-		return "", nil, err
-	}
-	if err := os.WriteFile(filepath.Join(rotaDir, "core.yaml"), []byte(team), 0o644); err != nil {
-		return "", nil, err
-	}
-	ready := make(chan string, 1)
-	done := make(chan struct{})
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	go func() {
-		defer close(done)
-		defer os.RemoveAll(dir)
-		// No intake rate limit and no per-team cap (zero values): the
-		// bench measures the store and the engine, from one sender into one
-		// team, which the defaults would throttle and fold by design.
-		err := app.Run(ctx, app.Config{RotaDir: rotaDir, DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", Node: "bench"}, log,
-			&app.Hooks{Notifier: b, Observer: b, Ready: func(addr string) { ready <- addr }})
+func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) error {
+	fmt.Fprintf(stdout, "machine   %d cores, load average %s, %s %s/%s\n", runtime.NumCPU(), loadAverage(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	base := strings.TrimRight(o.target, "/")
+	var fake *twiliotest.Fake
+	pages := newPageLog()
+	var child *benchChild
+	if base == "" {
+		fake = twiliotest.Start()
+		defer fake.Close()
+		fake.OnRequest(pages.arrived)
+		var err error
+		child, err = startChild(ctx, o, fake, stderr)
 		if err != nil {
-			fmt.Fprintf(stderr, "pagerd bench: daemon: %v\n", err)
+			return err
 		}
-	}()
-	select {
-	case addr := <-ready:
-		return addr, done, nil
-	case <-done:
-		return "", done, fmt.Errorf("the daemon did not start")
+		defer child.stop(stderr)
+		base = child.url
+		fmt.Fprintf(stdout, "daemon    pagerd serve, pid %d, %s; embedded etcd in %s\n", child.pid(), base, child.dir)
+		fmt.Fprintf(stdout, "settings  defaults of pagerd serve (sms_interval %s, voice_interval %s, retention %s), except intake_rate 0 and max_open_alerts_per_team 0 (one sender into few teams); Twilio: the fake at %s over TLS\n",
+			app.Defaults().SMSInterval, app.Defaults().VoiceInterval, app.Defaults().Retention, fake.URL())
+		if o.serveArgs != "" {
+			fmt.Fprintf(stdout, "          and %s\n", o.serveArgs)
+		}
+		fmt.Fprintf(stdout, "rota      %d load teams (bundled), %d probe teams (each probe: first step %s, then a second step to another person)\n", o.loadTeams, o.probeTeams, o.timeout)
+	} else {
+		fmt.Fprintf(stdout, "daemon    %s (its own settings), team %s\n", base, o.team)
 	}
-}
+	mode := fmt.Sprintf("open loop at %s/s, up to %d in flight", fmtFloat(o.rate), o.conc)
+	if o.rate == 0 {
+		mode = fmt.Sprintf("closed loop, %d clients", o.conc)
+	}
+	fmt.Fprintf(stdout, "load      %d alerts, %s, %s probes/s\n", o.count, mode, fmtFloat(o.probes))
 
-// The bench rota: one team, a primary page then a secondary one.
-const clusterPeopleYAML = `people:
-  - {id: ann, name: Ann, timezone: UTC, contacts: {sms: "+447700900101"}}
-  - {id: ben, name: Ben, timezone: UTC, contacts: {sms: "+447700900102"}}
-  - {id: cat, name: Cat, timezone: UTC, contacts: {sms: "+447700900103"}}
-  - {id: dan, name: Dan, timezone: UTC, contacts: {sms: "+447700900104"}}
-`
-
-const clusterTeamTemplate = `team: core
-timezone: UTC
-rotations:
-  primary:
-    members: [ann, ben, cat, dan]
-    handoff: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0;BYSECOND=0"
-    start: 2020-01-06T09:00
-  secondary:
-    follows: primary
-escalation:
-  steps:
-    - {notify: [primary], ack_timeout: TIMEOUT}
-    - {notify: [secondary], ack_timeout: 1h}
-`
-
-type loadResult struct {
-	ok, errors int
-	elapsed    time.Duration
-	end        time.Time
-	http       []time.Duration
-	posted     map[int64]time.Time
-}
-
-func (b *bench) load(base, team string, count, conc int, rate float64) loadResult {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}, Timeout: 30 * time.Second}
-	var next atomic.Int64
-	var mu sync.Mutex
-	res := loadResult{posted: map[int64]time.Time{}}
-	start := time.Now()
-	var wg sync.WaitGroup
-	run := strconv.FormatInt(start.UnixNano(), 36)
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(count) {
-					return
-				}
-				if rate > 0 {
-					if d := time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))); d > 0 {
-						time.Sleep(d)
-					}
-				}
-				t0 := time.Now()
-				body := fmt.Sprintf(`{"team":%q,"summary":"bench alert %d","dedup_key":"bench-%s-%d"}`, team, i, run, i)
-				id, err := postAlertTo(client, base, body)
-				t1 := time.Now()
-				mu.Lock()
-				if err != nil {
-					res.errors++
-				} else {
-					res.ok++
-					res.http = append(res.http, t1.Sub(t0))
-					res.posted[id] = t0
-				}
-				mu.Unlock()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conc, MaxIdleConns: o.conc}, Timeout: 30 * time.Second}
+	ids := make([]int64, o.count)
+	run := fmt.Sprintf("%x", time.Now().UnixNano())
+	p := plan{start: time.Now().Add(100 * time.Millisecond), rate: o.rate, count: o.count}
+	accepted := &perSecond{start: p.start}
+	var failures atomic.Int64
+	var firstErr atomic.Value
+	tick := o.duration > 0
+	stopTick := make(chan struct{})
+	tickDone := make(chan struct{})
+	go func() {
+		defer close(tickDone)
+		if !tick {
+			return
+		}
+		printSeconds(stdout, p.start, accepted, pages, stopTick)
+	}()
+	samples := runLoad(ctx, clock.Real{}, p, o.conc, func(ctx context.Context, i int) error {
+		team, _ := o.teamOf(i)
+		body := fmt.Sprintf(`{"team":%q,"summary":"bench alert %d","dedup_key":"bench-%s-%d"}`, team, i, run, i)
+		id, err := postBenchAlert(ctx, client, base, body)
+		if err != nil {
+			if failures.Add(1) == 1 {
+				firstErr.Store(err)
 			}
-		}()
+			return err
+		}
+		ids[i] = id
+		return nil
+	}, func(s sample) {
+		if s.err == nil {
+			accepted.add(s.done)
+		}
+	})
+	close(stopTick)
+	<-tickDone
+	end := time.Now()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+
+	var ok []time.Duration
+	first, last := time.Time{}, time.Time{}
+	for _, s := range samples {
+		if s.err != nil {
+			continue
+		}
+		ok = append(ok, s.latency())
+		if first.IsZero() || s.from().Before(first) {
+			first = s.from()
+		}
+		if s.done.After(last) {
+			last = s.done
+		}
+	}
+	elapsed := last.Sub(first)
+	if len(ok) == 0 {
+		return fmt.Errorf("no alert was accepted: %v", firstErr.Load())
+	}
+	e2eRate := float64(len(ok)) / elapsed.Seconds()
+	fmt.Fprintf(stdout, "accepted  %d of %d in %s: %.0f alerts/s (errors: %d)\n", len(ok), o.count, elapsed.Round(time.Millisecond), e2eRate, failures.Load())
+	if err, _ := firstErr.Load().(error); err != nil {
+		fmt.Fprintf(stdout, "          first error: %v\n", err)
+	}
+	what := "from intended start"
+	if o.rate == 0 {
+		what = "closed loop"
+	}
+	fmt.Fprintf(stdout, "202       %s  (%s)\n", dist(ok), what)
+
+	if fake != nil && o.probes > 0 {
+		if err := reportPages(ctx, o, client, base, samples, ids, pages, fake, end, stdout); err != nil {
+			return err
+		}
+	}
+	if o.rssAfter > 0 && (child != nil || o.pid > 0) {
+		pid := o.pid
+		if child != nil {
+			pid = child.pid()
+		}
+		wait := time.Until(end.Add(o.rssAfter))
+		fmt.Fprintf(stdout, "memory    waiting %s for the RSS %s after the load...\n", wait.Round(time.Second), o.rssAfter)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		m, err := processRSS(pid)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "memory    RSS %s (anonymous %s, files %s: the binary and etcd's mapped database; peak %s) of pagerd serve (pid %d) %s after %d alerts, load average %s\n",
+			m["VmRSS"], m["RssAnon"], m["RssFile"], m["VmHWM"], pid, o.rssAfter, len(ok), loadAverage())
+	}
+	if o.storeAlone {
+		if child != nil {
+			child.stop(stderr) // the store alone runs on a quiet machine
+		}
+		n := max(o.count, 10000)
+		fmt.Fprintf(stdout, "store     %d durable creates alone (embedded etcd in this process, %d goroutines)...\n", n, storeGoroutines)
+		perSec, err := storeAloneRate(ctx, n)
+		if err != nil {
+			return fmt.Errorf("store alone: %w", err)
+		}
+		fmt.Fprintf(stdout, "store     %.0f creates/s alone; end to end : store alone = %.2f  (load average %s)\n", perSec, e2eRate/perSec, loadAverage())
+	}
+	return nil
+}
+
+// probe is a probe alert: its request, id and probe team.
+type probe struct {
+	s    sample
+	id   int64
+	team int
+}
+
+// reportPages prints the probes' page latency and timer lateness, and
+// what the rest of the load's pages became.
+func reportPages(ctx context.Context, o benchOptions, client *http.Client, base string, samples []sample, ids []int64, pages *pageLog, fake *twiliotest.Fake, end time.Time, stdout io.Writer) error {
+	var probes []probe
+	for _, s := range samples {
+		if s.err != nil {
+			continue
+		}
+		if _, k := o.teamOf(s.i); k >= 0 {
+			probes = append(probes, probe{s, ids[s.i], k})
+		}
+	}
+	// Wait for every probe's two pages, or until they are clearly late.
+	deadline := end.Add(o.timeout + 30*time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		missing := 0
+		for _, p := range probes {
+			if _, ok := pages.first(p.id, probeNumber(p.team, false)); !ok {
+				missing++
+			} else if _, ok := pages.first(p.id, probeNumber(p.team, true)); !ok {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var toPage, late []time.Duration
+	var noPage, noTimer int
+	due, err := deadlines(ctx, client, base, probes, o.timeout)
+	if err != nil {
+		return err
+	}
+	for _, p := range probes {
+		if at, ok := pages.first(p.id, probeNumber(p.team, false)); ok {
+			toPage = append(toPage, at.Sub(p.s.from()))
+		} else {
+			noPage++
+		}
+		if at, ok := pages.first(p.id, probeNumber(p.team, true)); ok {
+			late = append(late, at.Sub(due[p.id]))
+		} else {
+			noTimer++
+		}
+	}
+	fmt.Fprintf(stdout, "page      %s  alert -> SMS request at the fake Twilio, %d probes (missing: %d)\n", dist(toPage), len(probes), noPage)
+	fmt.Fprintf(stdout, "timer     %s  step deadline -> next step's SMS request at the fake (missing: %d)\n", dist(late), noTimer)
+	fmt.Fprintf(stdout, "twilio    %d requests in all (the load's pages bundled: one text per person per %s)\n", len(fake.Requests()), o.interval)
+	return nil
+}
+
+// deadlines reads each probe's created time from the daemon: its first
+// step's deadline is that plus the step's timeout. The API gives
+// milliseconds, so lateness may read up to 1 ms high.
+func deadlines(ctx context.Context, client *http.Client, base string, probes []probe, timeout time.Duration) (map[int64]time.Time, error) {
+	out := make(map[int64]time.Time, len(probes))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	sem := make(chan struct{}, 8)
+	for _, p := range probes {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var a struct {
+				CreatedAt time.Time `json:"created_at"`
+			}
+			err := getJSON(ctx, client, fmt.Sprintf("%s/api/v1/alerts/%d", base, p.id), &a)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("alert %d: %w", p.id, err)
+				}
+				return
+			}
+			out[p.id] = a.CreatedAt.Add(timeout)
+		})
 	}
 	wg.Wait()
-	res.end = time.Now()
-	res.elapsed = res.end.Sub(start)
-	return res
+	return out, firstErr
 }
 
-func postAlertTo(client *http.Client, base, body string) (int64, error) {
-	resp, err := client.Post(base+"/api/v1/alerts", "application/json", strings.NewReader(body))
+// printSeconds prints each second's accepted alerts and Twilio requests
+// until stop closes.
+func printSeconds(w io.Writer, start time.Time, accepted *perSecond, pages *pageLog, stop <-chan struct{}) {
+	fmt.Fprintln(w, "second    accepted  twilio requests")
+	for i := 0; ; i++ {
+		t := time.NewTimer(time.Until(start.Add(time.Duration(i+1)*time.Second + 200*time.Millisecond)))
+		select {
+		case <-stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		fmt.Fprintf(w, "%6d    %8d  %15d\n", i+1, accepted.at(i), pages.perSec(start, i))
+	}
+}
+
+func fmtFloat(f float64) string { return fmt.Sprintf("%g", f) }
+
+// postAlert posts one native alert and returns its id.
+func postBenchAlert(ctx context.Context, client *http.Client, base, body string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/alerts", strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusAccepted {
-		return 0, fmt.Errorf("%s: %s", resp.Status, data)
-	}
-	i := strings.Index(string(data), `"alert_id": `)
-	if i < 0 {
-		return 0, fmt.Errorf("no alert_id in %s", data)
-	}
-	rest := string(data[i+len(`"alert_id": `):])
-	j := strings.IndexAny(rest, ",\n}")
-	return strconv.ParseInt(strings.TrimSpace(rest[:j]), 10, 64)
-}
-
-func pct(ds []time.Duration, p float64) string {
-	if len(ds) == 0 {
-		return "-"
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(float64(len(s)-1) * p / 100)
-	d := s[i]
-	switch {
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	default:
-		return d.Round(100 * time.Microsecond).String()
-	}
-}
-
-func rss() string {
-	data, err := os.ReadFile("/proc/self/status")
+	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return "?"
+		return 0, err
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:"))
+	if resp.StatusCode != http.StatusAccepted {
+		return 0, fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(data))
+	}
+	var r struct {
+		Alerts []struct {
+			AlertID int64 `json:"alert_id"`
+		} `json:"alerts"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil || len(r.Alerts) != 1 {
+		return 0, fmt.Errorf("unexpected answer %s", data)
+	}
+	return r.Alerts[0].AlertID, nil
+}
+
+func getJSON(ctx context.Context, client *http.Client, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(data))
+	}
+	return json.Unmarshal(data, out)
+}
+
+// pageLog is every SMS or call request the fake Twilio received, by the
+// alert id its text starts with and the number it went to.
+type pageLog struct {
+	mu    sync.Mutex
+	at    map[pageKey]time.Time // the first request for each
+	times []time.Time           // every request's arrival
+}
+
+type pageKey struct {
+	id int64
+	to string
+}
+
+func newPageLog() *pageLog { return &pageLog{at: map[pageKey]time.Time{}} }
+
+func (l *pageLog) arrived(r twiliotest.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.times = append(l.times, r.Time)
+	if id, ok := parseAlertID(r.Body); ok {
+		k := pageKey{id, r.To}
+		if _, seen := l.at[k]; !seen {
+			l.at[k] = r.Time
 		}
 	}
-	return "?"
+}
+
+func (l *pageLog) first(id int64, to string) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, ok := l.at[pageKey{id, to}]
+	return t, ok
+}
+
+// perSec is the requests that arrived in second i after start.
+func (l *pageLog) perSec(start time.Time, i int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, t := range l.times {
+		if int(t.Sub(start)/time.Second) == i && !t.Before(start) {
+			n++
+		}
+	}
+	return n
+}
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// processRSS reads the memory lines of /proc/PID/status: VmRSS, RssAnon,
+// RssFile and VmHWM (the peak RSS), each as written there ("158664 kB"),
+// "?" when missing.
+func processRSS(pid int) (map[string]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, fmt.Errorf("read the daemon's RSS: %w", err)
+	}
+	out := map[string]string{"VmRSS": "?", "RssAnon": "?", "RssFile": "?", "VmHWM": "?"}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if _, ok := out[k]; ok {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out, nil
 }

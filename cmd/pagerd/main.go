@@ -50,8 +50,10 @@ Usage:
                                          fairness (docs/health.md)
   pagerd ledger correct --team T --role R --person P --from A --to B --reason WHY [--force]
                                          add a correction to the ledger (admin)
-  pagerd bench [--count N] [--concurrency C] [--rate R]
-                                         load test: alerts/s and alert-to-page latency
+  pagerd bench [--rate R] [--count N | --duration D] [--concurrency C] [--target URL --team T]
+                                         load test of a child pagerd serve (or --target): alerts/s,
+                                         alert -> Twilio request and timer lateness at a fake
+                                         Twilio, RSS, and the store alone (docs/performance.md)
   pagerd check DIR [--format text|json|github|sarif] [--strict]
                                          validate a rota directory (exit 1 on errors, 2 on
                                          warnings with --strict, 3 on usage errors)

@@ -90,6 +90,7 @@ type Fake struct {
 	created []resource     // newest last
 	counts  map[string]int // Kind+" "+To -> requests so far
 	respond func(r Request, n int) Response
+	arrived func(r Request)
 	listFn  func(q Query) Response
 	sids    int
 	conns   int
@@ -107,6 +108,14 @@ type resource struct {
 // ends.
 func New(t testing.TB) *Fake {
 	t.Helper()
+	f := Start()
+	t.Cleanup(f.Close)
+	return f
+}
+
+// Start starts a fake Twilio on a loopback TLS server outside a test (the
+// load tool, pagerd bench, runs one); the caller closes it.
+func Start() *Fake {
 	f := &Fake{done: make(chan struct{}), counts: make(map[string]int)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/2010-04-01/Accounts/{account}/Messages.json", func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, "sms") })
@@ -123,7 +132,6 @@ func New(t testing.TB) *Fake {
 		}
 	}
 	f.srv.StartTLS()
-	t.Cleanup(f.Close)
 	return f
 }
 
@@ -219,6 +227,16 @@ func (f *Fake) Held() int {
 	return f.held
 }
 
+// OnRequest has fn called with every POST as it arrives (Time stamped,
+// before it is answered), from the handler's goroutine: a load tool
+// timestamps pages there without copying Requests over and over. nil
+// stops the calls.
+func (f *Fake) OnRequest(fn func(r Request)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.arrived = fn
+}
+
 // Respond programs the fake's answers: fn is called for each authenticated,
 // well-formed request with n, the 1-based count of requests so far for the
 // same To and Kind (this one included; Requests records every request,
@@ -277,7 +295,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, kind string) {
 	f.counts[key]++
 	n := f.counts[key]
 	respond := f.respond
+	arrived := f.arrived
 	f.mu.Unlock()
+	if arrived != nil {
+		arrived(req)
+	}
 	// answered records the outcome on the request's record.
 	answered := func(status int, sid string) {
 		f.mu.Lock()

@@ -379,3 +379,24 @@ type cancelOn struct {
 func (c cancelOn) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.base.RoundTrip(r.WithContext(c.ctx))
 }
+
+// A fake started outside a test hands every request to OnRequest as it
+// arrives, stamped, before it answers.
+func TestStartAndOnRequest(t *testing.T) {
+	f := twiliotest.Start()
+	defer f.Close()
+	seen := make(chan twiliotest.Request, 1)
+	f.OnRequest(func(r twiliotest.Request) { seen <- r })
+	before := time.Now()
+	code, _ := post(t, f.Client(), "https://api.twilio.com/2010-04-01/Accounts/"+twiliotest.AccountSID+"/Messages.json",
+		twiliotest.AccountSID, twiliotest.AuthToken, url.Values{"To": {"+447700900001"}, "From": {"+15005550006"}, "Body": {"#42 core: hi"}})
+	if code != http.StatusCreated {
+		t.Fatalf("status %d", code)
+	}
+	r := <-seen
+	if r.Kind != "sms" || r.To != "+447700900001" || r.Body != "#42 core: hi" || r.Time.Before(before) || r.Status != 0 {
+		t.Errorf("OnRequest got %+v", r)
+	}
+	f.Close()
+	f.Close() // a second Close does nothing
+}
