@@ -63,6 +63,16 @@ type leadership struct {
 	// every timerResync, not every sweep: with thousands of open alerts
 	// it is most of a sweep's cost.
 	timersAt time.Time
+	// A watch on a stream stuck on an etcd member that stopped answering
+	// reports nothing, and can't tell it from quiet. So each sweep asks
+	// the timer watch to answer (progressAsked, when it was first asked
+	// without answer since); one that has not answered a sweep later is
+	// made again, on a stream of its own, from a full read of the timers.
+	progressAsked   bool
+	progressAskedAt time.Time
+	timerWatchStuck bool
+	twCtx           context.Context
+	twStop          context.CancelFunc
 
 	sent   chan sendDone
 	ticked chan tickDone
@@ -137,7 +147,7 @@ func (l *leadership) loop() error {
 	if err != nil {
 		return err
 	}
-	tw, ow := e.Store.WatchTimers(l.ctx, trev), e.Store.WatchOutbox(l.ctx, orev)
+	tw, ow := l.watchTimers(trev), e.Store.WatchOutbox(l.ctx, orev)
 	defer func() {
 		// The watches end with the term's context; wait for them, so no
 		// goroutine of this term outlives it.
@@ -184,6 +194,20 @@ func (l *leadership) loop() error {
 		if !l.sweepAt.After(now) {
 			// A lost watch is made again from a full read.
 			_, trev, orev, err := l.sweep(tw == nil || ow == nil)
+			if err == nil && l.timerWatchStuck && tw != nil {
+				// The sweep read every timer: watch again from there,
+				// on a stream of its own. The old watch is drained
+				// apart, as it ends: its stream may take a while.
+				e.Log.Warn("timer watch not answering; watching again", "asked_at", l.progressAskedAt.Format(time.RFC3339Nano))
+				l.twStop()
+				l.wg.Add(1)
+				go func(old <-chan store.TimerEvent) {
+					defer l.wg.Done()
+					for range old {
+					}
+				}(tw)
+				tw = nil
+			}
 			switch {
 			case errors.Is(err, store.ErrFenced):
 				return err
@@ -192,8 +216,9 @@ func (l *leadership) loop() error {
 			case err != nil:
 			default:
 				if tw == nil {
-					tw = e.Store.WatchTimers(l.ctx, trev)
+					tw = l.watchTimers(trev)
 				}
+				l.askTimerProgress()
 				if ow == nil {
 					ow = e.Store.WatchOutbox(l.ctx, orev)
 				}
@@ -227,7 +252,10 @@ func (l *leadership) loop() error {
 				tw = nil
 				break
 			}
+			// Anything on the watch says it is live.
+			l.progressAsked = false
 			switch {
+			case ev.Progress:
 			case l.ticking[ev.ID]:
 				l.rearm[ev.ID] = ev.Due
 			case ev.Due.IsZero():
@@ -409,6 +437,34 @@ func (l *leadership) sendFinished(d sendDone) {
 	}
 }
 
+// watchTimers watches the timers from rev on a stream of its own.
+func (l *leadership) watchTimers(rev int64) <-chan store.TimerEvent {
+	l.twCtx, l.twStop = context.WithCancel(l.e.Store.OwnWatchStream(l.ctx))
+	l.progressAsked, l.timerWatchStuck = false, false
+	return l.e.Store.WatchTimers(l.twCtx, rev)
+}
+
+// askTimerProgress asks the timer watch to answer, unless an ask is
+// pending; the ask itself runs apart, since on a stuck stream it blocks.
+func (l *leadership) askTimerProgress() {
+	if l.progressAsked || l.twCtx == nil {
+		return
+	}
+	l.progressAsked, l.progressAskedAt = true, l.e.Clock.Now()
+	wctx := l.twCtx
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		ctx, cancel := context.WithTimeout(wctx, l.e.RequestTimeout)
+		defer cancel()
+		if err := l.e.Store.RequestTimerProgress(ctx); err != nil && wctx.Err() == nil {
+			// Unanswered, the next sweep reads the timers and watches
+			// again: the remedy for a stuck watch either way.
+			l.e.Log.Debug("asking the timer watch for progress failed", "err", err)
+		}
+	}()
+}
+
 // timerResync is how often a sweep reads every timer back while the
 // timer watch is healthy.
 const timerResync = 30 * time.Second
@@ -431,7 +487,8 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 	ctx, cancel := context.WithTimeout(l.ctx, e.RequestTimeout)
 	defer cancel()
 	now := e.Clock.Now()
-	if full || now.Sub(l.timersAt) >= timerResync || now.Before(l.timersAt) {
+	l.timerWatchStuck = l.progressAsked && now.Sub(l.progressAskedAt) >= e.SweepEvery
+	if full || l.timerWatchStuck || now.Sub(l.timersAt) >= timerResync || now.Before(l.timersAt) {
 		var timers map[int64]time.Time
 		timers, trev, err = e.Store.Timers(ctx)
 		if err != nil {

@@ -178,3 +178,47 @@ func TestBatchTimeoutIsTheLastCallersDeadline(t *testing.T) {
 		}
 	}
 }
+
+// A timer watch on a stream of its own answers a progress request, on the
+// embedded etcd (the in-process client) as on an external one: the leader
+// takes silence for a stuck watch.
+func TestTimerWatchAnswersProgress(t *testing.T) {
+	t.Parallel()
+	for name, open := range map[string]func(t *testing.T) *Store{
+		"embedded": openTest,
+		"external": func(t *testing.T) *Store {
+			st, err := Open(context.Background(), Config{Endpoints: []string{startTCPEtcd(t)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			st := open(t)
+			ctx, cancel := context.WithCancel(st.OwnWatchStream(context.Background()))
+			defer cancel()
+			events := st.WatchTimers(ctx, 0)
+			// The watch is being made: ask until it answers.
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				if err := st.RequestTimerProgress(ctx); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case ev := <-events:
+					if !ev.Progress {
+						t.Fatalf("got %+v, want a progress answer", ev)
+					}
+					return
+				case <-time.After(200 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("no progress answer in 30 s")
+				}
+			}
+		})
+	}
+}

@@ -76,9 +76,10 @@ type Store struct {
 	bgCtx        context.Context
 	bgCancel     context.CancelFunc
 
-	members   *members    // probes of the etcd members (members.go); nil when embedded
-	writes    chan *write // batched writes (batch.go)
-	maxOps    int         // operations per transaction etcd accepts
+	members   *members     // probes of the etcd members (members.go); nil when embedded
+	watchSeq  atomic.Int64 // OwnWatchStream's counter
+	writes    chan *write  // batched writes (batch.go)
+	maxOps    int          // operations per transaction etcd accepts
 	quit      chan struct{}
 	batchDone chan struct{}
 	closeOnce sync.Once

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/metadata"
 )
 
 func (s *Store) timerOps(a *Alert) []clientv3.Op {
@@ -50,6 +52,9 @@ func (s *Store) decodeTimer(k, v []byte) (int64, time.Time, error) {
 type TimerEvent struct {
 	ID  int64
 	Due time.Time
+	// Progress marks an answer to RequestTimerProgress, not a change:
+	// the watch is live and current.
+	Progress bool
 }
 
 // WatchTimers reports timer changes after rev. The channel closes when the
@@ -64,6 +69,14 @@ func (s *Store) WatchTimers(ctx context.Context, rev int64) <-chan TimerEvent {
 				s.log.Warn("timer watch failed", "err", err)
 				return
 			}
+			if wr.IsProgressNotify() {
+				select {
+				case out <- TimerEvent{Progress: true}:
+				case <-ctx.Done():
+					return
+				}
+				continue
+			}
 			for _, ev := range wr.Events {
 				var v []byte
 				if ev.Type == clientv3.EventTypePut {
@@ -76,7 +89,7 @@ func (s *Store) WatchTimers(ctx context.Context, rev int64) <-chan TimerEvent {
 					continue
 				}
 				select {
-				case out <- TimerEvent{id, due}:
+				case out <- TimerEvent{ID: id, Due: due}:
 				case <-ctx.Done():
 					return
 				}
@@ -84,4 +97,22 @@ func (s *Store) WatchTimers(ctx context.Context, rev int64) <-chan TimerEvent {
 		}
 	}()
 	return out
+}
+
+// OwnWatchStream gives ctx metadata of its own, so a watch made with it
+// goes on a gRPC stream of its own: watches that share metadata share a
+// stream, and a stream stuck on an etcd member that stopped answering
+// would hold a new watch too.
+func (s *Store) OwnWatchStream(ctx context.Context) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "pagerd-watch", strconv.FormatInt(s.watchSeq.Add(1), 10))
+}
+
+// RequestTimerProgress asks etcd to answer on the timer watch made with
+// ctx (a Progress event): a watch that doesn't answer is stuck. The
+// answer comes on the watch's channel, not here.
+func (s *Store) RequestTimerProgress(ctx context.Context) error {
+	if err := s.cli.RequestProgress(clientv3.WithRequireLeader(ctx)); err != nil {
+		return fmt.Errorf("ask the timer watch for progress: %w", err)
+	}
+	return nil
 }
