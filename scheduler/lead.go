@@ -11,8 +11,15 @@ import (
 	"github.com/pagerd/pagerd/store"
 )
 
-// overdueWarn is how overdue a page may be before the leader warns.
+// overdueWarn is how overdue a page may be before the leader warns. A
+// page in hand may also have waited out its person's interval in a
+// mailbox, by design: it is warned of only past both. (Warning of every
+// page of a storm's mailboxes wrote a line per page, tens of thousands,
+// from the lead loop, and held it up for seconds.)
 const overdueWarn = 30 * time.Second
+
+// overdueNamed is how many newly overdue pages a sweep names in the log.
+const overdueNamed = 5
 
 // leadership is one term's state. Only the lead loop goroutine touches it;
 // sends and timer handlings run in workers and report back on channels.
@@ -530,16 +537,30 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 	now = e.Clock.Now()
 	var oldest time.Duration
 	seen := make(map[string]bool, len(pages)+len(inHand))
+	// A few pages are named per sweep; the rest are counted in one line,
+	// so a storm's backlog doesn't write a line per page.
+	var newlyOverdue int
+	warn := func() bool {
+		newlyOverdue++
+		return newlyOverdue <= overdueNamed
+	}
+	defer func() {
+		if more := newlyOverdue - overdueNamed; more > 0 {
+			e.Log.Warn("more pages overdue", "pages", more, "oldest_overdue", oldest.Round(time.Second).String())
+		}
+	}()
 	for _, k := range inHand {
 		seen[k] = true
 		h := l.inflight[k]
 		if over := now.Sub(h.due); over > oldest {
 			oldest = over
 		}
-		if over := now.Sub(h.due); over > overdueWarn && !l.warned[k] {
+		if over := now.Sub(h.due); over > overdueWarn+e.Interval[h.method] && !l.warned[k] {
 			l.warned[k] = true
-			e.Log.Warn("page overdue", "alert", h.alert, "page", h.page, "person", h.person, "method", h.method,
-				"overdue", over.Round(time.Second).String(), "in_hand", true)
+			if warn() {
+				e.Log.Warn("page overdue", "alert", h.alert, "page", h.page, "person", h.person, "method", h.method,
+					"overdue", over.Round(time.Second).String(), "in_hand", true)
+			}
 		}
 	}
 	// Pages that carry a send intent from earlier go as the message they
@@ -555,10 +576,16 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 		if over := now.Sub(pg.Due); over > oldest {
 			oldest = over
 		}
-		if over := now.Sub(pg.Due); over > overdueWarn && !l.warned[k] {
+		limit := overdueWarn
+		if inflight {
+			limit += e.Interval[pg.Method]
+		}
+		if over := now.Sub(pg.Due); over > limit && !l.warned[k] {
 			l.warned[k] = true
-			e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
-				"overdue", over.Round(time.Second).String(), "in_hand", inflight)
+			if warn() {
+				e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
+					"overdue", over.Round(time.Second).String(), "in_hand", inflight)
+			}
 		}
 		if inflight {
 			continue
