@@ -45,12 +45,12 @@ func TestTimelineMarkdownAcrossSpringForward(t *testing.T) {
 	secondary, _ := pay.Schedule.Holder("secondary", at)
 	sec := secondary.Person
 	clk.Advance(3 * time.Minute)
-	a, err := svc.Act(ctx, res.AlertID, escalation.Ack{By: sec})
-	if err != nil {
+	if _, err := svc.Act(ctx, res.AlertID, escalation.Ack{By: sec}); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(30 * time.Minute)
-	if a, err = svc.Act(ctx, res.AlertID, escalation.Resolve{By: sec}); err != nil {
+	a, err := svc.Act(ctx, res.AlertID, escalation.Resolve{By: sec})
+	if err != nil {
 		t.Fatal(err)
 	}
 	md := report.TimelineMarkdown(a, pay.Location)
