@@ -220,7 +220,7 @@ type teamState struct {
 }
 
 // span is [s, e) in Unix seconds.
-type span struct{ s, e int64 }
+type span = timesheet.Span
 
 // Compute works out the report. Every team named by a segment or alert
 // must be in in.Teams (others' records are an error, not silently dropped).
@@ -283,7 +283,7 @@ func Compute(in Input) (*Report, error) {
 		}
 		person(s.Person, s.Team)
 		if s.Shadow {
-			ts.shadow[s.Person] = append(ts.shadow[s.Person], span{a, b})
+			ts.shadow[s.Person] = append(ts.shadow[s.Person], span{S: a, E: b})
 			continue
 		}
 		roles := ts.held[s.Person]
@@ -291,7 +291,7 @@ func Compute(in Input) (*Report, error) {
 			roles = map[string][]span{}
 			ts.held[s.Person] = roles
 		}
-		roles[s.Role] = append(roles[s.Role], span{a, b})
+		roles[s.Role] = append(roles[s.Role], span{S: a, E: b})
 	}
 
 	for _, al := range in.Alerts {
@@ -391,15 +391,15 @@ func Compute(in Input) (*Report, error) {
 			for _, sp := range ts.held[p] {
 				all = append(all, sp...)
 			}
-			all = union(all)
+			all = timesheet.Union(all)
 			for _, sp := range all {
-				buf = ts.cal.Split(time.Unix(sp.s, 0), time.Unix(sp.e, 0), buf[:0])
+				buf = ts.cal.Split(time.Unix(sp.S, 0), time.Unix(sp.E, 0), buf[:0])
 				for _, pc := range buf {
 					pr.OnCall.add(pc.Class, pc.End.Unix()-pc.Start.Unix())
 				}
 			}
-			for _, sp := range subtract(union(ts.shadow[p]), all) {
-				pr.ShadowSeconds += sp.e - sp.s
+			for _, sp := range timesheet.Subtract(timesheet.Union(ts.shadow[p]), all) {
+				pr.ShadowSeconds += sp.E - sp.S
 			}
 			teamOOH += pr.OnCall.OutOfHours()
 			pr.Ack = percentiles(ts.personAck[p])
@@ -413,10 +413,10 @@ func Compute(in Input) (*Report, error) {
 			}
 			slices.Sort(roles)
 			for _, role := range roles {
-				turns := joinTurns(union(ts.held[p][role]))
+				turns := joinTurns(timesheet.Union(ts.held[p][role]))
 				var prevEnd int64 = -1
 				for _, tn := range turns {
-					start, end := time.Unix(tn.s, 0).In(loc), time.Unix(tn.e, 0).In(loc)
+					start, end := time.Unix(tn.S, 0).In(loc), time.Unix(tn.E, 0).In(loc)
 					if end.After(start.AddDate(0, 0, maxStretchDays)) {
 						rep.Warnings = append(rep.Warnings, Warning{Team: id, Person: p, Rule: RuleLongStretch,
 							Msg: fmt.Sprintf("%s held %s for %s in a row, %s to %s", p, role, days(wallSpan(start, end)),
@@ -433,7 +433,7 @@ func Compute(in Input) (*Report, error) {
 								Short: start.Before(from.AddDate(0, 0, MinRest))}
 						}
 					}
-					prevEnd = tn.e
+					prevEnd = tn.E
 				}
 			}
 			if pr.Rest != nil && pr.Rest.Short {
@@ -542,8 +542,8 @@ const minBreak = 24 * 3600
 func joinTurns(in []span) []span {
 	var out []span
 	for _, sp := range in {
-		if n := len(out); n > 0 && sp.s-out[n-1].e < minBreak {
-			out[n-1].e = sp.e
+		if n := len(out); n > 0 && sp.S-out[n-1].E < minBreak {
+			out[n-1].E = sp.E
 			continue
 		}
 		out = append(out, sp)
@@ -553,7 +553,7 @@ func joinTurns(in []span) []span {
 
 // outOfHours reports whether any of sp is out of hours.
 func (ts *teamState) outOfHours(sp span, buf *[]timesheet.Piece) bool {
-	*buf = ts.cal.Split(time.Unix(sp.s, 0), time.Unix(sp.e, 0), (*buf)[:0])
+	*buf = ts.cal.Split(time.Unix(sp.S, 0), time.Unix(sp.E, 0), (*buf)[:0])
 	for _, pc := range *buf {
 		if pc.Class != timesheet.Business {
 			return true
@@ -638,50 +638,3 @@ func days(d time.Duration) string {
 }
 
 func round4(f float64) float64 { return math.Round(f*10000) / 10000 }
-
-// union sorts spans (in place) and merges those that overlap or touch.
-func union(in []span) []span {
-	if len(in) < 2 {
-		return in
-	}
-	slices.SortFunc(in, func(x, y span) int {
-		switch {
-		case x.s < y.s:
-			return -1
-		case x.s > y.s:
-			return 1
-		}
-		return 0
-	})
-	out := in[:1]
-	for _, sp := range in[1:] {
-		if last := &out[len(out)-1]; sp.s <= last.e {
-			last.e = max(last.e, sp.e)
-		} else {
-			out = append(out, sp)
-		}
-	}
-	return out
-}
-
-// subtract is a less b; both sorted and disjoint, as union leaves them.
-func subtract(a, b []span) []span {
-	var out []span
-	j := 0
-	for _, sp := range a {
-		s := sp.s
-		for j < len(b) && b[j].e <= s {
-			j++
-		}
-		for k := j; k < len(b) && b[k].s < sp.e; k++ {
-			if b[k].s > s {
-				out = append(out, span{s, b[k].s})
-			}
-			s = max(s, b[k].e)
-		}
-		if s < sp.e {
-			out = append(out, span{s, sp.e})
-		}
-	}
-	return out
-}

@@ -179,8 +179,8 @@ func Records(lines []Line) [][]string {
 	return out
 }
 
-// span is [s, e) in Unix seconds: reports count whole seconds.
-type span struct{ s, e int64 }
+// Span is [S, E) in Unix seconds: reports count whole seconds.
+type Span struct{ S, E int64 }
 
 // Report prices the segments and engagements that fall in [from, to).
 //
@@ -248,16 +248,16 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 
 	type key struct{ person, team string }
 	type group struct {
-		standby map[string][]span // by role
-		shadow  []span
-		engaged []span
+		standby map[string][]Span // by role
+		shadow  []Span
+		engaged []Span
 	}
 	groups := map[key]*group{}
 	get := func(person, team string) *group {
 		k := key{person, team}
 		g := groups[k]
 		if g == nil {
-			g = &group{standby: map[string][]span{}}
+			g = &group{standby: map[string][]Span{}}
 			groups[k] = g
 		}
 		return g
@@ -278,9 +278,9 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 		}
 		g := get(s.Person, s.Team)
 		if s.Shadow {
-			g.shadow = append(g.shadow, span{a, b})
+			g.shadow = append(g.shadow, Span{a, b})
 		} else {
-			g.standby[s.Role] = append(g.standby[s.Role], span{a, b})
+			g.standby[s.Role] = append(g.standby[s.Role], Span{a, b})
 		}
 	}
 	for i, e := range engs {
@@ -298,7 +298,7 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 		// callout. A zero-length engagement (resolved without an ack) is a
 		// callout too.
 		g := get(e.Person, e.Team)
-		g.engaged = append(g.engaged, span{a, b})
+		g.engaged = append(g.engaged, Span{a, b})
 	}
 
 	keys := make([]key, 0, len(groups))
@@ -337,9 +337,9 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 				days[day] = days[day].add(mul(uint64(p.rate[kind][class]), uint64(sec)))
 			}
 		}
-		addSpans := func(kind int, spans []span) {
+		addSpans := func(kind int, spans []Span) {
 			for _, sp := range spans {
-				buf = cal.split(time.Unix(sp.s, 0), time.Unix(sp.e, 0), buf[:0])
+				buf = cal.split(time.Unix(sp.S, 0), time.Unix(sp.E, 0), buf[:0])
 				for _, pc := range buf {
 					ci, _ := classIndex(pc.Class)
 					add(kind, ci, pc.Day, pc.End.Unix()-pc.Start.Unix())
@@ -347,34 +347,34 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 			}
 		}
 
-		var all []span
+		var all []Span
 		roles := make([]string, 0, len(g.standby))
 		for role := range g.standby {
 			roles = append(roles, role)
 		}
 		slices.Sort(roles)
 		for _, role := range roles {
-			u := union(g.standby[role])
+			u := Union(g.standby[role])
 			if p.perRole {
 				addSpans(0, u)
 			}
 			all = append(all, u...)
 		}
-		all = union(all)
+		all = Union(all)
 		if !p.perRole {
 			addSpans(0, all)
 		}
-		addSpans(1, subtract(union(g.shadow), all))
+		addSpans(1, Subtract(Union(g.shadow), all))
 
-		for _, c := range union(g.engaged) {
+		for _, c := range Union(g.engaged) {
 			// An instant's class is that of the second starting at it.
-			end := max(c.e, c.s+1)
-			buf = cal.split(time.Unix(c.s, 0), time.Unix(end, 0), buf[:0])
+			end := max(c.E, c.S+1)
+			buf = cal.split(time.Unix(c.S, 0), time.Unix(end, 0), buf[:0])
 			var ooh int64
 			first := -1 // index in buf of the first out-of-hours piece
 			for i, pc := range buf {
 				ci, _ := classIndex(pc.Class)
-				pe := min(pc.End.Unix(), c.e) // the probe second is no time worked
+				pe := min(pc.End.Unix(), c.E) // the probe second is no time worked
 				if pc.Class != Business {
 					ooh += max(pe-pc.Start.Unix(), 0)
 					if first < 0 {
@@ -438,24 +438,24 @@ func Report(from, to time.Time, cals map[string]Calendar, rates func(team, perso
 	return lines, nil
 }
 
-// union sorts spans (in place) and merges those that overlap or touch.
-func union(in []span) []span {
+// Union sorts spans (in place) and merges those that overlap or touch.
+func Union(in []Span) []Span {
 	if len(in) < 2 {
 		return in
 	}
-	slices.SortFunc(in, func(x, y span) int {
+	slices.SortFunc(in, func(x, y Span) int {
 		switch {
-		case x.s < y.s:
+		case x.S < y.S:
 			return -1
-		case x.s > y.s:
+		case x.S > y.S:
 			return 1
 		}
 		return 0
 	})
 	out := in[:1]
 	for _, sp := range in[1:] {
-		if last := &out[len(out)-1]; sp.s <= last.e {
-			last.e = max(last.e, sp.e)
+		if last := &out[len(out)-1]; sp.S <= last.E {
+			last.E = max(last.E, sp.E)
 		} else {
 			out = append(out, sp)
 		}
@@ -463,23 +463,23 @@ func union(in []span) []span {
 	return out
 }
 
-// subtract is a less b; both sorted and disjoint, as union leaves them.
-func subtract(a, b []span) []span {
-	var out []span
+// Subtract is a less b; both sorted and disjoint, as Union leaves them.
+func Subtract(a, b []Span) []Span {
+	var out []Span
 	j := 0
 	for _, sp := range a {
-		s := sp.s
-		for j < len(b) && b[j].e <= s {
+		s := sp.S
+		for j < len(b) && b[j].E <= s {
 			j++
 		}
-		for k := j; k < len(b) && b[k].s < sp.e; k++ {
-			if b[k].s > s {
-				out = append(out, span{s, b[k].s})
+		for k := j; k < len(b) && b[k].S < sp.E; k++ {
+			if b[k].S > s {
+				out = append(out, Span{s, b[k].S})
 			}
-			s = max(s, b[k].e)
+			s = max(s, b[k].E)
 		}
-		if s < sp.e {
-			out = append(out, span{s, sp.e})
+		if s < sp.E {
+			out = append(out, Span{s, sp.E})
 		}
 	}
 	return out

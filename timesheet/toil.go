@@ -66,7 +66,7 @@ func TOILReport(from, to time.Time, cals map[string]Calendar, rules func(team, p
 	}
 	type key struct{ person, team string }
 	type acc struct {
-		engaged []span
+		engaged []Span
 		nights  map[Date]bool
 		adjust  int64
 	}
@@ -84,7 +84,7 @@ func TOILReport(from, to time.Time, cals map[string]Calendar, rules func(team, p
 		}
 		a, b := max(e.Start.Unix(), lo), min(e.End.Unix(), hi)
 		if a < b {
-			get(e.Person, e.Team).engaged = append(get(e.Person, e.Team).engaged, span{a, b})
+			get(e.Person, e.Team).engaged = append(get(e.Person, e.Team).engaged, Span{a, b})
 		}
 	}
 	// A night counts in the report that holds its first interruption, so
@@ -151,8 +151,8 @@ func TOILReport(from, to time.Time, cals map[string]Calendar, rules func(team, p
 				compiled[k.team] = cal
 			}
 			var holiday int64
-			for _, sp := range union(g.engaged) {
-				buf = cal.split(time.Unix(sp.s, 0), time.Unix(sp.e, 0), buf[:0])
+			for _, sp := range Union(g.engaged) {
+				buf = cal.split(time.Unix(sp.S, 0), time.Unix(sp.E, 0), buf[:0])
 				for _, pc := range buf {
 					if pc.Class == Holiday {
 						holiday += pc.End.Unix() - pc.Start.Unix()
