@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/csv"
-	"fmt"
 	"net/http"
 
 	"github.com/pagerd/pagerd/health"
@@ -79,13 +77,7 @@ func (s *Server) healthReport(w http.ResponseWriter, r *http.Request) {
 	}
 	switch q.Get("format") {
 	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="health-%s-%s.csv"`, from.Format("20060102"), to.Format("20060102")))
-		cw := csv.NewWriter(w)
-		if err := cw.WriteAll(health.Records(rep)); err != nil {
-			// The status is sent; all that is left is to say so in the log.
-			s.Log.Warn("health report: writing the CSV failed", "err", err)
-		}
+		s.writeCSV(w, "health", from, to, health.Records(rep))
 	case "", "json":
 		writeJSON(w, http.StatusOK, HealthOf(rep))
 	default:

@@ -83,10 +83,7 @@ func (s *Server) payReport(w http.ResponseWriter, r *http.Request) {
 	}
 	switch q.Get("format") {
 	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="oncall-%s-%s.csv"`, from.Format("20060102"), to.Format("20060102")))
-		cw := csv.NewWriter(w)
-		cw.WriteAll(timesheet.Records(lines))
+		s.writeCSV(w, "oncall", from, to, timesheet.Records(lines))
 	case "", "json":
 		out := make([]ReportLine, len(lines)) // never null
 		for i, l := range lines {
@@ -288,4 +285,14 @@ func (s *Server) correctTOIL(w http.ResponseWriter, r *http.Request, rt *inforce
 	s.Log.Info("TOIL corrected", "team", req.Team, "person", req.Person, "at", at, "minutes", mins, "by", by, "reason", reason, "forced", req.Force)
 	writeJSON(w, http.StatusCreated, Correction{Team: f.Team, Person: f.Person, From: timefmt.Of(at), To: timefmt.Of(at), By: by, Reason: reason,
 		Forced: req.Force, RotaRev: f.RotaRev, RecordedAt: timefmt.Of(f.RecordedAt), TOILMinutes: &mins})
+}
+
+// writeCSV sends records as a download named NAME-FROM-TO.csv.
+func (s *Server) writeCSV(w http.ResponseWriter, name string, from, to time.Time, records [][]string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, name, from.Format("20060102"), to.Format("20060102")))
+	if err := csv.NewWriter(w).WriteAll(records); err != nil {
+		// The status is sent; all that is left is to say so in the log.
+		s.Log.Warn(name+" report: writing the CSV failed", "err", err)
+	}
 }
