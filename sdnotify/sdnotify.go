@@ -100,6 +100,9 @@ func (n *Notifier) RunWatchdog(ctx context.Context, alive func() bool) {
 	}
 	ping := func() {
 		if alive() {
+			// A failed ping is a missed one: the next tick tries again,
+			// and if none gets through systemd restarts pagerd, which
+			// is what the watchdog is for. Nothing to log to here.
 			_ = n.Watchdog()
 		}
 	}
