@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"text/tabwriter"
 	"time"
 
@@ -14,59 +12,16 @@ import (
 // cmdHealth prints the on-call health report for a period from a running
 // daemon (docs/health.md).
 func cmdHealth(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("health", "health --from A --to B [--team T] [--person P] [--format table|csv|json]", stderr)
-	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
-	tokenFile := tokenFileFlag(fs)
-	from := fs.String("from", "", "start, e.g. 2026-11-01 (local to --team, else UTC)")
-	to := fs.String("to", "", "end, exclusive, e.g. 2026-12-01")
-	team := fs.String("team", "", "only this team")
-	person := fs.String("person", "", "only this person's rows (shares are still of their whole team)")
-	format := fs.String("format", "table", "table, csv or json")
-	if pos, err := parseInterleaved(fs, args); err != nil || len(pos) != 0 {
-		if err == nil {
-			fs.Usage()
-		}
-		return 2
-	}
-	if *from == "" || *to == "" {
-		fmt.Fprintln(stderr, "pagerd health: --from and --to are required")
-		return 2
-	}
-	if *format != "table" && *format != "csv" && *format != "json" {
-		fmt.Fprintln(stderr, "pagerd health: --format is table, csv or json")
-		return 2
-	}
-	token, err := clientToken(*tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "pagerd health: %v\n", err)
-		return 2
-	}
-	q := url.Values{"from": {*from}, "to": {*to}}
-	for k, v := range map[string]string{"team": *team, "person": *person} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	c := &apiClient{base: *server, token: token, http: &http.Client{Timeout: 60 * time.Second}}
-	if *format == "csv" {
-		q.Set("format", "csv")
-		body, err := c.raw("/api/v1/reports/health?" + q.Encode())
-		if err != nil {
-			fmt.Fprintf(stderr, "pagerd health: %v\n", err)
-			return 1
-		}
-		if _, err := stdout.Write(body); err != nil {
-			fmt.Fprintf(stderr, "pagerd health: %v\n", err)
-			return 1
-		}
-		return 0
+	r, code := fetchReport("health", "only this person's rows (shares are still of their whole team)", "/api/v1/reports/health", args, stdout, stderr)
+	if r == nil {
+		return code
 	}
 	var out api.HealthReport
-	if err := c.do("GET", "/api/v1/reports/health?"+q.Encode(), nil, &out); err != nil {
+	if err := r.c.do("GET", "/api/v1/reports/health?"+r.q.Encode(), nil, &out); err != nil {
 		fmt.Fprintf(stderr, "pagerd health: %v\n", err)
 		return 1
 	}
-	if *format == "json" {
+	if r.format == "json" {
 		return printJSON(stdout, out)
 	}
 	printHealth(stdout, out)

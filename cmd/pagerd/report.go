@@ -15,56 +15,16 @@ import (
 
 // cmdReport prints the pay report for a period from a running daemon.
 func cmdReport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("report", "report --from A --to B [--team T] [--person P] [--format table|csv|json]", stderr)
-	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
-	tokenFile := tokenFileFlag(fs)
-	from := fs.String("from", "", "start, e.g. 2026-11-01 (local to --team, else UTC)")
-	to := fs.String("to", "", "end, exclusive, e.g. 2026-12-01")
-	team := fs.String("team", "", "only this team")
-	person := fs.String("person", "", "only this person")
-	format := fs.String("format", "table", "table, csv or json")
-	if pos, err := parseInterleaved(fs, args); err != nil || len(pos) != 0 {
-		if err == nil {
-			fs.Usage()
-		}
-		return 2
-	}
-	if *from == "" || *to == "" {
-		fmt.Fprintln(stderr, "pagerd report: --from and --to are required")
-		return 2
-	}
-	if *format != "table" && *format != "csv" && *format != "json" {
-		fmt.Fprintln(stderr, "pagerd report: --format is table, csv or json")
-		return 2
-	}
-	token, err := clientToken(*tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
-		return 2
-	}
-	q := url.Values{"from": {*from}, "to": {*to}}
-	for k, v := range map[string]string{"team": *team, "person": *person} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	c := &apiClient{base: *server, token: token, http: &http.Client{Timeout: 60 * time.Second}}
-	if *format == "csv" {
-		q.Set("format", "csv")
-		body, err := c.raw("/api/v1/reports/oncall?" + q.Encode())
-		if err != nil {
-			fmt.Fprintf(stderr, "pagerd report: %v\n", err)
-			return 1
-		}
-		stdout.Write(body)
-		return 0
+	r, code := fetchReport("report", "only this person", "/api/v1/reports/oncall", args, stdout, stderr)
+	if r == nil {
+		return code
 	}
 	var out api.Report
-	if err := c.do("GET", "/api/v1/reports/oncall?"+q.Encode(), nil, &out); err != nil {
+	if err := r.c.do("GET", "/api/v1/reports/oncall?"+r.q.Encode(), nil, &out); err != nil {
 		fmt.Fprintf(stderr, "pagerd report: %v\n", err)
 		return 1
 	}
-	if *format == "json" {
+	if r.format == "json" {
 		return printJSON(stdout, out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -133,4 +93,66 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "recorded: %s %s held by %q from %s to %s (%s, by %s)\n", req.Team, req.Role, req.Person, req.From, req.To, req.Reason, got.By)
 	return 0
+}
+
+// reportQuery is a report asked of a running daemon: its client, query
+// and the output format wanted.
+type reportQuery struct {
+	c      *apiClient
+	q      url.Values
+	format string
+}
+
+// fetchReport parses the flags the reports share (`pagerd report`,
+// `pagerd health`). For --format csv it writes the daemon's CSV to stdout
+// itself and returns nil with the exit code; otherwise it returns the
+// query for the caller to fetch as JSON (nil and 2 on bad flags).
+func fetchReport(name, personHelp, path string, args []string, stdout, stderr io.Writer) (*reportQuery, int) {
+	fs := newFlagSet(name, name+" --from A --to B [--team T] [--person P] [--format table|csv|json]", stderr)
+	server := fs.String("server", envOr("PAGERD_SERVER", "http://127.0.0.1:8080"), "pagerd API URL (env PAGERD_SERVER)")
+	tokenFile := tokenFileFlag(fs)
+	from := fs.String("from", "", "start, e.g. 2026-11-01 (local to --team, else UTC)")
+	to := fs.String("to", "", "end, exclusive, e.g. 2026-12-01")
+	team := fs.String("team", "", "only this team")
+	person := fs.String("person", "", personHelp)
+	format := fs.String("format", "table", "table, csv or json")
+	if pos, err := parseInterleaved(fs, args); err != nil || len(pos) != 0 {
+		if err == nil {
+			fs.Usage()
+		}
+		return nil, 2
+	}
+	if *from == "" || *to == "" {
+		fmt.Fprintf(stderr, "pagerd %s: --from and --to are required\n", name)
+		return nil, 2
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		fmt.Fprintf(stderr, "pagerd %s: --format is table, csv or json\n", name)
+		return nil, 2
+	}
+	token, err := clientToken(*tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "pagerd %s: %v\n", name, err)
+		return nil, 2
+	}
+	q := url.Values{"from": {*from}, "to": {*to}}
+	for k, v := range map[string]string{"team": *team, "person": *person} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	r := &reportQuery{c: &apiClient{base: *server, token: token, http: &http.Client{Timeout: 60 * time.Second}}, q: q, format: *format}
+	if *format != "csv" {
+		return r, 0
+	}
+	q.Set("format", "csv")
+	body, err := r.c.raw(path + "?" + q.Encode())
+	if err == nil {
+		_, err = stdout.Write(body)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pagerd %s: %v\n", name, err)
+		return nil, 1
+	}
+	return nil, 0
 }
