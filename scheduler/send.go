@@ -350,15 +350,22 @@ func (e *Engine) recordSent(ctx context.Context, page notifier.Page, pages []sto
 	if len(pages) > 1 {
 		bundle = fmt.Sprintf(" in one message about %d alerts", len(pages))
 	}
-	var errs []error
-	for _, q := range pages {
+	at := e.Clock.Now()
+	sent := make([]store.Sent, len(pages))
+	for i, q := range pages {
 		shadow := ""
 		if q.Shadow {
 			shadow = " (shadow copy)"
 		}
-		errs = append(errs, e.record(ctx, q, covers, "%s%s to %s (%s) sent via %s [%s]%s%s%s", q.Method, shadow, q.Person, page.To, rec.Provider, rec.ID, bundle, late, extra))
+		sent[i] = store.Sent{Page: q, Entry: store.Entry{At: at, Kind: "sent",
+			Text: fmt.Sprintf("%s%s to %s (%s) sent via %s [%s]%s%s%s", q.Method, shadow, q.Person, page.To, rec.Provider, rec.ID, bundle, late, extra)}}
 	}
-	return errors.Join(errs...)
+	// Not fenced, and outlives the term: that a page went out is a fact
+	// whoever leads, and recording it even as leadership is lost keeps the
+	// next leader from sending it again.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	return e.Store.RecordSent(rctx, sent, covers)
 }
 
 // noteAll puts one timeline line on every alert of a message; key makes it
@@ -393,14 +400,4 @@ func (e *Engine) finish(ctx context.Context, pg store.OutboxPage, kind, format s
 	defer cancel()
 	entry := store.Entry{At: e.Clock.Now(), Kind: kind, Text: fmt.Sprintf(format, args...)}
 	return e.Store.RecordEvent(rctx, pg.AlertID, pg.PageID+"-"+kind, entry, pg)
-}
-
-// record is finish for a page that went out in a message about covers: it
-// also records what the message covered as the person's last, which a
-// bare "ack" answers.
-func (e *Engine) record(ctx context.Context, pg store.OutboxPage, covers []int64, format string, args ...any) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	entry := store.Entry{At: e.Clock.Now(), Kind: "sent", Text: fmt.Sprintf(format, args...)}
-	return e.Store.RecordSent(rctx, pg, entry, covers)
 }

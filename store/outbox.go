@@ -164,28 +164,64 @@ type LastMessage struct {
 	Method string  `json:"method,omitempty"`
 }
 
-// RecordSent is RecordEvent for a page that went out in a message about
-// the alerts covers (the page's alert alone when empty): it also records
-// them as the last message to the person, which a bare "ack" reply means.
-func (s *Store) RecordSent(ctx context.Context, pg OutboxPage, e Entry, covers []int64) error {
-	v, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode timeline entry: %w", err)
+// Sent is one page of a message that went out, and its timeline entry.
+type Sent struct {
+	Page  OutboxPage
+	Entry Entry
+}
+
+// RecordSent records a message that went out to one person: each page's
+// entry on its alert's timeline, each page out of the outbox, and the
+// alerts covers (the pages' alerts when empty) as the last message to the
+// person, which a bare "ack" reply means.
+//
+// A message is recorded in as few transactions as etcd takes: a storm's
+// bundle of thousands of pages is a few writes, not thousands (one per
+// page starved intake while a storm's mailboxes flushed). Each page's
+// record stands alone, so the chunks need not be one transaction: a page
+// whose chunk failed stays in the outbox and is offered again, and every
+// chunk writes the person's last message, so whichever commits sets it.
+func (s *Store) RecordSent(ctx context.Context, sent []Sent, covers []int64) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	person := sent[0].Page.Person
+	for _, x := range sent {
+		if x.Page.Person != person {
+			return fmt.Errorf("record message to %s: page %s of alert %d is for %s", person, x.Page.PageID, x.Page.AlertID, x.Page.Person)
+		}
 	}
 	if len(covers) == 0 {
-		covers = []int64{pg.AlertID}
+		for _, x := range sent {
+			covers = append(covers, x.Page.AlertID)
+		}
 	}
-	last, err := json.Marshal(LastMessage{Alerts: covers, Method: string(pg.Method)})
+	last, err := json.Marshal(LastMessage{Alerts: covers, Method: string(sent[0].Page.Method)})
 	if err != nil {
 		return fmt.Errorf("encode last message: %w", err)
 	}
-	ops := []clientv3.Op{
-		clientv3.OpPut(s.eventsPrefix(pg.AlertID)+pg.PageID+"-sent", string(v)),
-		clientv3.OpDelete(pg.key(s.p)),
-		clientv3.OpPut(s.p+"lastpage/"+pg.Person, string(last)),
-	}
-	if err := s.batched(ctx, &write{ops: ops, key: s.p + "lastpage/" + pg.Person}); err != nil {
-		return fmt.Errorf("record page %s on alert %d: %w", pg.PageID, pg.AlertID, err)
+	// Each page takes a put and a delete; the chunk one put more.
+	chunk := max((s.maxOps-1)/2, 1)
+	for len(sent) > 0 {
+		n := min(chunk, len(sent))
+		ops := make([]clientv3.Op, 0, 2*n+1)
+		for _, x := range sent[:n] {
+			v, err := json.Marshal(x.Entry)
+			if err != nil {
+				return fmt.Errorf("encode timeline entry: %w", err)
+			}
+			ops = append(ops,
+				clientv3.OpPut(s.eventsPrefix(x.Page.AlertID)+x.Page.PageID+"-sent", string(v)),
+				clientv3.OpDelete(x.Page.key(s.p)))
+		}
+		ops = append(ops, clientv3.OpPut(s.p+"lastpage/"+person, string(last)))
+		if err := s.batched(ctx, &write{ops: ops}); err != nil {
+			if n == 1 {
+				return fmt.Errorf("record page %s on alert %d: %w", sent[0].Page.PageID, sent[0].Page.AlertID, err)
+			}
+			return fmt.Errorf("record message to %s (%d pages, alerts %d to %d): %w", person, n, sent[0].Page.AlertID, sent[n-1].Page.AlertID, err)
+		}
+		sent = sent[n:]
 	}
 	return nil
 }

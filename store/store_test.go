@@ -347,3 +347,59 @@ func TestRecordsReadsManyInChunks(t *testing.T) {
 		}
 	}
 }
+
+// A message's record is a few transactions however many pages it covers:
+// each page's timeline entry and its removal from the outbox, chunked to
+// etcd's limit, and the person's last message in every chunk.
+func TestRecordSentABundleInFewTransactions(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	var sent []Sent
+	var ids []int64
+	for i := range 7 {
+		a := newAlert(st, t, "core", fmt.Sprintf("b%d", i))
+		pg := OutboxPage{AlertID: a.ID, PageID: "p1", Person: "ann", Method: "sms"}
+		if _, _, err := st.Create(ctx, a, []OutboxPage{pg}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+		sent = append(sent, Sent{Page: pg, Entry: Entry{At: a.CreatedAt.Add(time.Second), Kind: "sent", Text: fmt.Sprintf("sms to ann about %d", a.ID)}})
+	}
+	st.maxOps = 5 // two pages and the last message a transaction: four for seven pages
+	before, err := st.cli.Get(ctx, "nothing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordSent(ctx, sent, ids); err != nil {
+		t.Fatal(err)
+	}
+	after, err := st.cli.Get(ctx, "nothing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := after.Header.Revision - before.Header.Revision; n != 4 {
+		t.Errorf("recording 7 pages took %d transactions, want 4", n)
+	}
+	for _, id := range ids {
+		a, err := st.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := a.Timeline[len(a.Timeline)-1]
+		if last.Kind != "sent" || last.Text != fmt.Sprintf("sms to ann about %d", id) {
+			t.Errorf("alert %d's timeline ends %+v, want its sent entry", id, last)
+		}
+	}
+	if pages, _, err := st.Outbox(ctx); err != nil || len(pages) != 0 {
+		t.Errorf("outbox after recording: %v %v", pages, err)
+	}
+	m, ok, err := st.LastPaged(ctx, "ann")
+	if err != nil || !ok || fmt.Sprint(m.Alerts) != fmt.Sprint(ids) || m.Method != "sms" {
+		t.Errorf("last message to ann = %+v %v %v, want alerts %v by sms", m, ok, err, ids)
+	}
+	// Pages for two people are two messages, not one.
+	if err := st.RecordSent(ctx, []Sent{{Page: OutboxPage{AlertID: 1, PageID: "x", Person: "ann"}}, {Page: OutboxPage{AlertID: 2, PageID: "x", Person: "bob"}}}, nil); err == nil {
+		t.Error("RecordSent took one message for two people")
+	}
+}
