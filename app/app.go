@@ -21,6 +21,7 @@ import (
 	"github.com/pagerd/pagerd/api"
 	"github.com/pagerd/pagerd/clock"
 	"github.com/pagerd/pagerd/escalation"
+	"github.com/pagerd/pagerd/heaptrim"
 	"github.com/pagerd/pagerd/inforce"
 	"github.com/pagerd/pagerd/ingest/imapwatch"
 	"github.com/pagerd/pagerd/ingest/mail"
@@ -178,7 +179,10 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 				for i, t := range r.Teams {
 					teams[i] = t.ID
 				}
-				m.Known(alerts.Sources, alerts.Outcomes, teams)
+				// Only "created": a rate of new alerts per team is what
+				// rules ask for, and every outcome of every source of
+				// every team is tens of thousands of series for a big rota.
+				m.Known(alerts.Sources, []string{"created"}, teams)
 			}
 		}
 		followRota(ctx, st, holder, log, loaded, inForce, func() {
@@ -304,6 +308,9 @@ func Run(ctx context.Context, c Config, log *slog.Logger, hooks *Hooks) (err err
 	// Stopping the engine resigns leadership, so another node takes over
 	// at once rather than when the lease runs out.
 	comps.Go("engine", eng.Run)
+	// A storm's memory goes back to the system once it is over.
+	trim := &heaptrim.Trimmer{Clock: clk, Every: heaptrim.DefaultEvery, Spare: heaptrim.DefaultSpare, Log: log}
+	comps.Go("heap trimmer", trim.Run)
 	console := &web.Console{Store: st, Alerts: svc, Rota: holder, Tokens: srv.Tokens(), Clock: clk, Log: log,
 		CalendarSecret: []byte(calSecret), Reports: []web.Report{web.HealthReport(st)}}
 	if src != nil {

@@ -73,14 +73,16 @@ func durationText(_ []string, a slog.Attr) slog.Attr {
 }
 
 // defaultMemoryLimit is pagerd serve's soft limit on the Go runtime's
-// memory when GOMEMLIMIT is not set. Without one the heap grows to twice
-// what is live before a collection (GOGC=100), and after a storm the
-// daemon held over 300 MB, most of it garbage not yet collected or pages
-// not yet returned. Near the limit the collector runs more often (at
-// most about half the CPU: it is a soft limit, never an out-of-memory
-// kill), so it is set above what a loaded daemon keeps live. Embedded
-// etcd's database file is mapped, not heap: it adds to RSS beyond this.
-const defaultMemoryLimit = 192 << 20
+// memory when GOMEMLIMIT is not set: a ceiling for a storm far beyond the
+// usual, not a size to run at. Near the limit the collector runs more and
+// more often (up to half the CPU; it is a soft limit, never an
+// out-of-memory kill), and a limit close to what a storm keeps live
+// (192 MiB once, against some 130 MB live while a 60,000-alert storm's
+// pages waited in mailboxes) starved the daemon for seconds. What a storm
+// leaves behind is returned to the system by the heap trimmer (package
+// heaptrim) once it is over. Embedded etcd's database file is mapped, not
+// heap: it adds to RSS beyond this.
+const defaultMemoryLimit = 512 << 20
 
 // memoryLimit sets defaultMemoryLimit unless GOMEMLIMIT is set (the
 // runtime has read that already), and reports the limit in force and
