@@ -27,8 +27,14 @@ type bundler struct {
 	clock    clock.Clock
 	interval map[escalation.Method]time.Duration
 	boxes    map[string]*mailbox
-	forming  map[string]*forming
-	held     int // pages waiting in mailboxes and forming groups
+	// pending holds the boxes with pages waiting: next and flushDue look
+	// at these alone, not every person ever paged, several times for each
+	// page of a storm.
+	pending map[string]*mailbox
+	forming map[string]*forming
+	held    int // pages waiting in mailboxes and forming groups
+	// swept is when idle boxes were last forgotten.
+	swept time.Time
 }
 
 // mailbox is the pages waiting for one person and method.
@@ -55,7 +61,7 @@ type outgoing struct {
 }
 
 func newBundler(c clock.Clock, interval map[escalation.Method]time.Duration) *bundler {
-	return &bundler{clock: c, interval: interval, boxes: map[string]*mailbox{}, forming: map[string]*forming{}}
+	return &bundler{clock: c, interval: interval, boxes: map[string]*mailbox{}, pending: map[string]*mailbox{}, forming: map[string]*forming{}}
 }
 
 func boxKey(pg store.OutboxPage) string { return pg.Person + "|" + string(pg.Method) }
@@ -104,6 +110,7 @@ func (b *bundler) arrive(pages []store.OutboxPage) *outgoing {
 	}
 	if m.flushAt.IsZero() {
 		m.flushAt, m.queuedAt = m.last.Add(gap), now
+		b.pending[key] = m
 	}
 	m.queue = append(m.queue, pages...)
 	b.held += len(pages)
@@ -113,8 +120,8 @@ func (b *bundler) arrive(pages []store.OutboxPage) *outgoing {
 // next is when the earliest mailbox or forming group is due to go.
 func (b *bundler) next() (time.Time, bool) {
 	var at time.Time
-	for _, m := range b.boxes {
-		if !m.flushAt.IsZero() && (at.IsZero() || m.flushAt.Before(at)) {
+	for _, m := range b.pending {
+		if at.IsZero() || m.flushAt.Before(at) {
 			at = m.flushAt
 		}
 	}
@@ -141,19 +148,22 @@ func (b *bundler) flushDue(now time.Time) []outgoing {
 			out = append(out, *msg)
 		}
 	}
-	for key, m := range b.boxes {
-		if m.flushAt.IsZero() {
-			if now.Sub(m.last) > time.Hour {
-				delete(b.boxes, key) // idle: forget it, so the map stays small
-			}
-			continue
-		}
+	for key, m := range b.pending {
 		if m.flushAt.After(now) {
 			continue
 		}
 		out = append(out, outgoing{pages: m.queue, held: now.Sub(m.queuedAt)})
 		b.held -= len(m.queue)
 		m.queue, m.flushAt, m.queuedAt, m.last = nil, time.Time{}, time.Time{}, now
+		delete(b.pending, key)
+	}
+	if now.Sub(b.swept) > time.Minute {
+		b.swept = now
+		for key, m := range b.boxes {
+			if m.flushAt.IsZero() && now.Sub(m.last) > time.Hour {
+				delete(b.boxes, key) // idle: forget it, so the map stays small
+			}
+		}
 	}
 	return out
 }

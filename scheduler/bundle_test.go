@@ -161,3 +161,30 @@ func TestBundlerGroupShortOfPagesGoesAfterAWait(t *testing.T) {
 		t.Fatalf("flush %+v, held %d", due, b.held)
 	}
 }
+
+// Only mailboxes with pages waiting are looked at for the next flush, and
+// a person not messaged for an hour is forgotten; one messaged recently is
+// kept, so their interval still holds.
+func TestBundlerForgetsIdleMailboxes(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC))
+	b := newBundler(clk, map[escalation.Method]time.Duration{"sms": 30 * time.Second})
+	b.add(page(1, "alice", "sms"))
+	clk.Advance(50 * time.Minute)
+	b.add(page(2, "bob", "sms"))
+	b.add(page(3, "bob", "sms")) // held
+	if len(b.pending) != 1 {
+		t.Fatalf("pending = %d mailboxes, want bob's alone", len(b.pending))
+	}
+	clk.Advance(11 * time.Minute)
+	b.flushDue(clk.Now()) // bob's goes; alice's is an hour idle
+	if _, ok := b.boxes["alice|sms"]; ok {
+		t.Error("alice's mailbox kept after an hour without a message")
+	}
+	if _, ok := b.boxes["bob|sms"]; !ok || len(b.pending) != 0 {
+		t.Fatalf("bob's mailbox: kept %v, pending %d; want kept, none pending", ok, len(b.pending))
+	}
+	clk.Advance(10 * time.Second)
+	if send := b.add(page(4, "bob", "sms")); send != nil {
+		t.Error("bob's page 10s after his bundle went at once: his interval was forgotten")
+	}
+}

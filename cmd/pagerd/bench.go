@@ -157,6 +157,7 @@ func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 		if o.serveArgs != "" {
 			fmt.Fprintf(stdout, "          and %s\n", o.serveArgs)
 		}
+		fmt.Fprintf(stdout, "go        %s\n", goSettings())
 		fmt.Fprintf(stdout, "rota      %d load teams (bundled), %d probe teams (each probe: first step %s, then a second step to another person)\n", o.loadTeams, o.probeTeams, o.timeout)
 	} else {
 		fmt.Fprintf(stdout, "daemon    %s (its own settings), team %s\n", base, o.team)
@@ -511,4 +512,18 @@ func processRSS(pid int) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// goSettings says which Go runtime settings the child runs with: serve's
+// own, or those of the environment it inherits.
+func goSettings() string {
+	gc := fmt.Sprintf("GOGC %d (serve's default)", defaultGCPercent)
+	if v := os.Getenv("GOGC"); v != "" {
+		gc = "GOGC " + v + " (from the environment)"
+	}
+	limit := fmt.Sprintf("memory limit %d MiB (serve's default)", defaultMemoryLimit>>20)
+	if v := os.Getenv("GOMEMLIMIT"); v != "" {
+		limit = "GOMEMLIMIT " + v + " (from the environment)"
+	}
+	return gc + ", " + limit
 }

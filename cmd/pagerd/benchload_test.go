@@ -179,3 +179,19 @@ func TestMemoryLimitDefault(t *testing.T) {
 		t.Errorf("with GOMEMLIMIT: limit %d (from env %v); want the runtime's own %d", got, fromEnv, before)
 	}
 }
+
+// pagerd serve's collector target applies when GOGC is unset, and GOGC,
+// read by the runtime at start, wins when it is set.
+func TestGCPercentDefault(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(before) })
+	t.Setenv("GOGC", "")
+	if got, fromEnv := gcPercent(); fromEnv || got != defaultGCPercent || debug.SetGCPercent(100) != defaultGCPercent {
+		t.Errorf("without GOGC: %d (from env %v); want %d in force", got, fromEnv, defaultGCPercent)
+	}
+	t.Setenv("GOGC", "150")
+	debug.SetGCPercent(150) // what the runtime would have read at start
+	if got, fromEnv := gcPercent(); !fromEnv || got != 150 || debug.SetGCPercent(150) != 150 {
+		t.Errorf("with GOGC: %d (from env %v); want the runtime's own 150 left in force", got, fromEnv)
+	}
+}

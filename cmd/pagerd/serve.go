@@ -42,6 +42,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	if limit, set := memoryLimit(); set {
 		log.Info("Go memory limit", "bytes", limit, "from", "GOMEMLIMIT")
 	}
+	if percent, set := gcPercent(); set {
+		log.Info("Go collector target", "percent", percent, "from", "GOGC")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if err := app.Run(ctx, c, log, nil); err != nil {
@@ -93,4 +96,25 @@ func memoryLimit() (int64, bool) {
 	}
 	debug.SetMemoryLimit(defaultMemoryLimit)
 	return defaultMemoryLimit, false
+}
+
+// defaultGCPercent is pagerd serve's GOGC when GOGC is not set: the heap
+// may grow to three times what is live before a collection, not twice.
+// Under a storm the collector took about a quarter of the CPU at the
+// runtime's 100; at 200 the daemon took some 25% more alerts a second
+// (30,000 alerts, 64 clients, 2 cores). The extra memory is a storm's
+// alone: the heap trimmer returns it when the storm is over, and the
+// memory limit caps it.
+const defaultGCPercent = 200
+
+// gcPercent sets defaultGCPercent unless GOGC is set, and reports the
+// percentage in force and whether it came from GOGC.
+func gcPercent() (int, bool) {
+	if os.Getenv("GOGC") != "" {
+		p := debug.SetGCPercent(-1)
+		debug.SetGCPercent(p)
+		return p, true
+	}
+	debug.SetGCPercent(defaultGCPercent)
+	return defaultGCPercent, false
 }
