@@ -184,11 +184,11 @@ func (e *Engine) wanted(ctx context.Context, pages []store.OutboxPage) ([]store.
 			check = append(check, pg.AlertID)
 		}
 	}
-	var records map[int64]*store.Alert
+	var records map[int64]store.Progress
 	if len(check) > 0 {
 		rctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
 		var err error
-		records, err = e.Store.Records(rctx, check)
+		records, err = e.Store.Progresses(rctx, check)
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("check %d page(s) still wanted: %w", len(check), err)
@@ -206,13 +206,13 @@ func (e *Engine) wanted(ctx context.Context, pages []store.OutboxPage) ([]store.
 		}
 		why := ""
 		switch {
-		case a.Status() != escalation.StatusTriggered:
-			why = "alert is " + string(a.Status())
-		case a.Esc.Pass > pg.Pass:
+		case a.Status != escalation.StatusTriggered:
+			why = "alert is " + string(a.Status)
+		case a.Pass > pg.Pass:
 			// A later step of the same pass is no reason: the person of an
 			// earlier step never had the page, and still holds the role,
 			// so it goes, late. A new pass pages them afresh.
-			why = fmt.Sprintf("its pass (%d) ended before it could go; pass %d pages afresh", pg.Pass+1, a.Esc.Pass+1)
+			why = fmt.Sprintf("its pass (%d) ended before it could go; pass %d pages afresh", pg.Pass+1, a.Pass+1)
 		}
 		if why == "" {
 			out = append(out, pg)

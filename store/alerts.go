@@ -214,12 +214,22 @@ func (s *Store) Get(ctx context.Context, id int64) (*Alert, error) {
 	return a, nil
 }
 
-// Records reads the records of several alerts, without their timelines,
-// in as few requests as etcd's transaction limit allows: a new leader
-// checks a bundle of pages left by its predecessor in one read, not one per
-// page. An alert that doesn't exist is absent from the map.
-func (s *Store) Records(ctx context.Context, ids []int64) (map[int64]*Alert, error) {
-	out := make(map[int64]*Alert, len(ids))
+// Progress is where an alert's escalation stands: all that decides
+// whether a page decided earlier (held in a mailbox, or left by an
+// earlier leader) is still wanted.
+type Progress struct {
+	Status escalation.Status
+	Pass   int
+}
+
+// Progresses reads where several alerts' escalations stand, in as few
+// requests as etcd's transaction limit allows: a storm's bundle of
+// thousands of held pages is checked in a few reads, not one per page. It
+// decodes only what Progress needs: decoding whole records was a fifth of
+// the CPU while a storm's mailboxes flushed. An alert that doesn't exist
+// is absent from the map.
+func (s *Store) Progresses(ctx context.Context, ids []int64) (map[int64]Progress, error) {
+	out := make(map[int64]Progress, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), s.maxOps)
 		ops := make([]clientv3.Op, n)
@@ -235,11 +245,16 @@ func (s *Store) Records(ctx context.Context, ids []int64) (map[int64]*Alert, err
 			if len(kvs) == 0 {
 				continue
 			}
-			a := &Alert{}
-			if err := json.Unmarshal(kvs[0].Value, a); err != nil {
+			var a struct {
+				Esc struct {
+					Status escalation.Status `json:"status"`
+					Pass   int               `json:"pass"`
+				} `json:"escalation"`
+			}
+			if err := json.Unmarshal(kvs[0].Value, &a); err != nil {
 				return nil, fmt.Errorf("decode alert %d: %w", ids[i], err)
 			}
-			out[ids[i]] = a
+			out[ids[i]] = Progress{Status: a.Esc.Status, Pass: a.Esc.Pass}
 		}
 		ids = ids[n:]
 	}

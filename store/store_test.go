@@ -312,9 +312,9 @@ func TestMarkSendingABundleBiggerThanATransaction(t *testing.T) {
 	}
 }
 
-// Records reads many alerts' records at once, in chunks that fit etcd's
+// Progresses reads many alerts' escalations at once, in chunks that fit etcd's
 // transaction limit, leaving out ids that don't exist.
-func TestRecordsReadsManyInChunks(t *testing.T) {
+func TestProgressesReadsManyInChunks(t *testing.T) {
 	t.Parallel()
 	st := openTest(t)
 	ctx := context.Background()
@@ -324,26 +324,27 @@ func TestRecordsReadsManyInChunks(t *testing.T) {
 		if i == 3 {
 			a.Esc.Status = escalation.StatusAcknowledged
 		}
+		a.Esc.Pass = i
 		if _, _, err := st.Create(ctx, a, nil); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, a.ID)
 	}
 	st.maxOps = 2 // three requests for six ids
-	got, err := st.Records(ctx, append(ids, 999999))
+	got, err := st.Progresses(ctx, append(ids, 999999))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 5 {
-		t.Fatalf("Records found %d alerts, want 5 (and not the missing one): %v", len(got), got)
+		t.Fatalf("Progresses found %d alerts, want 5 (and not the missing one): %v", len(got), got)
 	}
 	for i, id := range ids {
 		want := escalation.StatusTriggered
 		if i == 3 {
 			want = escalation.StatusAcknowledged
 		}
-		if a := got[id]; a == nil || a.ID != id || a.Status() != want {
-			t.Errorf("alert %d = %+v, want status %s", id, a, want)
+		if a, ok := got[id]; !ok || a.Status != want || a.Pass != i {
+			t.Errorf("alert %d = %+v, want status %s, pass %d", id, a, want, i)
 		}
 	}
 }
