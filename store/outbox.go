@@ -81,6 +81,14 @@ func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
 	return ops, nil
 }
 
+// pagesPerWrite bounds the pages of one message written in one
+// transaction. etcd applies transactions one at a time, so a new alert's
+// write queued behind a storm's bookkeeping waits for it to apply: small
+// chunks keep that wait to a few milliseconds, where chunks of 500 pages
+// put 100 ms and more on new alerts and their pages while a storm's
+// mailboxes flushed.
+const pagesPerWrite = 64
+
 // MarkSending records the intent to send pages as one message, on the
 // leader's fence, before they go to the provider. It returns the pages
 // still in the outbox (with the intent set); one already recorded by
@@ -92,7 +100,7 @@ func (s *Store) pageOps(pages []OutboxPage) ([]clientv3.Op, error) {
 func (s *Store) MarkSending(ctx context.Context, fence *Fence, pages []OutboxPage, in Intent) ([]OutboxPage, error) {
 	// Each page takes a compare and a put (or a get), and the fence one
 	// more of each.
-	chunk := max((s.maxOps-2)/2, 1)
+	chunk := min(max((s.maxOps-2)/2, 1), pagesPerWrite)
 	if len(pages) <= chunk {
 		return s.markSending(ctx, fence, pages, in)
 	}
@@ -201,7 +209,7 @@ func (s *Store) RecordSent(ctx context.Context, sent []Sent, covers []int64) err
 		return fmt.Errorf("encode last message: %w", err)
 	}
 	// Each page takes a put and a delete; the chunk one put more.
-	chunk := max((s.maxOps-1)/2, 1)
+	chunk := min(max((s.maxOps-1)/2, 1), pagesPerWrite)
 	for len(sent) > 0 {
 		n := min(chunk, len(sent))
 		ops := make([]clientv3.Op, 0, 2*n+1)
