@@ -70,6 +70,10 @@ type leadership struct {
 	// every timerResync, not every sweep: with thousands of open alerts
 	// it is most of a sweep's cost.
 	timersAt time.Time
+	// keysAt is when the sweep last read every key of the outbox, and
+	// keysSeen how many it found.
+	keysAt   time.Time
+	keysSeen int
 	// A watch on a stream stuck on an etcd member that stopped answering
 	// reports nothing, and can't tell it from quiet. So each sweep asks
 	// the timer watch to answer (progressAsked, when it was first asked
@@ -476,6 +480,13 @@ func (l *leadership) askTimerProgress() {
 // timer watch is healthy.
 const timerResync = 30 * time.Second
 
+// A sweep reads the outbox's keys every time while it holds fewer than
+// bigOutbox pages, and every keyScanEvery when it holds more.
+const (
+	bigOutbox    = 1000
+	keyScanEvery = 5 * time.Second
+)
+
 // sweep reads the outbox and the timers back from etcd. It offers every
 // page no worker has in hand (a page whose watch event was lost, one whose
 // send failed, one a previous leader left), re-arms every timer, reports
@@ -488,7 +499,9 @@ const timerResync = 30 * time.Second
 // only every timerResync: under load most pages wait in mailboxes, in
 // hand, and reading them all back every second was most of the leader's
 // work and held its loop up (trev is then 0: the timer watch is healthy
-// and needs no revision).
+// and needs no revision). With a big outbox (a storm's pages held in
+// mailboxes) even the keys are read only every keyScanEvery; the sweeps
+// between take up the pages whose backoff is over.
 func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error) {
 	e := l.e
 	ctx, cancel := context.WithTimeout(l.ctx, e.RequestTimeout)
@@ -510,12 +523,39 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 	}
 	var pages []store.OutboxPage
 	var inHand []string // keys of pages in hand, read as keys only
-	if full {
+	// scanned: every key of the outbox was read, so pages, inHand and the
+	// pages waiting out a backoff are the whole outbox.
+	scanned := true
+	switch {
+	case full:
 		pages, orev, err = e.Store.Outbox(ctx)
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
 		}
-	} else {
+		l.keysAt, l.keysSeen = now, len(pages)
+	case l.keysSeen >= bigOutbox && now.Sub(l.keysAt) < keyScanEvery && !now.Before(l.keysAt):
+		// A big outbox is mostly pages in hand, waiting in mailboxes: its
+		// keys are read every keyScanEvery, not every sweep (with a storm's
+		// 100,000 pages held, reading them back every second took a sixth
+		// of the CPU). Between, the sweep takes up the pages whose backoff
+		// is over, by key; new pages come by the watch, and a page the
+		// watch missed waits for the next scan.
+		scanned = false
+		var read []string
+		for k, r := range l.retry {
+			if _, ok := l.inflight[k]; !ok && !now.Before(r.at) {
+				read = append(read, k)
+			}
+		}
+		if len(read) > 0 {
+			if pages, err = e.Store.OutboxPages(ctx, read); err != nil {
+				return 0, 0, 0, fmt.Errorf("sweep: %w", err)
+			}
+		}
+		for k := range l.inflight {
+			inHand = append(inHand, k)
+		}
+	default:
 		var keys, read []string
 		keys, orev, err = e.Store.OutboxKeys(ctx)
 		if err != nil {
@@ -533,6 +573,7 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 				return 0, 0, 0, fmt.Errorf("sweep: %w", err)
 			}
 		}
+		l.keysAt, l.keysSeen = now, len(keys)
 	}
 	now = e.Clock.Now()
 	var oldest time.Duration
@@ -612,18 +653,27 @@ func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error)
 		l.send(&outgoing{pages: batch})
 		offered += len(batch)
 	}
-	for k := range l.warned {
-		if !seen[k] {
-			delete(l.warned, k)
+	waiting := 0 // pages waiting out a backoff, not read by a partial sweep
+	if scanned {
+		for k := range l.warned {
+			if !seen[k] {
+				delete(l.warned, k)
+			}
 		}
-	}
-	for k := range l.retry {
-		if !seen[k] {
-			delete(l.retry, k)
+		for k := range l.retry {
+			if !seen[k] {
+				delete(l.retry, k)
+			}
+		}
+	} else {
+		for k := range l.retry {
+			if !seen[k] {
+				waiting++
+			}
 		}
 	}
 	if o, ok := e.Observer.(OutboxObserver); ok {
-		o.Outbox(len(pages)+len(inHand), max(oldest, 0))
+		o.Outbox(len(pages)+len(inHand)+waiting, max(oldest, 0))
 	}
 	if o, ok := e.Observer.(HeldObserver); ok {
 		o.Held(l.boxes.held)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/pagerd/pagerd/notifier"
 	"github.com/pagerd/pagerd/store"
 )
@@ -265,5 +267,60 @@ func TestBacklogGoesAsOneMessagePerPerson(t *testing.T) {
 	}
 	if n := h.outboxLen(); n != 0 {
 		t.Fatalf("outbox holds %d pages", n)
+	}
+}
+
+// With a storm's pages held in a mailbox the sweep reads the outbox's keys
+// only every few seconds, not every sweep: a page no watch reported still
+// goes, at the next reading of the keys, and every sweep between still
+// counts the pages held.
+func TestBigOutboxSweepStillFindsLostPages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	obs := &outboxWatch{}
+	h.observer = obs
+	h.runEngine()
+	id := h.trigger("disk full", "")
+	h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
+	// 1,000 more pages for alice within her interval: held in her mailbox.
+	const held = 1000
+	now := h.clk.Now()
+	for i := 0; i < held; i += 100 {
+		var ops []clientv3.Op
+		for j := i; j < i+100; j++ {
+			pg := store.OutboxPage{AlertID: id, PageID: fmt.Sprintf("p-held-%d", j), Person: "alice", Method: "sms", Due: now, Queued: now, Team: "ops", Summary: "disk full"}
+			v, err := json.Marshal(pg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ops = append(ops, clientv3.OpPut(h.st.Prefix()+"outbox/"+pg.Key(), string(v)))
+		}
+		if _, err := h.st.Client().Txn(context.Background()).Then(ops...).Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.eventually("the pages held", func() bool { return h.eng.Held() >= held })
+	sweep := func() int {
+		_, _, n := obs.last()
+		h.clk.Advance(time.Second)
+		h.eventually("a sweep", func() bool { _, _, m := obs.last(); return m > n })
+		pages, _, _ := obs.last()
+		return pages
+	}
+	if pages := sweep(); pages < held { // reads the keys: a big outbox
+		t.Fatalf("sweep counted %d pages, want %d held", pages, held)
+	}
+	before := len(h.rec.sent())
+	h.putPage(store.OutboxPage{AlertID: id, PageID: "p-lost", Person: "bob", Method: "sms", Due: h.clk.Now(), Queued: h.clk.Now(), Team: "ops", Summary: "disk full"})
+	// keyScanEvery (5 s) and a sweep: the clock stops there, so no later
+	// sweep can find the page.
+	for range 6 {
+		if pages := sweep(); pages < held {
+			t.Fatalf("sweep counted %d pages, want the %d held", pages, held)
+		}
+	}
+	h.eventually("the lost page sent", func() bool { return len(h.rec.sent()) > before })
+	if got := h.rec.sent()[before]; got.Person != "bob" {
+		t.Errorf("sent %+v, want bob's lost page", got)
 	}
 }
