@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"regexp"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +196,34 @@ func TestGCPercentDefault(t *testing.T) {
 	debug.SetGCPercent(150) // what the runtime would have read at start
 	if got, fromEnv := gcPercent(); !fromEnv || got != 150 || debug.SetGCPercent(150) != 150 {
 		t.Errorf("with GOGC: %d (from env %v); want the runtime's own 150 left in force", got, fromEnv)
+	}
+}
+
+// pagerd bench runs end to end: a child pagerd serve (this test binary),
+// open-loop load, every probe paged and escalated through the fake Twilio,
+// and the store alone printed as the host's yardstick, with no ratio: at a
+// rate the bench chose, end to end : store alone would say nothing of the
+// daemon.
+func TestBenchRunsEndToEnd(t *testing.T) {
+	t.Setenv("PAGERD_CHILD", "1") // the child is this binary: TestMain runs it as pagerd
+	var out, errOut bytes.Buffer
+	if code := run([]string{"bench", "--rate", "200", "--count", "400", "--probes", "10", "--rss-after", "0"}, &out, &errOut, timeNow); code != 0 {
+		t.Fatalf("pagerd bench exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	got := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^machine +[0-9]+ cores, load average `),
+		regexp.MustCompile(`(?m)^go +GOGC `),
+		regexp.MustCompile(`(?m)^accepted +400 of 400 .*\(errors: 0\)`),
+		regexp.MustCompile(`(?m)^page +p50 .*, 20 probes \(missing: 0\)`),
+		regexp.MustCompile(`(?m)^timer +p50 .*\(missing: 0\)`),
+		regexp.MustCompile(`(?m)^store +[0-9]+ creates/s alone: this host's yardstick`),
+	} {
+		if !want.MatchString(got) {
+			t.Errorf("bench output lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "end to end : store alone") {
+		t.Errorf("an open-loop run printed a ratio:\n%s", got)
 	}
 }
