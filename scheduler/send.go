@@ -362,8 +362,10 @@ func (e *Engine) recordSent(ctx context.Context, page notifier.Page, pages []sto
 	}
 	// Not fenced, and outlives the term: that a page went out is a fact
 	// whoever leads, and recording it even as leadership is lost keeps the
-	// next leader from sending it again.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	// next leader from sending it again. A storm's bundle is many
+	// transactions (64 pages each): each gets a request's time, as each
+	// page had its own 15 s when pages were recorded one by one.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second+time.Duration(len(pages)/64)*e.RequestTimeout)
 	defer cancel()
 	return e.Store.RecordSent(rctx, sent, covers)
 }
