@@ -69,6 +69,24 @@ func (p *proc) start() error {
 	return nil
 }
 
+// logTail is the last n lines of the current run's log, so a failure
+// says why a process died without anyone fetching the file (CI keeps
+// nothing of the temp dir).
+func (p *proc) logTail(n int) string {
+	p.mu.Lock()
+	path := filepath.Join(p.logDir, fmt.Sprintf("%s-%d.log", p.name, p.runs))
+	p.mu.Unlock()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return path + ":\n" + strings.Join(lines, "\n")
+}
+
 func isClosed(c chan struct{}) bool {
 	select {
 	case <-c:
@@ -130,15 +148,21 @@ func (p *proc) signal(sig syscall.Signal) error {
 // not needed: SIGKILL ends a stopped process too).
 func (p *proc) cleanup() { _ = p.kill() }
 
-// freeAddr is a free loopback address. The port is free when chosen; the
-// process binding it later may race another taker, which start reports.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// freeAddrs is n distinct free loopback addresses. All n are held until
+// the last is chosen, so no two are the same port; each is free when
+// chosen, and the process binding it later may race another taker, which
+// its log (in the failure) shows.
+func freeAddrs(n int) ([]string, error) {
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return addrs, nil
 }
 
 // etcdMember is one etcd server process of the cluster.
@@ -197,15 +221,13 @@ func newCluster(dir, logDir, pagerdBin, etcdBin string, fake *twiliotest.Fake, t
 	type urls struct{ client, peer string }
 	var us []urls
 	var initial []string
+	// 2 addresses for each etcd member, 1 for each pagerd node.
+	addrs, err := freeAddrs(9)
+	if err != nil {
+		return nil, err
+	}
 	for i := 0; i < 3; i++ {
-		ca, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		pa, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
+		ca, pa := addrs[2*i], addrs[2*i+1]
 		us = append(us, urls{"http://" + ca, "http://" + pa})
 		initial = append(initial, fmt.Sprintf("m%d=http://%s", i, pa))
 	}
@@ -242,10 +264,7 @@ func newCluster(dir, logDir, pagerdBin, etcdBin string, fake *twiliotest.Fake, t
 		return nil, err
 	}
 	for i := 0; i < 3; i++ {
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
+		addr := addrs[6+i]
 		name := fmt.Sprintf("pagerd%d", i)
 		cfg := filepath.Join(dir, name+".yaml")
 		yaml := fmt.Sprintf("twilio:\n  account_sid: %s\n  auth_token_file: %s\n  sms_from: \"+15005550006\"\n  api_url: %s\n  ca_file: %s\n",
@@ -333,7 +352,7 @@ func (c *cluster) ready(ctx context.Context, ns ...*pagerdNode) error {
 	return waitUntil(ctx, 60*time.Second, "pagerd nodes ready", func() error {
 		for _, n := range ns {
 			if !n.running() {
-				return fmt.Errorf("%s exited (see %s)", n.name, n.logDir)
+				return fmt.Errorf("%s exited; the end of its log:\n%s", n.name, n.logTail(40))
 			}
 			resp, err := client.Get("http://" + n.addr + "/readyz")
 			if err != nil {
