@@ -11,9 +11,9 @@ import (
 // SMS segment) or a keypress (Spoken, one short sentence or two). Names and
 // statuses that come from elsewhere are cut to fit.
 
-// helpText is Help's answer, 142 septets: short enough to follow "Not
+// helpText is Help's answer, 143 septets: short enough to follow "Not
 // understood. " in one segment.
-const helpText = "pagerd: a = ack last page, 42a = ack #42, 42r = resolve, 42e = escalate, 42u = urgent, 'ack all', ? = help. Don't reply STOP: it blocks pages."
+const helpText = "pagerd: a=ack last page, 42a=ack #42, 42r=resolve, 42e=escalate, 42u=urgent, 42 page TEAM, 42 major, ack all. Don't send STOP: it blocks pages."
 
 // Help is the short help text sent for "help" or "?" and after a reply that
 // wasn't understood. One segment.

@@ -20,7 +20,7 @@ func TestAnswers(t *testing.T) {
 	}
 	at := time.Date(2026, 7, 1, 2, 12, 0, 0, time.UTC) // 03:12 in London (BST)
 	for got, want := range map[string]string{
-		Help():           "pagerd: a = ack last page, 42a = ack #42, 42r = resolve, 42e = escalate, 42u = urgent, 'ack all', ? = help. Don't reply STOP: it blocks pages.",
+		Help():           "pagerd: a=ack last page, 42a=ack #42, 42r=resolve, 42e=escalate, 42u=urgent, 42 page TEAM, 42 major, ack all. Don't send STOP: it blocks pages.",
 		Acked(42):        "#42 acknowledged, paging stopped. Reply 42r when it's resolved.",
 		Resolved(42):     "#42 resolved. Thanks.",
 		esc(42):          "#42 escalated: paging the next step now.",
@@ -133,5 +133,35 @@ func TestSpoken(t *testing.T) {
 	got := Spoken(Outcome{Verb: VerbAck, Done: ids, Failed: ids, Noted: ids, Missing: ids, Paging: []string{long}})
 	if n := len([]rune(got)); n > MaxSpokenAnswer {
 		t.Errorf("spoken answer is %d runes", n)
+	}
+}
+
+// Every command the help text teaches does what it says: a person woken
+// at night copies them as written.
+func TestHelpCommandsParse(t *testing.T) {
+	for _, tc := range []struct {
+		reply string
+		want  Command
+	}{
+		{"a", Command{Verb: VerbAck}},
+		{"42a", Command{Verb: VerbAck, AlertID: 42}},
+		{"42r", Command{Verb: VerbResolve, AlertID: 42}},
+		{"42e", Command{Verb: VerbEscalate, AlertID: 42}},
+		{"42u", Command{Verb: VerbUrgent, AlertID: 42}},
+		{"42 page payments", Command{Verb: VerbPage, AlertID: 42, Team: "payments"}},
+		{"42 major", Command{Verb: VerbMajor, AlertID: 42}},
+		{"ack all", Command{Verb: VerbAck, All: true}},
+	} {
+		if !strings.Contains(Help(), strings.Replace(tc.reply, "payments", "TEAM", 1)) {
+			t.Errorf("help %q does not teach %q", Help(), tc.reply)
+		}
+		got, err := ParseReply(tc.reply)
+		if err != nil {
+			t.Errorf("ParseReply(%q): %v", tc.reply, err)
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("ParseReply(%q) = %+v, want %+v", tc.reply, got, tc.want)
+		}
 	}
 }

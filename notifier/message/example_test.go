@@ -39,7 +39,7 @@ func ExampleParseReply() {
 	// "?"      -> {Verb:help AlertID:0 All:false Team:}
 	// "42 page platform" -> {Verb:page AlertID:42 All:false Team:platform}
 	// "42 major" -> {Verb:major AlertID:42 All:false Team:}
-	// "fnord"  -> error: Not understood. pagerd: a = ack last page, 42a = ack #42, 42r = resolve, 42e = escalate, 42u = urgent, 'ack all', ? = help. Don't reply STOP: it blocks pages.
+	// "fnord"  -> error: Not understood. pagerd: a=ack last page, 42a=ack #42, 42r=resolve, 42e=escalate, 42u=urgent, 42 page TEAM, 42 major, ack all. Don't send STOP: it blocks pages.
 	// "STOP"   -> error: Replying STOP makes Twilio block all pages to this phone; reply START to undo it. To acknowledge, reply a or 42a.
 }
 
