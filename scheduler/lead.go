@@ -85,6 +85,18 @@ type leadership struct {
 	twCtx           context.Context
 	twStop          context.CancelFunc
 
+	// sweeping is the sweep whose read is out, if any; its answer comes
+	// on sweptc. Meanwhile doneSince holds the pages whose send finished
+	// and touched the timers the watch reported: both newer than the read.
+	sweeping  *sweepRead
+	sweptc    chan *sweepRead
+	doneSince map[string]bool
+	touched   map[int64]bool
+	fetcher   func(*sweepRead) // tests: reads in place of fetch
+	// handOldest is the earliest due of the pages in hand when a sweep
+	// last looked through them all (zero: none).
+	handOldest time.Time
+
 	sent   chan sendDone
 	ticked chan tickDone
 }
@@ -103,8 +115,9 @@ func handOf(pg store.OutboxPage) inHand {
 }
 
 type retryState struct {
-	at   time.Time
-	wait time.Duration
+	at    time.Time
+	wait  time.Duration
+	since time.Time // when the backoff began
 }
 
 type sendDone struct {
@@ -128,6 +141,7 @@ func (e *Engine) lead(ctx context.Context, fence *store.Fence) error {
 		boxes:    newBundler(e.Clock, e.Interval),
 		inflight: map[string]inHand{}, retry: map[string]retryState{}, warned: map[string]bool{},
 		sent: make(chan sendDone), ticked: make(chan tickDone),
+		sweptc: make(chan *sweepRead), doneSince: map[string]bool{}, touched: map[int64]bool{},
 	}
 	defer func() {
 		cancel(nil)
@@ -154,10 +168,12 @@ func (l *leadership) loop() error {
 	e := l.e
 	// The first sweep reads what the previous leader left: pages to send
 	// (those it may have sent are looked up first) and timers to arm.
-	n, trev, orev, err := l.sweep(true)
-	if err != nil {
-		return err
+	r := l.planSweep(true)
+	l.fetch(r)
+	if r.err != nil {
+		return fmt.Errorf("sweep: %w", r.err)
 	}
+	n, trev, orev := l.takeUp(r), r.trev, r.orev
 	tw, ow := l.watchTimers(trev), e.Store.WatchOutbox(l.ctx, orev)
 	defer func() {
 		// The watches end with the term's context; wait for them, so no
@@ -202,41 +218,14 @@ func (l *leadership) loop() error {
 			l.send(&msg)
 		}
 		e.held.Store(int64(l.boxes.held))
-		if !l.sweepAt.After(now) {
+		if l.sweeping == nil && !l.sweepAt.After(now) {
 			// A lost watch is made again from a full read.
-			_, trev, orev, err := l.sweep(tw == nil || ow == nil)
-			if err == nil && l.timerWatchStuck && tw != nil {
-				// The sweep read every timer: watch again from there,
-				// on a stream of its own. The old watch is drained
-				// apart, as it ends: its stream may take a while.
-				e.Log.Warn("timer watch not answering; watching again", "asked_at", l.progressAskedAt.Format(time.RFC3339Nano))
-				l.twStop()
-				l.wg.Add(1)
-				go func(old <-chan store.TimerEvent) {
-					defer l.wg.Done()
-					for range old {
-					}
-				}(tw)
-				tw = nil
-			}
-			switch {
-			case errors.Is(err, store.ErrFenced):
-				return err
-			case err != nil && l.ctx.Err() == nil:
-				e.Log.Warn("outbox sweep failed; trying again", "in", e.SweepEvery.String(), "err", err)
-			case err != nil:
-			default:
-				if tw == nil {
-					tw = l.watchTimers(trev)
-				}
-				l.askTimerProgress()
-				if ow == nil {
-					ow = e.Store.WatchOutbox(l.ctx, orev)
-				}
-			}
-			l.sweepAt = e.Clock.Now().Add(e.SweepEvery)
+			l.startSweep(l.planSweep(tw == nil || ow == nil))
 		}
 		next := l.sweepAt
+		if l.sweeping != nil {
+			next = now.Add(time.Hour) // the read's answer wakes the loop
+		}
 		// With every tick worker busy the loop waits for one to finish
 		// (l.ticked), not for a timer already due.
 		if due, ok := l.timers.peek(); ok && due.Before(next) && len(l.ticking) < cap(l.ticks) {
@@ -265,6 +254,9 @@ func (l *leadership) loop() error {
 			}
 			// Anything on the watch says it is live.
 			l.progressAsked = false
+			if l.sweeping != nil && !ev.Progress {
+				l.touched[ev.ID] = true // newer than what the sweep reads
+			}
 			switch {
 			case ev.Progress:
 			case l.ticking[ev.ID]:
@@ -284,6 +276,10 @@ func (l *leadership) loop() error {
 				break
 			}
 			l.offer(pg)
+		case r := <-l.sweptc:
+			if err := l.afterSweep(r, &tw, &ow); err != nil {
+				return err
+			}
 		case d := <-l.sent:
 			l.sendFinished(d)
 		case d := <-l.ticked:
@@ -428,6 +424,9 @@ func (l *leadership) sendFinished(d sendDone) {
 		}
 		if d.err == nil {
 			delete(l.retry, k)
+			if l.sweeping != nil {
+				l.doneSince[k] = true // a sweep's read may still have it
+			}
 			continue
 		}
 		if l.ctx.Err() != nil || errors.Is(d.err, store.ErrFenced) {
@@ -439,6 +438,7 @@ func (l *leadership) sendFinished(d sendDone) {
 		// pages must go within a second or two of etcd answering again.
 		r.wait = min(max(2*r.wait, l.e.Backoff), 2*l.e.Backoff)
 		r.at = l.e.Clock.Now().Add(r.wait)
+		r.since = l.e.Clock.Now()
 		l.retry[k] = r
 		if r.at.Before(l.sweepAt) {
 			l.sweepAt = r.at
@@ -474,209 +474,4 @@ func (l *leadership) askTimerProgress() {
 			l.e.Log.Debug("asking the timer watch for progress failed", "err", err)
 		}
 	}()
-}
-
-// timerResync is how often a sweep reads every timer back while the
-// timer watch is healthy.
-const timerResync = 30 * time.Second
-
-// A sweep reads the outbox's keys every time while it holds fewer than
-// bigOutbox pages, and every keyScanEvery when it holds more.
-const (
-	bigOutbox    = 1000
-	keyScanEvery = 5 * time.Second
-)
-
-// sweep reads the outbox and the timers back from etcd. It offers every
-// page no worker has in hand (a page whose watch event was lost, one whose
-// send failed, one a previous leader left), re-arms every timer, reports
-// the backlog, and warns of pages overdue. It returns how many pages it
-// offered and the revisions it read at, to watch from.
-//
-// full reads every page and timer (the first sweep of a term, and one
-// that makes a lost watch again). Otherwise the sweep reads the outbox's
-// keys, and the records of only the pages not in hand, and the timers
-// only every timerResync: under load most pages wait in mailboxes, in
-// hand, and reading them all back every second was most of the leader's
-// work and held its loop up (trev is then 0: the timer watch is healthy
-// and needs no revision). With a big outbox (a storm's pages held in
-// mailboxes) even the keys are read only every keyScanEvery; the sweeps
-// between take up the pages whose backoff is over.
-func (l *leadership) sweep(full bool) (offered int, trev, orev int64, err error) {
-	e := l.e
-	ctx, cancel := context.WithTimeout(l.ctx, e.RequestTimeout)
-	defer cancel()
-	now := e.Clock.Now()
-	l.timerWatchStuck = l.progressAsked && now.Sub(l.progressAskedAt) >= e.SweepEvery
-	if full || l.timerWatchStuck || now.Sub(l.timersAt) >= timerResync || now.Before(l.timersAt) {
-		var timers map[int64]time.Time
-		timers, trev, err = e.Store.Timers(ctx)
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
-		}
-		for id, due := range timers {
-			if !l.ticking[id] {
-				l.timers.set(id, due)
-			}
-		}
-		l.timersAt = now
-	}
-	var pages []store.OutboxPage
-	var inHand []string // keys of pages in hand, read as keys only
-	// scanned: every key of the outbox was read, so pages, inHand and the
-	// pages waiting out a backoff are the whole outbox.
-	scanned := true
-	switch {
-	case full:
-		pages, orev, err = e.Store.Outbox(ctx)
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
-		}
-		l.keysAt, l.keysSeen = now, len(pages)
-	case l.keysSeen >= bigOutbox && now.Sub(l.keysAt) < keyScanEvery && !now.Before(l.keysAt):
-		// A big outbox is mostly pages in hand, waiting in mailboxes: its
-		// keys are read every keyScanEvery, not every sweep (with a storm's
-		// 100,000 pages held, reading them back every second took a sixth
-		// of the CPU). Between, the sweep takes up the pages whose backoff
-		// is over, by key; new pages come by the watch, and a page the
-		// watch missed waits for the next scan.
-		scanned = false
-		var read []string
-		for k, r := range l.retry {
-			if _, ok := l.inflight[k]; !ok && !now.Before(r.at) {
-				read = append(read, k)
-			}
-		}
-		if len(read) > 0 {
-			if pages, err = e.Store.OutboxPages(ctx, read); err != nil {
-				return 0, 0, 0, fmt.Errorf("sweep: %w", err)
-			}
-		}
-		for k := range l.inflight {
-			inHand = append(inHand, k)
-		}
-	default:
-		var keys, read []string
-		keys, orev, err = e.Store.OutboxKeys(ctx)
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("sweep: %w", err)
-		}
-		for _, k := range keys {
-			if _, ok := l.inflight[k]; ok {
-				inHand = append(inHand, k)
-				continue
-			}
-			read = append(read, k)
-		}
-		if len(read) > 0 {
-			if pages, err = e.Store.OutboxPages(ctx, read); err != nil {
-				return 0, 0, 0, fmt.Errorf("sweep: %w", err)
-			}
-		}
-		l.keysAt, l.keysSeen = now, len(keys)
-	}
-	now = e.Clock.Now()
-	var oldest time.Duration
-	seen := make(map[string]bool, len(pages)+len(inHand))
-	// A few pages are named per sweep; the rest are counted in one line,
-	// so a storm's backlog doesn't write a line per page.
-	var newlyOverdue int
-	warn := func() bool {
-		newlyOverdue++
-		return newlyOverdue <= overdueNamed
-	}
-	defer func() {
-		if more := newlyOverdue - overdueNamed; more > 0 {
-			e.Log.Warn("more pages overdue", "pages", more, "oldest_overdue", oldest.Round(time.Second).String())
-		}
-	}()
-	for _, k := range inHand {
-		seen[k] = true
-		h := l.inflight[k]
-		if over := now.Sub(h.due); over > oldest {
-			oldest = over
-		}
-		if over := now.Sub(h.due); over > overdueWarn+e.Interval[h.method] && !l.warned[k] {
-			l.warned[k] = true
-			if warn() {
-				e.Log.Warn("page overdue", "alert", h.alert, "page", h.page, "person", h.person, "method", h.method,
-					"overdue", over.Round(time.Second).String(), "in_hand", true)
-			}
-		}
-	}
-	// Pages that carry a send intent from earlier go as the message they
-	// were: regrouped, looked up at the provider, and sent again only if
-	// it has no trace of them.
-	groups := map[string][]store.OutboxPage{}
-	var order []string
-	var due []store.OutboxPage
-	for _, pg := range pages {
-		k := pg.Key()
-		seen[k] = true
-		_, inflight := l.inflight[k]
-		if over := now.Sub(pg.Due); over > oldest {
-			oldest = over
-		}
-		limit := overdueWarn
-		if inflight {
-			limit += e.Interval[pg.Method]
-		}
-		if over := now.Sub(pg.Due); over > limit && !l.warned[k] {
-			l.warned[k] = true
-			if warn() {
-				e.Log.Warn("page overdue", "alert", pg.AlertID, "page", pg.PageID, "person", pg.Person, "method", pg.Method,
-					"overdue", over.Round(time.Second).String(), "in_hand", inflight)
-			}
-		}
-		if inflight {
-			continue
-		}
-		if r, ok := l.retry[k]; ok && now.Before(r.at) {
-			continue
-		}
-		if pg.Intent != nil {
-			m := pg.Intent.Message
-			if _, ok := groups[m]; !ok {
-				order = append(order, m)
-			}
-			groups[m] = append(groups[m], pg)
-			continue
-		}
-		due = append(due, pg)
-	}
-	offered += l.offerAll(due)
-	for _, m := range order {
-		batch := groups[m]
-		for _, pg := range batch {
-			l.inflight[pg.Key()] = handOf(pg)
-		}
-		l.send(&outgoing{pages: batch})
-		offered += len(batch)
-	}
-	waiting := 0 // pages waiting out a backoff, not read by a partial sweep
-	if scanned {
-		for k := range l.warned {
-			if !seen[k] {
-				delete(l.warned, k)
-			}
-		}
-		for k := range l.retry {
-			if !seen[k] {
-				delete(l.retry, k)
-			}
-		}
-	} else {
-		for k := range l.retry {
-			if !seen[k] {
-				waiting++
-			}
-		}
-	}
-	if o, ok := e.Observer.(OutboxObserver); ok {
-		o.Outbox(len(pages)+len(inHand)+waiting, max(oldest, 0))
-	}
-	if o, ok := e.Observer.(HeldObserver); ok {
-		o.Held(l.boxes.held)
-	}
-	return offered, trev, orev, nil
 }

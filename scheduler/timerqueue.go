@@ -36,6 +36,9 @@ func (q *timerQueue) Pop() any {
 
 func (q *timerQueue) set(id int64, due time.Time) {
 	if it, ok := q.index[id]; ok {
+		if it.due.Equal(due) {
+			return // as it was: a sweep's read of every timer is mostly this
+		}
 		it.due = due
 		heap.Fix(q, it.i)
 		return
