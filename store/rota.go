@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/pagerd/pagerd/rotafile"
@@ -79,6 +81,11 @@ func (s *Store) PublishRota(ctx context.Context, files []rotafile.File, by strin
 			If(clientv3.Compare(clientv3.ModRevision(s.rotaKey()), "=", modRev)).
 			Then(clientv3.OpPut(s.rotaKey(), string(val))).
 			Commit()
+		if errors.Is(err, rpctypes.ErrRequestTooLarge) {
+			return RotaRecord{}, false, fmt.Errorf("publish rota: it is %d KiB as stored, more than etcd takes in one request "+
+				"(the embedded etcd: %d MiB; an external cluster: each member's --max-request-bytes, 1.5 MiB unless set): "+
+				"raise that limit, or keep only rota files in the directory: %w", len(val)>>10, embeddedMaxRequestBytes>>20, err)
+		}
 		if err != nil {
 			return RotaRecord{}, false, fmt.Errorf("publish rota: %w", err)
 		}

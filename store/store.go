@@ -93,6 +93,12 @@ const requestTimeout = 15 * time.Second
 // default of 128 operations per transaction.
 const embeddedMaxTxnOps = 1024
 
+// embeddedMaxRequestBytes is the biggest request the embedded etcd takes.
+// etcd's default, 1.5 MiB, is too small for the published rota of a big
+// organisation (every file in one record: a few thousand teams); a request
+// this big is a rota, never an alert's write.
+const embeddedMaxRequestBytes = 8 << 20
+
 // The embedded etcd's raft log kept in memory (see startEmbedded).
 const (
 	embeddedSnapshotCount  = 200
@@ -135,10 +141,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	ccfg := clientv3.Config{
 		Endpoints:   endpoints,
 		DialTimeout: 5 * time.Second,
-		Username:    cfg.Username,
-		Password:    cfg.Password,
-		Context:     context.WithoutCancel(ctx),
-		Logger:      zapNop(),
+		// The client's own cap on a request (2 MiB by default) is raised
+		// to the embedded etcd's limit, so a big rota meets the members'
+		// --max-request-bytes and the error that names it.
+		MaxCallSendMsgSize: embeddedMaxRequestBytes + 1<<20,
+		Username:           cfg.Username,
+		Password:           cfg.Password,
+		Context:            context.WithoutCancel(ctx),
+		Logger:             zapNop(),
 		// Keepalives notice a dead or paused member in seconds, not
 		// minutes: a ping every 5s (etcd refuses more frequent ones by
 		// default) and 2s to answer it. The engine's own requests time out
@@ -268,6 +278,7 @@ func startEmbedded(ctx context.Context, cfg Config, lg *zap.Logger) (*embed.Etcd
 	ec.AutoCompactionMode = "periodic"
 	ec.AutoCompactionRetention = "5m"
 	ec.MaxTxnOps = embeddedMaxTxnOps
+	ec.MaxRequestBytes = embeddedMaxRequestBytes
 	// Memory: etcd keeps the raft log since its last snapshot in memory,
 	// and pagerd's batched transactions make each entry large (hundreds
 	// of operations under load), so its defaults (a snapshot every

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -402,5 +404,28 @@ func TestRecordSentABundleInFewTransactions(t *testing.T) {
 	// Pages for two people are two messages, not one.
 	if err := st.RecordSent(ctx, []Sent{{Page: OutboxPage{AlertID: 1, PageID: "x", Person: "ann"}}, {Page: OutboxPage{AlertID: 2, PageID: "x", Person: "bob"}}}, nil); err == nil {
 		t.Error("RecordSent took one message for two people")
+	}
+}
+
+// A big organisation's rota (3 MiB of YAML) publishes on the embedded
+// etcd; one beyond what etcd takes in a request fails with what to do,
+// and the rota in force stays.
+func TestRotaPublishSizes(t *testing.T) {
+	t.Parallel()
+	st := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	big := []rotafile.File{{Name: "teams.yaml", Data: bytes.Repeat([]byte("# a team\n"), 3<<20/9)}}
+	if _, changed, err := st.PublishRota(ctx, big, "node1", now); err != nil || !changed {
+		t.Fatalf("a 3 MiB rota: changed %v, %v", changed, err)
+	}
+	huge := []rotafile.File{{Name: "teams.yaml", Data: bytes.Repeat([]byte("# a team\n"), 9<<20/9)}}
+	_, _, err := st.PublishRota(ctx, huge, "node1", now)
+	if err == nil || !strings.Contains(err.Error(), "--max-request-bytes") {
+		t.Fatalf("a 9 MiB rota: %v; want the request limit named", err)
+	}
+	rec, ok, err := st.Rota(ctx)
+	if err != nil || !ok || rec.Rev != 1 || len(rec.Files[0].Data) != len(big[0].Data) {
+		t.Fatalf("the rota in force after a refused publish: rev %d, ok %v, %v; want the 3 MiB one", rec.Rev, ok, err)
 	}
 }
