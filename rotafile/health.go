@@ -80,12 +80,16 @@ func longStretches(t *Team, from, to time.Time) Diagnostics {
 	for _, rot := range t.Schedule.Rotations {
 		pos := t.rotationPos[rot.Role]
 		for _, run := range turns(t, rot.Role, from, to) {
-			if run.end.Sub(run.start) <= maxStretch {
+			// Seven days on the team's wall clock: a week from Monday
+			// 09:00 across the autumn clock change is 169 hours, and
+			// still a week.
+			long := wallSpan(run.start, run.end, t.Location)
+			if long <= maxStretch {
 				continue
 			}
 			out = append(out, Diagnostic{File: pos.File, Line: pos.Line, Col: pos.Col, Severity: Warning, Rule: RuleLongStretch,
 				Msg: fmt.Sprintf("team %q: %s holds %s for %s in a row, %s to %s", t.ID, run.person, rot.Role,
-					formatDays(run.end.Sub(run.start)), run.start.In(t.Location).Format("2006-01-02 15:04"), run.end.In(t.Location).Format("2006-01-02 15:04")),
+					formatDays(long), run.start.In(t.Location).Format("2006-01-02 15:04"), run.end.In(t.Location).Format("2006-01-02 15:04")),
 				Hint: "more than 7 days on call in a row wears people out; add members or an override to break it up"})
 		}
 	}

@@ -421,6 +421,38 @@ func TestHealthWarnings(t *testing.T) {
 	})
 }
 
+// A week on call is seven days on the team's wall clock: carol's week
+// from 19 Oct 2026 runs 169 hours, the clocks going back on 25 Oct, and is
+// not a long stretch. Held a day longer it is one, of 8 days.
+func TestHealthLongStretchAcrossClockChange(t *testing.T) {
+	base := strings.Replace(goodTeam, "start: 2026-11-02T09:00", "start: 2026-10-05T09:00", 1)
+	now := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	stretches := func(team string) []string {
+		t.Helper()
+		r, diags := Load(files(team))
+		if r == nil {
+			t.Fatalf("errors: %v", diags)
+		}
+		var out []string
+		for _, d := range Health(r, now) {
+			if d.Rule == RuleLongStretch {
+				out = append(out, d.Msg)
+			}
+		}
+		return out
+	}
+	if got := stretches(base); len(got) != 0 {
+		t.Errorf("a week across the clock change reported: %q", got)
+	}
+	got := stretches(base + `overrides:
+  - {role: primary, person: carol, from: 2026-10-26T09:00, until: 2026-10-27T09:00, note: one more day}
+`)
+	want := `team "ops": carol holds primary for 8 days in a row, 2026-10-19 09:00 to 2026-10-27 09:00`
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("long stretches = %q, want [%q]", got, want)
+	}
+}
+
 // HealthIn adds the rest check. Weeks from 1 Mar 2027 go alice, bob,
 // carol, dave: alice's turns end 8 Mar 09:00 GMT and start again 29 Mar
 // 09:00 BST, three weeks on the wall clock though an hour short of 21 days
