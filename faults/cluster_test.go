@@ -346,13 +346,59 @@ func (c *cluster) startPagerd(ctx context.Context, ns ...*pagerdNode) error {
 	return c.ready(ctx, ns...)
 }
 
+// startPagerdFirst is startPagerd for the cluster's first start, before
+// anything holds the nodes' addresses: a node whose port was taken
+// between the suite choosing it and the node binding it (another
+// process's outgoing connection can land on it) is given another, once.
+// The race is the suite's, not pagerd's, which said so and exited.
+func (c *cluster) startPagerdFirst(ctx context.Context) error {
+	err := c.startPagerd(ctx, c.pagerd...)
+	if err == nil {
+		return nil
+	}
+	moved := false
+	for _, n := range c.pagerd {
+		if n.running() || !strings.Contains(n.logTail(20), "address already in use") {
+			continue
+		}
+		addrs, aerr := freeAddrs(1)
+		if aerr != nil {
+			return errors.Join(err, aerr)
+		}
+		n.rebind(addrs[0])
+		if serr := n.start(); serr != nil {
+			return serr
+		}
+		moved = true
+	}
+	if !moved {
+		return err
+	}
+	return c.ready(ctx, c.pagerd...)
+}
+
+// rebind moves a stopped node to another listen address.
+func (n *pagerdNode) rebind(addr string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for i := 0; i+1 < len(n.args); i++ {
+		switch n.args[i] {
+		case "--listen":
+			n.args[i+1] = addr
+		case "--public-url":
+			n.args[i+1] = "http://" + addr
+		}
+	}
+	n.addr = addr
+}
+
 // ready waits for the given nodes to answer /readyz.
 func (c *cluster) ready(ctx context.Context, ns ...*pagerdNode) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	return waitUntil(ctx, 60*time.Second, "pagerd nodes ready", func() error {
 		for _, n := range ns {
 			if !n.running() {
-				return fmt.Errorf("%s exited; the end of its log:\n%s", n.name, n.logTail(40))
+				return final{fmt.Errorf("%s exited; the end of its log:\n%s", n.name, n.logTail(40))}
 			}
 			resp, err := client.Get("http://" + n.addr + "/readyz")
 			if err != nil {
@@ -443,12 +489,19 @@ func (c *cluster) outbox(ctx context.Context) (map[int64][]string, error) {
 
 // waitUntil polls cond until it returns nil, or fails with its last error
 // after limit.
+// final is an error waitUntil does not wait out: a process that exited
+// will not become ready.
+type final struct{ error }
+
 func waitUntil(ctx context.Context, limit time.Duration, what string, cond func() error) error {
 	deadline := time.Now().Add(limit)
 	for {
 		err := cond()
 		if err == nil {
 			return nil
+		}
+		if errors.As(err, new(final)) {
+			return fmt.Errorf("waiting for %s: %w", what, err)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("waiting %v for %s: %w", limit, what, err)

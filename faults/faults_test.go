@@ -331,7 +331,7 @@ func TestFaults(t *testing.T) {
 	if err := c.startEtcd(ctx, c.etcd...); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.startPagerd(ctx, c.pagerd...); err != nil {
+	if err := c.startPagerdFirst(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var addrs []string
