@@ -81,7 +81,6 @@ type leadership struct {
 	// made again, on a stream of its own, from a full read of the timers.
 	progressAsked   bool
 	progressAskedAt time.Time
-	timerWatchStuck bool
 	twCtx           context.Context
 	twStop          context.CancelFunc
 
@@ -451,7 +450,7 @@ func (l *leadership) sendFinished(d sendDone) {
 // watchTimers watches the timers from rev on a stream of its own.
 func (l *leadership) watchTimers(rev int64) <-chan store.TimerEvent {
 	l.twCtx, l.twStop = context.WithCancel(l.e.Store.OwnWatchStream(l.ctx))
-	l.progressAsked, l.timerWatchStuck = false, false
+	l.progressAsked = false
 	return l.e.Store.WatchTimers(l.twCtx, rev)
 }
 

@@ -66,8 +66,8 @@ type sweepRead struct {
 // planSweep decides what the next sweep reads.
 func (l *leadership) planSweep(full bool) *sweepRead {
 	now := l.e.Clock.Now()
-	l.timerWatchStuck = l.progressAsked && now.Sub(l.progressAskedAt) >= l.e.SweepEvery
-	r := &sweepRead{full: full, stuck: l.timerWatchStuck, started: now}
+	stuck := l.progressAsked && now.Sub(l.progressAskedAt) >= l.e.SweepEvery
+	r := &sweepRead{full: full, stuck: stuck, started: now}
 	r.timers = full || r.stuck || now.Sub(l.timersAt) >= timerResync || now.Before(l.timersAt)
 	switch {
 	case full:
@@ -133,7 +133,7 @@ func (l *leadership) fetch(r *sweepRead) {
 
 // swept takes a sweep's answer in the loop: a scan's keys go back out for
 // the pages not in hand; anything else is taken up.
-func (l *leadership) swept(r *sweepRead) (offered int, err error) {
+func (l *leadership) swept(r *sweepRead) error {
 	if r.err == nil && r.scan && r.keysRead && r.byKey == nil {
 		now := l.e.Clock.Now()
 		for _, k := range r.keys {
@@ -147,7 +147,7 @@ func (l *leadership) swept(r *sweepRead) (offered int, err error) {
 		}
 		if len(r.byKey) > 0 {
 			l.startSweep(r)
-			return 0, nil
+			return nil
 		}
 	}
 	l.sweeping = nil
@@ -156,9 +156,10 @@ func (l *leadership) swept(r *sweepRead) (offered int, err error) {
 		clear(l.touched)
 	}()
 	if r.err != nil {
-		return 0, fmt.Errorf("sweep: %w", r.err)
+		return fmt.Errorf("sweep: %w", r.err)
 	}
-	return l.takeUp(r), nil
+	l.takeUp(r)
+	return nil
 }
 
 // takeUp applies what a sweep read: timers re-armed, pages not in hand
@@ -315,7 +316,7 @@ func (l *leadership) takeUp(r *sweepRead) (offered int) {
 // the loop; a failed read is tried again a sweep later.
 func (l *leadership) afterSweep(r *sweepRead, tw *<-chan store.TimerEvent, ow *<-chan store.OutboxPage) error {
 	e := l.e
-	_, err := l.swept(r)
+	err := l.swept(r)
 	if l.sweeping != nil {
 		return nil // a scan's second read is out
 	}

@@ -56,7 +56,7 @@ func TestSweepReadIsOlderThanTheLoop(t *testing.T) {
 	r.pages = []store.OutboxPage{sent, lost}
 	r.due = map[int64]time.Time{7: now.Add(time.Minute), 8: now.Add(2 * time.Minute)}
 
-	if _, err := l.swept(r); err != nil {
+	if err := l.swept(r); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := l.inflight[sent.Key()]; ok {
@@ -92,7 +92,7 @@ func TestScanReadsOnlyPagesNotInHand(t *testing.T) {
 	var second []string
 	l.fetcher = func(r *sweepRead) { second = r.byKey }
 	r.keysRead, r.keys = true, []string{"0000000001/p1", "0000000002/p1", "0000000003/p1"}
-	if _, err := l.swept(r); err != nil {
+	if err := l.swept(r); err != nil {
 		t.Fatal(err)
 	}
 	if l.sweeping != r {
@@ -101,7 +101,7 @@ func TestScanReadsOnlyPagesNotInHand(t *testing.T) {
 	if got := <-l.sweptc; got != r || len(second) != 1 || second[0] != "0000000003/p1" {
 		t.Fatalf("second read asked for %v; want only 0000000003/p1", second)
 	}
-	if _, err := l.swept(r); err != nil || l.sweeping != nil {
+	if err := l.swept(r); err != nil || l.sweeping != nil {
 		t.Fatalf("after the second read: err %v, sweeping %v", err, l.sweeping != nil)
 	}
 }
