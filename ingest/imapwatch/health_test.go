@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -278,5 +279,39 @@ func TestDeliveryKnowsTheBacklog(t *testing.T) {
 		if !slices.Equal(behind[id], w) {
 			t.Errorf("behind %s: %v, want %v", id, behind[id], w)
 		}
+	}
+}
+
+// The backlog a delivery sees slides with it: a problem and its recovery
+// that fall either side of a multiple of lookahead still meet.
+func TestBacklogSlidesAcrossALongBacklog(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	for i := range lookahead - 1 {
+		s.appendMail("INBOX", fmt.Sprintf("f%d@x", i), fmt.Sprintf("[PROBLEM] web%d", i))
+	}
+	s.appendMail("INBOX", "p@x", "[PROBLEM] db1") // the lookahead-th mail
+	s.appendMail("INBOX", "r@x", "[RECOVERY] db1")
+	var mu sync.Mutex
+	behind := map[string][]string{}
+	in := newIntake(func(ctx context.Context, m mail.Message, _ int) (bool, error) {
+		var ids []string
+		for _, l := range mail.Backlog(ctx) {
+			ids = append(ids, l.MessageID)
+		}
+		mu.Lock()
+		behind[m.MessageID] = ids
+		mu.Unlock()
+		return true, nil
+	})
+	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
+	run(t, w)
+	in.waitCall(t, "r@x")
+	mu.Lock()
+	defer mu.Unlock()
+	if got := behind["p@x"]; !slices.Equal(got, []string{"r@x"}) {
+		t.Errorf("behind p@x: %v, want [r@x]", got)
+	}
+	if got := behind["f0@x"]; len(got) != lookahead {
+		t.Errorf("the first mail saw %d behind it, want %d", len(got), lookahead)
 	}
 }

@@ -371,45 +371,49 @@ func (w *Watcher) scan(ctx context.Context, cn *conn, st *mailboxState) (retry b
 			todo = append(todo, uid)
 		}
 	}
-	// A window of mail is read before any of it is delivered, so each
-	// delivery knows what waits behind it: a problem whose recovery is
-	// in the backlog pages nobody.
-	for len(todo) > 0 {
-		n := min(len(todo), lookahead)
-		window := make([]fetched, 0, n)
-		for _, uid := range todo[:n] {
+	// Mail is read ahead of delivery, so each delivery knows the
+	// lookahead mails waiting behind it: a problem whose recovery is in
+	// the backlog pages nobody. The window slides, so a pair meets
+	// wherever it falls in a long backlog.
+	var window []fetched
+	next := 0 // the next of todo to read
+	for next < len(todo) || len(window) > 0 {
+		for len(window) <= lookahead && next < len(todo) {
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}
-			f, r, err := w.fetch(cn, st, uid)
+			f, r, err := w.fetch(cn, st, todo[next])
 			if err != nil {
 				return false, err
 			}
+			next++
 			retry = retry || r
 			if f != nil {
 				window = append(window, *f)
 			}
 		}
-		todo = todo[n:]
-		for i, f := range window {
-			if err := ctx.Err(); err != nil {
-				return false, err
-			}
-			later := make([]mail.Message, 0, len(window)-i-1)
-			for _, g := range window[i+1:] {
-				later = append(later, g.m)
-			}
-			r, err := w.process(mail.WithBacklog(ctx, later), cn, st, f)
-			if err != nil {
-				return false, err
-			}
-			retry = retry || r
+		if len(window) == 0 {
+			continue // nothing to deliver in what was read; read on
 		}
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		later := make([]mail.Message, 0, len(window)-1)
+		for _, g := range window[1:] {
+			later = append(later, g.m)
+		}
+		r, err := w.process(mail.WithBacklog(ctx, later), cn, st, window[0])
+		if err != nil {
+			return false, err
+		}
+		retry = retry || r
+		window[0] = fetched{} // its body goes with it
+		window = window[1:]
 	}
 	return retry, nil
 }
 
-// lookahead is how many mails are read ahead of delivery: enough for a
+// lookahead is how many mails each delivery sees behind it: enough for a
 // backlog's problem and recovery to meet, few enough (each parsed body is
 // at most MaxBody) to bound memory.
 const lookahead = 50
