@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -249,14 +250,10 @@ func (s *testServer) exists(name string) bool {
 	return len(list) > 0
 }
 
-// Finding 9: each delivery knows the mail waiting behind it in the same
-// pass (mail.Backlog), in order, so a problem whose recovery waits too can
-// page nobody.
-func TestDeliveryKnowsTheBacklog(t *testing.T) {
-	s := newTestServer(t, serverOpts{})
-	s.appendMail("INBOX", "p@x", "[PROBLEM] db1")
-	s.appendMail("INBOX", "r@x", "[RECOVERY] db1")
-	s.appendMail("INBOX", "q@x", "[PROBLEM] db2")
+// backlogsUntil runs a watcher on s until the mail last is delivered and
+// returns, for each mail delivered, the Message-IDs of the backlog it saw.
+func backlogsUntil(t *testing.T, s *testServer, last string) map[string][]string {
+	t.Helper()
 	var mu sync.Mutex
 	behind := map[string][]string{}
 	in := newIntake(func(ctx context.Context, m mail.Message, _ int) (bool, error) {
@@ -271,9 +268,21 @@ func TestDeliveryKnowsTheBacklog(t *testing.T) {
 	})
 	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
 	run(t, w)
-	in.waitCall(t, "q@x")
+	in.waitCall(t, last)
 	mu.Lock()
 	defer mu.Unlock()
+	return maps.Clone(behind)
+}
+
+// Finding 9: each delivery knows the mail waiting behind it in the same
+// pass (mail.Backlog), in order, so a problem whose recovery waits too can
+// page nobody.
+func TestDeliveryKnowsTheBacklog(t *testing.T) {
+	s := newTestServer(t, serverOpts{})
+	s.appendMail("INBOX", "p@x", "[PROBLEM] db1")
+	s.appendMail("INBOX", "r@x", "[RECOVERY] db1")
+	s.appendMail("INBOX", "q@x", "[PROBLEM] db2")
+	behind := backlogsUntil(t, s, "q@x")
 	want := map[string][]string{"p@x": {"r@x", "q@x"}, "r@x": {"q@x"}, "q@x": nil}
 	for id, w := range want {
 		if !slices.Equal(behind[id], w) {
@@ -291,23 +300,7 @@ func TestBacklogSlidesAcrossALongBacklog(t *testing.T) {
 	}
 	s.appendMail("INBOX", "p@x", "[PROBLEM] db1") // the lookahead-th mail
 	s.appendMail("INBOX", "r@x", "[RECOVERY] db1")
-	var mu sync.Mutex
-	behind := map[string][]string{}
-	in := newIntake(func(ctx context.Context, m mail.Message, _ int) (bool, error) {
-		var ids []string
-		for _, l := range mail.Backlog(ctx) {
-			ids = append(ids, l.MessageID)
-		}
-		mu.Lock()
-		behind[m.MessageID] = ids
-		mu.Unlock()
-		return true, nil
-	})
-	w := newTestWatcher(t, testConfig(s), in, newFakeSeen())
-	run(t, w)
-	in.waitCall(t, "r@x")
-	mu.Lock()
-	defer mu.Unlock()
+	behind := backlogsUntil(t, s, "r@x")
 	if got := behind["p@x"]; !slices.Equal(got, []string{"r@x"}) {
 		t.Errorf("behind p@x: %v, want [r@x]", got)
 	}
