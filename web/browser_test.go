@@ -338,3 +338,53 @@ func TestBrowserPhone(t *testing.T) {
 	fits("the week's shifts")
 	screenshot(t, ctx, dir, "shifts-phone")
 }
+
+// TestBrowserPressDuringRefresh presses Acknowledge and, before the button
+// is let go, changes the alert so the live part has news to swap in. A
+// swap under a held button would leave the release on another element and
+// the click on neither: the press would do nothing, with nothing on the
+// screen to say so. The news waits for the release instead.
+func TestBrowserPressDuringRefresh(t *testing.T) {
+	t.Parallel()
+	ctx := newBrowser(t, 1280, 900)
+	cs := newConsole(t, false)
+	ev := alertEvent("Checkout error rate above 5%")
+	ev.DedupKey = "checkout-errors"
+	res, err := cs.env.Alerts.Receive(context.Background(), "payments", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signInBrowser(t, ctx, cs, responderToken)
+	do(t, ctx, "the alert", chromedp.Navigate(fmt.Sprintf("%s/alerts/%d", cs.url, res.AlertID)), chromedp.WaitVisible(chromedp.ID("btn-ack")))
+	markPage(t, ctx)
+	box := run(t, ctx, "the button", chromedp.Evaluate[[]float64](
+		`(function () { var r = document.getElementById('btn-ack').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`))
+	x, y := box[0], box[1]
+	do(t, ctx, "press", chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+
+	// The same alert again: the page would now say "received 2 times".
+	if _, err := cs.env.Alerts.Receive(context.Background(), "payments", ev); err != nil {
+		t.Fatal(err)
+	}
+	// Two live fetches answered after the change: the page's ticks do not
+	// overlap, so the first has come back to the page by the second.
+	after := cs.lives.Load()
+	for cs.lives.Load() < after+2 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the page stopped asking for news: %v", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if body := run(t, ctx, "held", chromedp.Evaluate[string](`document.getElementById('alert-live').innerText`)); strings.Contains(body, "received 2 times") {
+		t.Errorf("the live part was swapped under a held button:\n%s", body)
+	}
+
+	do(t, ctx, "release", chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	waitFor(t, ctx, "the acknowledgement, and the news held back",
+		`document.getElementById('alert-state').textContent === 'acknowledged' && document.getElementById('status').textContent === 'Acknowledged.' && document.getElementById('alert-live').innerText.includes('received 2 times')`)
+	notReloaded(t, ctx, "after the press")
+	if a := cs.alert(t, res.AlertID); a.Esc.AckedBy != "rita" {
+		t.Errorf("acked by %q, want rita", a.Esc.AckedBy)
+	}
+}

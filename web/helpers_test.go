@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +40,8 @@ type console struct {
 	c   *Console
 	url string
 	clk *clock.Fake
+	// lives counts the live parts' fetches answered (X-Pagerd-Live GETs).
+	lives *atomic.Int64
 }
 
 // newConsole serves the console over the example rota at exampleAt (on a
@@ -57,9 +60,16 @@ func newConsole(t testing.TB, open bool) *console {
 	c := &Console{Store: env.Store, Alerts: env.Alerts, Rota: env.Current, Tokens: env.API.Tokens(), Clock: clk,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), CalendarSecret: []byte("calendar-secret-for-tests"),
 		Poll: 100 * time.Millisecond}
-	hs := httptest.NewServer(c.Handler(env.API.Handler()))
+	lives := new(atomic.Int64)
+	h := c.Handler(env.API.Handler())
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if r.Method == http.MethodGet && r.Header.Get("X-Pagerd-Live") != "" {
+			lives.Add(1)
+		}
+	}))
 	t.Cleanup(hs.Close)
-	return &console{env: env, c: c, url: hs.URL, clk: clk}
+	return &console{env: env, c: c, url: hs.URL, clk: clk, lives: lives}
 }
 
 // client is a browser-like client: cookies kept, redirects not followed
