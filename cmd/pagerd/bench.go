@@ -203,7 +203,7 @@ func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 		if !tick {
 			return
 		}
-		printSeconds(stdout, p.start, accepted, pages, stopTick)
+		printSeconds(stdout, accepted, pages, stopTick)
 	}()
 	samples := runLoad(ctx, clock.Real{}, p, o.conc, func(ctx context.Context, i int) error {
 		team, _ := o.teamOf(i)
@@ -416,8 +416,10 @@ func deadlines(ctx context.Context, client *http.Client, base string, probes []p
 }
 
 // printSeconds prints each second's accepted alerts and Twilio requests
-// until stop closes.
-func printSeconds(w io.Writer, start time.Time, accepted *perSecond, pages *pageLog, stop <-chan struct{}) {
+// until stop closes. Seconds count from accepted's start (after the
+// warm-up), so each line is printed once its second is over.
+func printSeconds(w io.Writer, accepted *perSecond, pages *pageLog, stop <-chan struct{}) {
+	start := accepted.start
 	fmt.Fprintln(w, "second    accepted  twilio requests")
 	for i := 0; ; i++ {
 		t := time.NewTimer(time.Until(start.Add(time.Duration(i+1)*time.Second + 200*time.Millisecond)))
