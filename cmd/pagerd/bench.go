@@ -296,6 +296,11 @@ func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 		if child != nil {
 			child.stop(stderr) // the store alone runs on a quiet machine
 		}
+		syncs, err := syncLatency(500)
+		if err != nil {
+			return fmt.Errorf("disk yardstick: %w", err)
+		}
+		fmt.Fprintf(stdout, "disk      %s  a 4 KiB write and fsync, %d in %s (etcd syncs its log so at every commit)\n", dist(syncs), len(syncs), os.TempDir())
 		n := max(o.count, 10000)
 		fmt.Fprintf(stdout, "store     %d durable creates alone (embedded etcd in this process, %d goroutines)...\n", n, storeGoroutines)
 		perSec, err := storeAloneRate(ctx, n)

@@ -266,6 +266,32 @@ const storeGoroutines = 32
 // storeAloneRate is durable alert creates per second on an embedded etcd
 // of its own, with nothing else running: the ceiling the daemon's
 // throughput is compared with.
+// syncLatency appends n blocks of 4 KiB to a file in the temporary
+// directory (where the child's etcd lives), each followed by fsync, as
+// etcd's log does for every commit, and returns how long each took: the
+// disk's part of the host's yardstick.
+func syncLatency(n int) ([]time.Duration, error) {
+	f, err := os.CreateTemp("", "pagerd-bench-sync")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	block := make([]byte, 4096)
+	out := make([]time.Duration, 0, n)
+	for range n {
+		t0 := time.Now()
+		if _, err := f.Write(block); err != nil {
+			return nil, fmt.Errorf("write %s: %w", f.Name(), err)
+		}
+		if err := f.Sync(); err != nil {
+			return nil, fmt.Errorf("sync %s: %w", f.Name(), err)
+		}
+		out = append(out, time.Since(t0))
+	}
+	return out, nil
+}
+
 func storeAloneRate(ctx context.Context, n int) (float64, error) {
 	dir, err := os.MkdirTemp("", "pagerd-bench-store")
 	if err != nil {
