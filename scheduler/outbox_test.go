@@ -81,7 +81,8 @@ func TestIntentFromEarlierLeaderFoundIsNotSentAgain(t *testing.T) {
 		t.Fatalf("outbox %v, %v", pages, err)
 	}
 	for _, pg := range pages {
-		pg.Intent = &store.Intent{Term: 1, Node: "dead-node", Attempt: 1, At: h.clk.Now(), Message: pg.Key(),
+		// Begun long enough ago that a request then has reached the provider.
+		pg.Intent = &store.Intent{Term: 1, Node: "dead-node", Attempt: 1, At: h.clk.Now().Add(-2 * time.Second), Message: pg.Key(),
 			Text: "#" + "1 was sent by the dead leader"}
 		if pg.Person == "alice" {
 			// The dead leader's text reached Twilio before it died.
@@ -105,6 +106,50 @@ func TestIntentFromEarlierLeaderFoundIsNotSentAgain(t *testing.T) {
 	}
 }
 
+// A leader whose lease expired while its request was on the wire: the new
+// leader finds the intent a moment old, and the provider does not list the
+// message until it has taken it. Looked up at once, it would find nothing
+// and page alice twice; the new leader waits until the request has had
+// time to arrive, then finds it.
+func TestFreshIntentOfAnotherTermIsLookedUpOnceSettled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.trigger("disk full", "")
+	pages, _, err := h.st.Outbox(context.Background())
+	if err != nil || len(pages) != 2 {
+		t.Fatalf("outbox %v, %v", pages, err)
+	}
+	var alice notifier.Page
+	for _, pg := range pages {
+		if pg.Person == "alice" {
+			pg.Intent = &store.Intent{Term: 1, Node: "cut-off-node", Attempt: 1, At: h.clk.Now(), Message: pg.Key(), Text: "the text alice got"}
+			h.putPage(pg)
+			alice = notifier.Page{AlertID: id, PageID: pg.PageID, Person: "alice", Method: "sms", To: "+447700900001", Text: "the text alice got"}
+		}
+	}
+	h.runEngine()
+	h.eventually("erin's page sent", func() bool { return strings.Contains(strings.Join(h.rec.who(id), " "), "erin/sms") })
+	if got := strings.Join(h.rec.who(id), " "); strings.Contains(got, "alice/sms") {
+		t.Fatalf("alice texted (%s) before her earlier request could arrive: looked up too soon", got)
+	}
+	h.rec.delivered(alice) // the cut-off leader's request arrives
+	h.clk.Advance(2 * time.Second)
+	h.eventually("alice's page looked up", func() bool {
+		tl := h.timeline(id)
+		return strings.Contains(tl, "found at recorder") || strings.Contains(tl, "never reached recorder")
+	})
+	h.settle()
+	if tl := h.timeline(id); !strings.Contains(tl, "found at recorder after it went unrecorded, not sent again") {
+		t.Errorf("alice's page was not found at the provider:\n%s", tl)
+	}
+	if got := h.rec.who(id); strings.Count(strings.Join(got, " "), "alice/sms") != 1 {
+		t.Fatalf("alice texted %v: the page on its way went again", got)
+	}
+	if n := h.outboxLen(); n != 0 {
+		t.Errorf("outbox holds %d pages", n)
+	}
+}
+
 // When the provider can't be asked, the page goes again (a page is never
 // dropped) and the timeline says why.
 func TestIntentLookupFailingSendsAgain(t *testing.T) {
@@ -114,7 +159,7 @@ func TestIntentLookupFailingSendsAgain(t *testing.T) {
 	id := h.trigger("disk full", "")
 	pages, _, _ := h.st.Outbox(context.Background())
 	for _, pg := range pages {
-		pg.Intent = &store.Intent{Term: 1, Node: "dead-node", Attempt: 1, At: h.clk.Now(), Message: pg.Key(), Text: "x"}
+		pg.Intent = &store.Intent{Term: 1, Node: "dead-node", Attempt: 1, At: h.clk.Now().Add(-2 * time.Second), Message: pg.Key(), Text: "x"}
 		h.putPage(pg)
 	}
 	h.runEngine()

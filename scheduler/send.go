@@ -50,6 +50,9 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, msg outgoing) err
 		return err
 	}
 	if in := intentOf(pages); in != nil {
+		if err := e.settle(ctx, fence, in); err != nil {
+			return err
+		}
 		done, err := e.look(ctx, *page, pages, in)
 		if err != nil || done {
 			return err
@@ -310,6 +313,37 @@ func (e *Engine) look(ctx context.Context, page notifier.Page, pages []store.Out
 	default:
 		return false, e.noteAll(ctx, pages, fmt.Sprintf("look-%d-%d", in.Term, in.Attempt), "retry",
 			"%s to %s was begun by %s but never reached %s: sending it now", page.Method, page.Person, who, e.Notifier.Name())
+	}
+}
+
+// intentSettle is how long after another term's send intent a new leader
+// waits before asking the provider whether that message went: the lease
+// of a leader cut off from etcd can expire while its request is on the
+// wire, and the provider lists a message only once it has taken it (the
+// fake Twilio of the fault suite after 200 ms; Twilio within a second or
+// two). Asked sooner, it has nothing to show and the page goes twice. A
+// request that takes longer is the ambiguous case pagerd can't settle.
+const intentSettle = 2 * time.Second
+
+// settle waits out intentSettle from a send intent of an earlier term,
+// by the intent's own time, but never longer than intentSettle: the
+// intent's time is another machine's clock. Its own term's intents are
+// its own sends, looked after by send itself.
+func (e *Engine) settle(ctx context.Context, fence *store.Fence, in *store.Intent) error {
+	if in.Term == fenceRev(fence) {
+		return nil
+	}
+	wait := min(in.At.Add(intentSettle).Sub(e.Clock.Now()), intentSettle)
+	if wait <= 0 {
+		return nil
+	}
+	t := e.Clock.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err() // leadership lost: the next leader looks it up
+	case <-t.C():
+		return nil
 	}
 }
 
