@@ -108,6 +108,10 @@ type Engine struct {
 	noticeNext  atomic.Int64 // unix nanos the notice loop sleeps until, 0 before it plans
 	lastDefrag  atomic.Int64 // unix nanos (engine clock) of the last defragmentation, 0: none
 	compactTo   atomic.Int64 // the revision the next retention sweep compacts to, 0: none
+
+	// afterIntent, if set (by tests), runs between a send's intent and
+	// its request: where a pause of the process would fall.
+	afterIntent func()
 }
 
 // Alive reports whether the engine is working: a follower always is; a

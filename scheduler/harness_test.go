@@ -153,6 +153,8 @@ type harness struct {
 	keep      store.Keep
 	notice    time.Duration
 	onLeader  func(leading bool)
+	// afterIntent runs between a send's intent and its request, when set.
+	afterIntent func()
 }
 
 // start is Tuesday 24 Nov 2026 12:00 UTC: alice primary, bob secondary,
@@ -232,6 +234,9 @@ func (h *harness) runEngine() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.eng = &scheduler.Engine{Store: h.st, Alerts: h.svc, Rota: h.holder, Notifier: h.rec, Clock: h.clk, Log: quietLog(), Node: h.t.Name(), Backoff: time.Second,
 		Retention: h.retention, Keep: h.keep, Archive: h.archive, HandoffNotice: h.notice, Observer: h.observer, OnLeader: h.onLeader}
+	if h.afterIntent != nil {
+		scheduler.SetAfterIntent(h.eng, h.afterIntent)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

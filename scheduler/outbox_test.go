@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,6 +148,41 @@ func TestFreshIntentOfAnotherTermIsLookedUpOnceSettled(t *testing.T) {
 	}
 	if n := h.outboxLen(); n != 0 {
 		t.Errorf("outbox holds %d pages", n)
+	}
+}
+
+// A leader paused between a send's intent and its request: if its lease
+// expired meanwhile, another leader may have looked the intent up and
+// sent the page, so the request does not go; the next term looks it up
+// (nothing there: it never left) and sends it once. If the lease held, no
+// other leader was, and it goes at once.
+func TestSendLongAfterItsIntentChecksLeadership(t *testing.T) {
+	t.Parallel()
+	for _, lost := range []bool{true, false} {
+		t.Run(fmt.Sprintf("lease lost %v", lost), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			var paused atomic.Bool
+			h.afterIntent = func() {
+				if !paused.CompareAndSwap(false, true) {
+					return
+				}
+				h.clk.Advance(5 * time.Second) // the pause
+				if lost {
+					// The lease expired meanwhile: the election key is gone.
+					if _, err := h.st.Client().Delete(context.Background(), h.st.Prefix()+"leader/", clientv3.WithPrefix()); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			h.runEngine()
+			id := h.trigger("disk full", "")
+			h.pagesTo(id, "alice/sms", "erin/sms(shadow)")
+			tl := h.timeline(id)
+			if lost != strings.Contains(tl, "never reached recorder: sending it now") {
+				t.Errorf("lease lost %v, and the timeline:\n%s", lost, tl)
+			}
+		})
 	}
 }
 

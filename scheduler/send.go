@@ -106,6 +106,31 @@ func (e *Engine) send(ctx context.Context, fence *store.Fence, msg outgoing) err
 				return err
 			}
 		}
+		if e.afterIntent != nil {
+			e.afterIntent()
+		}
+		// The intent tells a new leader to look this message up 2 s after
+		// it (settle). A request that leaves much later than its intent (the
+		// process was paused, or starved of CPU) could reach Twilio after
+		// such a look-up found nothing, and go twice. A new leader exists
+		// only if this term's lease expired: so after a long gap the
+		// leadership is checked first, and the request goes only if it holds.
+		if took := e.Clock.Now().Sub(in.At); took > intentSettle/2 {
+			hctx, cancel := context.WithTimeout(ctx, e.RequestTimeout)
+			ok, err := e.Store.Holds(hctx, fence)
+			cancel()
+			switch {
+			case err != nil:
+				if nerr := e.noteAll(ctx, pages, fmt.Sprintf("stale-%d-%d", in.Term, attempt), "retry",
+					"%s held back: %s passed between its send intent and the request (was pagerd paused?), and leadership could not be confirmed (%v); it is looked up before it goes", what, took.Round(time.Millisecond), err); nerr != nil {
+					return nerr
+				}
+				return fmt.Errorf("%s, %s after its intent: %w", what, took.Round(time.Millisecond), err)
+			case !ok:
+				// The next leader looks it up, after its settle.
+				return fmt.Errorf("%s, %s after its intent: %w", what, took.Round(time.Millisecond), store.ErrFenced)
+			}
+		}
 		// A send under way is allowed to finish even if leadership ends, so
 		// its outcome is known and recorded rather than repeated.
 		// The bound is the notifier's (Twilio's: 45 s, waiting out a hang

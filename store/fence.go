@@ -26,6 +26,15 @@ func (f *Fence) cmps() []clientv3.Cmp {
 // longer the leader.
 var ErrFenced = errors.New("no longer the leader")
 
+// Holds reports whether f's leadership still holds, by a linearizable read
+// of its election key: while it does, no other node has led since.
+func (s *Store) Holds(ctx context.Context, f *Fence) (bool, error) {
+	if f == nil {
+		return true, nil // unfenced: nothing to lose
+	}
+	return s.holds(ctx, f)
+}
+
 func (s *Store) holds(ctx context.Context, f *Fence) (bool, error) {
 	resp, err := s.cli.Get(ctx, f.Key)
 	if err != nil {
