@@ -263,22 +263,25 @@ escalation:
 // handlers would (go test ./store -bench Create uses as many).
 const storeGoroutines = 32
 
-// storeAloneRate is durable alert creates per second on an embedded etcd
-// of its own, with nothing else running: the ceiling the daemon's
-// throughput is compared with.
 // syncLatency appends n blocks of 4 KiB to a file in the temporary
 // directory (where the child's etcd lives), each followed by fsync, as
 // etcd's log does for every commit, and returns how long each took: the
 // disk's part of the host's yardstick.
-func syncLatency(n int) ([]time.Duration, error) {
+func syncLatency(n int) (out []time.Duration, err error) {
 	f, err := os.CreateTemp("", "pagerd-bench-sync")
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close %s: %w", f.Name(), cerr)
+		}
+		if rerr := os.Remove(f.Name()); rerr != nil && err == nil {
+			err = fmt.Errorf("remove %s: %w", f.Name(), rerr)
+		}
+	}()
 	block := make([]byte, 4096)
-	out := make([]time.Duration, 0, n)
+	out = make([]time.Duration, 0, n)
 	for range n {
 		t0 := time.Now()
 		if _, err := f.Write(block); err != nil {
@@ -292,6 +295,9 @@ func syncLatency(n int) ([]time.Duration, error) {
 	return out, nil
 }
 
+// storeAloneRate is durable alert creates per second on an embedded etcd
+// of its own, with nothing else running: the ceiling the daemon's
+// throughput is compared with.
 func storeAloneRate(ctx context.Context, n int) (float64, error) {
 	dir, err := os.MkdirTemp("", "pagerd-bench-store")
 	if err != nil {
